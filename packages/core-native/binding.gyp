@@ -1,0 +1,51 @@
+{
+  "variables": {
+    "wsm_sanitize%": "0"
+  },
+  "targets": [
+    {
+      "target_name": "wsm",
+      "sources": [
+        "src/addon.cc",
+        "src/core/errors.cc",
+        "src/core/args.cc",
+        "src/net/socket_handle.cc",
+        "src/net/sockaddr.cc",
+        "src/models/select.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "src"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_DISABLE_DEPRECATED"
+      ],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+      "cflags_cc": [
+        "-std=c++17",
+        "-fexceptions",
+        "-Wall",
+        "-Wextra",
+        "-Wno-missing-field-initializers",
+        "-fstack-protector-strong",
+        "-D_FORTIFY_SOURCE=2"
+      ],
+      "conditions": [
+        ["OS=='linux'", {
+          "sources": [
+            "src/os/linux/readiness.cc",
+            "src/os/linux/backend_probe.cc"
+          ]
+        }],
+        ["wsm_sanitize=='1'", {
+          "cflags_cc": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-O1", "-g"],
+          "cflags_cc!": ["-D_FORTIFY_SOURCE=2"],
+          "ldflags": ["-fsanitize=address,undefined"]
+        }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,62 @@
+// The native addon, typed. Loaded through the one-line binding.cjs (node-gyp-build), which bundlers
+// must leave alone: it finds build/Release or prebuilds/ relative to the package root.
+import { createRequire } from 'node:module'
+import { systemError } from './errors.js'
+
+export interface NativeAddress {
+  address: string
+  port: number
+  family: 4 | 6
+}
+
+/** Native socket states; mirror of SocketState in src/net/socket_handle.h. */
+export const NativeSocketState = {
+  Created: 0,
+  Bound: 1,
+  Listening: 2,
+  Connecting: 3,
+  Connected: 4,
+  ConnectFailed: 5,
+  Closed: 6,
+} as const
+export type NativeSocketState = (typeof NativeSocketState)[keyof typeof NativeSocketState]
+
+export interface NativeSocketHandle {
+  bind(port: number, host?: string): void
+  listen(backlog?: number): void
+  accept(): NativeSocketHandle | null
+  connect(port: number, host?: string): boolean
+  recv(buffer: Uint8Array): number
+  send(buffer: Uint8Array): number
+  shutdown(how: string): void
+  close(): void
+  localAddress(): NativeAddress
+  remoteAddress(): NativeAddress
+  setNoDelay(noDelay: boolean): void
+  setKeepAlive(enable: boolean, initialDelayMs?: number): void
+  getError(): number
+  readonly state: NativeSocketState
+  readonly family: 4 | 6
+}
+
+export interface NativeSelectWaiter {
+  close(): void
+}
+
+export interface NativeBinding {
+  setErrorFactory(factory: (errno: number, syscall: string, message: string) => Error): void
+  probeIoUring(): number
+  SocketHandle: new (family: number) => NativeSocketHandle
+  selectPoll(handles: NativeSocketHandle[], wanted: Uint8Array): Uint8Array
+  SelectWaiter: new (
+    handles: NativeSocketHandle[],
+    wanted: Uint8Array,
+    onReady: (ready: Uint8Array) => void,
+  ) => NativeSelectWaiter
+}
+
+const require = createRequire(import.meta.url)
+
+export const native = require('../binding.cjs') as NativeBinding
+
+native.setErrorFactory((errno, syscall, message) => systemError(errno, syscall, message || undefined))

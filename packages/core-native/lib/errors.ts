@@ -1,0 +1,120 @@
+import { getSystemErrorMap, getSystemErrorName } from 'node:util'
+
+/**
+ * Winsock's numbers for the POSIX codes they stand for (winsock2.h: WSABASEERR + n), so code that
+ * was written against WSAGetLastError() can keep its switch statements.
+ */
+const WSA_CODES: Readonly<Record<string, number>> = {
+  EINTR: 10004,
+  EBADF: 10009,
+  EACCES: 10013,
+  EFAULT: 10014,
+  EINVAL: 10022,
+  EMFILE: 10024,
+  EWOULDBLOCK: 10035,
+  EINPROGRESS: 10036,
+  EALREADY: 10037,
+  ENOTSOCK: 10038,
+  EDESTADDRREQ: 10039,
+  EMSGSIZE: 10040,
+  EPROTOTYPE: 10041,
+  ENOPROTOOPT: 10042,
+  EPROTONOSUPPORT: 10043,
+  ESOCKTNOSUPPORT: 10044,
+  EOPNOTSUPP: 10045,
+  EPFNOSUPPORT: 10046,
+  EAFNOSUPPORT: 10047,
+  EADDRINUSE: 10048,
+  EADDRNOTAVAIL: 10049,
+  ENETDOWN: 10050,
+  ENETUNREACH: 10051,
+  ENETRESET: 10052,
+  ECONNABORTED: 10053,
+  ECONNRESET: 10054,
+  ENOBUFS: 10055,
+  EISCONN: 10056,
+  ENOTCONN: 10057,
+  ESHUTDOWN: 10058,
+  ETOOMANYREFS: 10059,
+  ETIMEDOUT: 10060,
+  ECONNREFUSED: 10061,
+  ELOOP: 10062,
+  ENAMETOOLONG: 10063,
+  EHOSTDOWN: 10064,
+  EHOSTUNREACH: 10065,
+  ENOTEMPTY: 10066,
+  EUSERS: 10068,
+  EDQUOT: 10069,
+  ESTALE: 10070,
+  EREMOTE: 10071,
+  // WSA_OPERATION_ABORTED: an overlapped operation cancelled by closesocket or CancelIo.
+  ECANCELED: 995,
+}
+
+export interface WsmErrorFields {
+  code: string
+  errno: number
+  syscall: string
+  wsaCode?: number
+}
+
+/**
+ * The error of every failed call. `code` is the POSIX name (stable: match on it), `errno` Node's
+ * negative number for it (as in Node's own system errors), `syscall` the call that failed and
+ * `wsaCode` Winsock's number for the same condition, where Winsock has one.
+ */
+export class WsmError extends Error {
+  code: string
+  errno: number
+  syscall: string
+  wsaCode?: number
+
+  constructor(message: string, fields: WsmErrorFields) {
+    super(message)
+    this.name = 'WsmError'
+    this.code = fields.code
+    this.errno = fields.errno
+    this.syscall = fields.syscall
+    if (fields.wsaCode !== undefined) this.wsaCode = fields.wsaCode
+  }
+}
+
+let systemErrors: Map<number, [string, string]> | undefined
+
+/** A WsmError for a positive errno as the kernel reports it. `detail` replaces strerror's text. */
+export function systemError(errno: number, syscall: string, detail?: string): WsmError {
+  systemErrors ??= getSystemErrorMap()
+  let code: string
+  try {
+    code = getSystemErrorName(-errno)
+  } catch {
+    code = `E${errno}`
+  }
+  // Winsock has one name for "try again", and it is the one its users know.
+  if (code === 'EAGAIN') code = 'EWOULDBLOCK'
+  const text = detail || systemErrors.get(-errno)?.[1] || 'unknown error'
+  const err = new WsmError(`${syscall} ${code}: ${text}`, { code, errno: -errno, syscall, wsaCode: WSA_CODES[code] })
+  Error.captureStackTrace(err, systemError)
+  return err
+}
+
+/** EINVAL: an argument of the right type with a value the call cannot take. */
+export function invalidArgument(syscall: string, detail: string): WsmError {
+  return systemError(22, syscall, detail)
+}
+
+/** A TypeError with Node's code for it, for an argument of the wrong type. */
+export function invalidType(name: string, expected: string, actual: unknown): TypeError {
+  const err = new TypeError(`The "${name}" argument must be ${expected}, got ${describe(actual)}`) as TypeError & {
+    code: string
+  }
+  err.code = 'ERR_INVALID_ARG_TYPE'
+  return err
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'object') return `an instance of ${(value as object).constructor?.name ?? 'Object'}`
+  return `${typeof value} ${String(value)}`
+}

@@ -1,0 +1,6 @@
+export { WsmError, type WsmErrorFields } from './errors.js'
+export * from './constants.js'
+export { Socket, type ShutdownHow, type SocketAddress } from './socket.js'
+export { FdSet } from './fd-set.js'
+export { select, type SelectSets } from './select.js'
+export { backend, type Backend } from './backend.js'

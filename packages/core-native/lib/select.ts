@@ -1,0 +1,130 @@
+import { native, type NativeSelectWaiter, type NativeSocketHandle } from './binding.js'
+import { invalidArgument, invalidType, systemError } from './errors.js'
+import { isFdSet, type FdSet } from './fd-set.js'
+import { socketInternals, type Socket } from './socket.js'
+
+export interface SelectSets {
+  read?: FdSet
+  write?: FdSet
+  except?: FdSet
+}
+
+const READ = 1
+const WRITE = 2
+const EXCEPT = 4
+const SET_BITS = [
+  ['read', READ],
+  ['write', WRITE],
+  ['except', EXCEPT],
+] as const
+
+// setTimeout's ceiling; Winsock's timeval goes further, but nobody waits 24 days in one select.
+const MAX_TIMEOUT_MS = 2 ** 31 - 1
+
+/**
+ * Winsock's `select()`. Resolves the number of ready sockets counted over the three sets (a
+ * socket ready in two sets counts twice), after rewriting each set to hold only its ready
+ * sockets. `timeoutMs` 0 polls, undefined (or Infinity) waits for ever; 0 is resolved on time-out.
+ *
+ * - read:   data to read, an orderly close or a reset; for a listener, a connection to accept
+ * - write:  a non-blocking connect that succeeded; room to send
+ * - except: a non-blocking connect that failed; out-of-band data
+ *
+ * Like Winsock, it is an error (EINVAL) to select on no socket at all, and a closed socket in a
+ * set is ENOTSOCK, also when it is closed while the select waits. The wait happens on Node's event
+ * loop (an epoll set watched by libuv), never on the JavaScript thread.
+ */
+export async function select(sets: SelectSets, timeoutMs?: number): Promise<number> {
+  if (typeof sets !== 'object' || sets === null) throw invalidType('sets', 'an object', sets)
+  const timeout = checkTimeout(timeoutMs)
+
+  // One entry per socket, with the sets it is in: the kernel is asked once per socket.
+  const wanted = new Map<Socket, number>()
+  for (const [name, bit] of SET_BITS) {
+    const set = sets[name]
+    if (set === undefined) continue
+    if (!isFdSet(set)) throw invalidType(`sets.${name}`, 'an FdSet', set)
+    for (const s of set) wanted.set(s, (wanted.get(s) ?? 0) | bit)
+  }
+  if (wanted.size === 0) throw invalidArgument('select', 'all three sets are empty')
+
+  const sockets = [...wanted.keys()]
+  const masks = Uint8Array.from(wanted.values())
+  const handles = sockets.map(handleOf)
+
+  const ready = await waitReady(sockets, handles, masks, timeout)
+  return rewriteSets(sets, sockets, ready)
+}
+
+function checkTimeout(timeoutMs: number | undefined): number {
+  if (timeoutMs === undefined || timeoutMs === Infinity) return Infinity
+  if (typeof timeoutMs !== 'number') throw invalidType('timeoutMs', 'a number', timeoutMs)
+  if (Number.isNaN(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_TIMEOUT_MS) {
+    throw invalidArgument('select', `The "timeoutMs" argument must be from 0 to ${MAX_TIMEOUT_MS}, or undefined`)
+  }
+  return Math.ceil(timeoutMs)
+}
+
+function handleOf(socket: Socket): NativeSocketHandle {
+  const { handle } = socketInternals(socket)
+  if (socket.closed) throw systemError(88, 'select', 'a socket in the sets is closed')
+  return handle
+}
+
+function waitReady(
+  sockets: Socket[],
+  handles: NativeSocketHandle[],
+  masks: Uint8Array,
+  timeout: number,
+): Promise<Uint8Array> {
+  const now = native.selectPoll(handles, masks)
+  if (timeout === 0 || now.some((m) => m !== 0)) return Promise.resolve(now)
+
+  return new Promise<Uint8Array>((resolve, reject) => {
+    let waiter: NativeSelectWaiter | undefined = arm()
+    const timer = timeout === Infinity ? undefined : setTimeout(() => settle(() => resolve(new Uint8Array(masks.length))), timeout)
+    const unobserve = sockets.map((s) =>
+      socketInternals(s).observe((change) => {
+        if (change === 'close') {
+          settle(() => reject(systemError(88, 'select', 'a socket in the sets was closed during the wait')))
+        } else {
+          // connect() or listen() during the wait: the kernel must be asked different questions.
+          waiter?.close()
+          const ready = native.selectPoll(handles, masks)
+          if (ready.some((m) => m !== 0)) settle(() => resolve(ready))
+          else waiter = arm()
+        }
+      }),
+    )
+
+    function arm() {
+      return new native.SelectWaiter(handles, masks, (ready) => {
+        waiter = undefined
+        settle(() => resolve(ready))
+      })
+    }
+
+    function settle(finish: () => void) {
+      waiter?.close()
+      waiter = undefined
+      if (timer) clearTimeout(timer)
+      for (const stop of unobserve) stop()
+      finish()
+    }
+  })
+}
+
+function rewriteSets(sets: SelectSets, sockets: Socket[], ready: Uint8Array): number {
+  let count = 0
+  for (const [name, bit] of SET_BITS) {
+    const set = sets[name]
+    if (!set) continue
+    const inSet = new Set<Socket>()
+    sockets.forEach((s, i) => {
+      if ((ready[i] ?? 0) & bit && set.has(s)) inSet.add(s)
+    })
+    set.retainOnly(inSet)
+    count += inSet.size
+  }
+  return count
+}

@@ -1,0 +1,42 @@
+// Registers the native classes and functions; nothing else lives here.
+#include <napi.h>
+
+#include "core/addon_data.h"
+#include "core/args.h"
+#include "models/select.h"
+#include "net/socket_handle.h"
+#include "os/linux/backend_probe.h"
+
+namespace wsm {
+
+AddonData& Data(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }
+
+namespace {
+
+// setErrorFactory(fn): lib/binding.ts hands over the function that makes WsmErrors.
+Napi::Value SetErrorFactory(const Napi::CallbackInfo& info) {
+  Data(info.Env()).errorFactory = Napi::Persistent(FunctionArg(info, 0, "factory"));
+  return info.Env().Undefined();
+}
+
+// probeIoUring() -> 0 if io_uring can be set up here, else the errno that stops it.
+Napi::Value ProbeIoUringJs(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), ProbeIoUring());
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData(new AddonData());
+  exports.Set("setErrorFactory", Napi::Function::New<SetErrorFactory>(env, "setErrorFactory"));
+  exports.Set("probeIoUring", Napi::Function::New<ProbeIoUringJs>(env, "probeIoUring"));
+  exports.Set("SocketHandle", SocketHandle::Define(env));
+  DefineSelect(env, exports);
+  return exports;
+}
+
+}  // namespace wsm
+
+static Napi::Object InitWsm(Napi::Env env, Napi::Object exports) { return wsm::Init(env, exports); }
+
+NODE_API_MODULE(wsm, InitWsm)

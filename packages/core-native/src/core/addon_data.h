@@ -1,0 +1,17 @@
+// Per-environment state of the addon (one per Node environment, so worker threads stay separate).
+#pragma once
+#include <napi.h>
+
+namespace wsm {
+
+struct AddonData {
+  // (errno, syscall, message?) => WsmError. Supplied by lib/binding.ts so that errors created in
+  // C++ are real instances of the TypeScript WsmError class.
+  Napi::FunctionReference errorFactory;
+  // The SocketHandle constructor, so that accept() can hand out new handles.
+  Napi::FunctionReference socketHandleCtor;
+};
+
+AddonData& Data(Napi::Env env);
+
+}  // namespace wsm

@@ -1,0 +1,218 @@
+#include "models/select.h"
+
+#include <cerrno>
+#include <memory>
+#include <vector>
+
+#include "core/args.h"
+#include "core/errors.h"
+#include "net/socket_handle.h"
+#include "os/linux/readiness.h"
+
+namespace wsm {
+
+namespace {
+
+// The readiness Winsock's select would report for a socket in `state`, given the kernel's.
+//  - read:   a listener with a connection queued; data, an orderly close, a reset
+//  - write:  a connect that completed; room to send (or an error a send would report)
+//  - except: a connect that failed; out-of-band data
+// A socket never connected nor listening is in no set, whatever poll(2) says of it.
+uint8_t WinsockReadiness(SocketState state, uint32_t ready, uint8_t wanted) {
+  uint8_t r = 0;
+  switch (state) {
+    case SocketState::kListening:
+      if (ready & kReadable) r |= kSelectRead;
+      break;
+    case SocketState::kConnectFailed:
+      r |= kSelectExcept;
+      break;
+    case SocketState::kConnected:
+      if (ready & (kReadable | kReadHangup | kHangup | kError)) r |= kSelectRead;
+      if (ready & (kWritable | kHangup | kError)) r |= kSelectWrite;
+      if (ready & kPriority) r |= kSelectExcept;
+      break;
+    default:
+      break;
+  }
+  return r & wanted;
+}
+
+// What to ask the kernel for so that WinsockReadiness can become non-zero.
+uint32_t InterestFor(SocketState state, uint8_t wanted) {
+  switch (state) {
+    case SocketState::kListening:
+      return (wanted & kSelectRead) ? uint32_t{kReadable} : 0u;
+    case SocketState::kConnecting:
+      // Completion shows as writable; failure as error/hang-up, which epoll always reports.
+      return kWritable | ((wanted & kSelectRead) ? uint32_t{kReadable} : 0u);
+    case SocketState::kConnected: {
+      uint32_t i = 0;
+      if (wanted & kSelectRead) i |= kReadable | kReadHangup;
+      if (wanted & kSelectWrite) i |= kWritable;
+      if (wanted & kSelectExcept) i |= kPriority;
+      return i;
+    }
+    default:
+      return 0;  // never ready (created, bound), or ready without asking (connect failed)
+  }
+}
+
+struct Selection {
+  std::vector<SocketHandle*> handles;
+  std::vector<uint8_t> wanted;
+};
+
+// Reads (handles: SocketHandle[], wanted: Uint8Array) with every element checked.
+Selection ReadSelection(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsArray()) ThrowTypeError(env, "The \"handles\" argument must be an array");
+  Napi::Array arr = info[0].As<Napi::Array>();
+  ByteSpan wanted = BufferArg(info, 1, "wanted");
+  if (wanted.length != arr.Length()) ThrowInvalidArgument(env, "select", "handles and wanted differ in length");
+  Selection sel;
+  sel.handles.reserve(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    SocketHandle* h = SocketHandle::FromValue(env, arr.Get(i), "handles[i]");
+    // Winsock: "one of the descriptor sets contains an entry that is not a socket".
+    if (h->fd() < 0) ThrowSystemError(env, ENOTSOCK, "select", "a socket in the sets is closed");
+    if (wanted.data[i] == 0 || wanted.data[i] > 7) ThrowInvalidArgument(env, "select", "wanted masks must be 1..7");
+    sel.handles.push_back(h);
+  }
+  sel.wanted.assign(wanted.data, wanted.data + wanted.length);
+  return sel;
+}
+
+// One poll(2) over the selection; the Winsock readiness of each socket.
+std::vector<uint8_t> PollSelection(Napi::Env env, const Selection& sel) {
+  std::vector<PollEntry> entries;
+  std::vector<SocketState> states(sel.handles.size());
+  for (size_t i = 0; i < sel.handles.size(); i++) {
+    states[i] = sel.handles[i]->RefreshState();
+    entries.push_back(PollEntry{sel.handles[i]->fd(), InterestFor(states[i], sel.wanted[i]), 0});
+  }
+  if (int err = PollNow(entries)) ThrowSystemError(env, err, "select");
+  std::vector<uint8_t> out(sel.handles.size());
+  for (size_t i = 0; i < sel.handles.size(); i++) {
+    out[i] = WinsockReadiness(states[i], entries[i].ready, sel.wanted[i]);
+  }
+  return out;
+}
+
+Napi::Value ToUint8Array(Napi::Env env, const std::vector<uint8_t>& v) {
+  Napi::Uint8Array a = Napi::Uint8Array::New(env, v.size());
+  for (size_t i = 0; i < v.size(); i++) a[i] = v[i];
+  return a;
+}
+
+// selectPoll(handles, wanted) -> Uint8Array of ready masks, at once (select with a zero timeout).
+Napi::Value SelectPoll(const Napi::CallbackInfo& info) {
+  Selection sel = ReadSelection(info);
+  return ToUint8Array(info.Env(), PollSelection(info.Env(), sel));
+}
+
+// new SelectWaiter(handles, wanted, onReady): calls onReady(masks) once some socket is ready in
+// Winsock's sense, then stops. close() stops it early. The caller has already polled once.
+class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "SelectWaiter", {InstanceMethod<&SelectWaiter::CloseMethod>("close")});
+  }
+
+  explicit SelectWaiter(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SelectWaiter>(info) {
+    Napi::Env env = info.Env();
+    sel_ = ReadSelection(info);
+    Napi::Function onReady = FunctionArg(info, 2, "onReady");
+    uv_loop_t* loop = nullptr;
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok) ThrowSystemError(env, EINVAL, "select", "no event loop");
+    int err = 0;
+    set_ = ReadinessSet::Create(loop, [this]() { OnReady(); }, &err);
+    if (!set_) ThrowSystemError(env, err, "epoll_create1");
+    for (size_t i = 0; i < sel_.handles.size(); i++) {
+      uint32_t interest = InterestFor(sel_.handles[i]->RefreshState(), sel_.wanted[i]);
+      if (interest == 0) continue;
+      if (int e = set_->Add(sel_.handles[i]->fd(), interest, i)) {
+        Stop();
+        ThrowSystemError(env, e, "epoll_ctl");
+      }
+    }
+    onReady_ = Napi::Persistent(onReady);
+    context_ = std::make_unique<Napi::AsyncContext>(env, "wsm:select");
+    // Alive while watching, whatever JavaScript keeps of this object; the sockets themselves are
+    // held by the caller's FdSets until the promise settles.
+    for (SocketHandle* h : sel_.handles) handleRefs_.push_back(Napi::Persistent(h->Value()));
+    Ref();
+    referenced_ = true;
+  }
+
+ private:
+  void OnReady() {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    bool anyReady = false;
+    for (const ReadinessSet::Event& ev : set_->Collect()) {
+      size_t i = static_cast<size_t>(ev.tag);
+      SocketHandle* h = sel_.handles[i];
+      if (h->fd() < 0) continue;  // closed under us; lib/select.ts settles that case
+      if (WinsockReadiness(h->RefreshState(), ev.ready, sel_.wanted[i])) {
+        anyReady = true;
+      } else if (ev.ready & (kError | kHangup)) {
+        // Level-triggered and never to be ready for the sets it is in (a reset socket in the
+        // except set only): stop watching it rather than wake up for it forever.
+        set_->Remove(h->fd());
+      } else {
+        // The state moved on (connect finished), so ask again with the interest it needs now.
+        set_->Remove(h->fd());
+        if (uint32_t interest = InterestFor(h->RefreshState(), sel_.wanted[i])) set_->Add(h->fd(), interest, i);
+      }
+    }
+    if (!anyReady) return;
+    std::vector<uint8_t> ready;
+    try {
+      ready = PollSelection(env, sel_);
+    } catch (const Napi::Error&) {
+      return;  // a socket closed between wake-up and poll: lib/select.ts settles that case
+    }
+    Napi::FunctionReference cb = std::move(onReady_);
+    std::unique_ptr<Napi::AsyncContext> context = std::move(context_);
+    Stop();
+    try {
+      cb.MakeCallback(Value(), {ToUint8Array(env, ready)}, *context);
+    } catch (const Napi::Error& e) {
+      napi_fatal_exception(env, e.Value());
+    }
+  }
+
+  Napi::Value CloseMethod(const Napi::CallbackInfo& info) {
+    Stop();
+    return info.Env().Undefined();
+  }
+
+  void Stop() {
+    if (!set_) return;
+    set_->Close();
+    set_ = nullptr;
+    handleRefs_.clear();
+    onReady_.Reset();
+    if (referenced_) {
+      referenced_ = false;
+      Unref();
+    }
+  }
+
+  Selection sel_;
+  ReadinessSet* set_ = nullptr;
+  Napi::FunctionReference onReady_;
+  std::unique_ptr<Napi::AsyncContext> context_;
+  std::vector<Napi::ObjectReference> handleRefs_;
+  bool referenced_ = false;
+};
+
+}  // namespace
+
+void DefineSelect(Napi::Env env, Napi::Object exports) {
+  exports.Set("selectPoll", Napi::Function::New<SelectPoll>(env, "selectPoll"));
+  exports.Set("SelectWaiter", SelectWaiter::Define(env));
+}
+
+}  // namespace wsm

@@ -1,0 +1,276 @@
+#include "net/socket_handle.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "core/addon_data.h"
+#include "core/args.h"
+#include "core/errors.h"
+#include "net/sockaddr.h"
+
+namespace wsm {
+
+namespace {
+
+constexpr int kMaxPort = 65535;
+
+int FamilyFromNumber(int64_t family) { return family == 6 ? AF_INET6 : AF_INET; }
+
+// accept4 and socket with these flags: every descriptor is non-blocking (Winsock's FIONBIO on)
+// and never leaks into child processes.
+constexpr int kSocketFlags = SOCK_NONBLOCK | SOCK_CLOEXEC;
+
+}  // namespace
+
+Napi::Function SocketHandle::Define(Napi::Env env) {
+  Napi::Function ctor = DefineClass(
+      env, "SocketHandle",
+      {
+          InstanceMethod<&SocketHandle::Bind>("bind"),
+          InstanceMethod<&SocketHandle::Listen>("listen"),
+          InstanceMethod<&SocketHandle::Accept>("accept"),
+          InstanceMethod<&SocketHandle::Connect>("connect"),
+          InstanceMethod<&SocketHandle::Recv>("recv"),
+          InstanceMethod<&SocketHandle::Send>("send"),
+          InstanceMethod<&SocketHandle::Shutdown>("shutdown"),
+          InstanceMethod<&SocketHandle::Close>("close"),
+          InstanceMethod<&SocketHandle::LocalAddress>("localAddress"),
+          InstanceMethod<&SocketHandle::RemoteAddress>("remoteAddress"),
+          InstanceMethod<&SocketHandle::SetNoDelay>("setNoDelay"),
+          InstanceMethod<&SocketHandle::SetKeepAlive>("setKeepAlive"),
+          InstanceMethod<&SocketHandle::GetError>("getError"),
+          InstanceAccessor<&SocketHandle::GetState>("state"),
+          InstanceAccessor<&SocketHandle::GetFamily>("family"),
+      });
+  Data(env).socketHandleCtor = Napi::Persistent(ctor);
+  return ctor;
+}
+
+SocketHandle* SocketHandle::FromValue(Napi::Env env, const Napi::Value& value, const char* name) {
+  if (value.IsObject()) {
+    Napi::Object obj = value.As<Napi::Object>();
+    Napi::FunctionReference& ctor = Data(env).socketHandleCtor;
+    if (obj.InstanceOf(ctor.Value())) return ObjectWrap<SocketHandle>::Unwrap(obj);
+  }
+  ThrowTypeError(env, std::string("The \"") + name + "\" argument must be a Socket");
+}
+
+// new SocketHandle(family: 4 | 6) creates a socket; new SocketHandle(External<int>, family) adopts
+// an accepted descriptor (only native code can make an External, so JavaScript cannot forge one).
+SocketHandle::SocketHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SocketHandle>(info) {
+  Napi::Env env = info.Env();
+  if (info.Length() >= 1 && info[0].IsExternal()) {
+    fd_ = *info[0].As<Napi::External<int>>().Data();
+    family_ = FamilyFromNumber(IntegerArg(info, 1, "family", "socket", 4, 6));
+    state_ = SocketState::kConnected;
+    return;
+  }
+  int64_t family = IntegerArg(info, 0, "family", "socket", 4, 6);
+  if (family != 4 && family != 6) ThrowInvalidArgument(env, "socket", "The \"family\" argument must be 4 or 6");
+  family_ = FamilyFromNumber(family);
+  fd_ = socket(family_, SOCK_STREAM | kSocketFlags, IPPROTO_TCP);
+  if (fd_ < 0) ThrowSystemError(env, errno, "socket");
+}
+
+SocketHandle::~SocketHandle() {
+  // Collected without close(): release the descriptor rather than leak it.
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void SocketHandle::CheckOpen(const char* syscall) const {
+  if (fd_ < 0) ThrowSystemError(Env(), EBADF, syscall, "the socket is closed");
+}
+
+SocketState SocketHandle::RefreshState() {
+  if (state_ != SocketState::kConnecting) return state_;
+  pollfd p{fd_, POLLOUT, 0};
+  if (poll(&p, 1, 0) == 1) {
+    // A failed connect shows POLLERR/POLLHUP (with POLLOUT); a good one POLLOUT alone.
+    state_ = (p.revents & (POLLERR | POLLHUP)) ? SocketState::kConnectFailed : SocketState::kConnected;
+  }
+  return state_;
+}
+
+Napi::Value SocketHandle::Bind(const Napi::CallbackInfo& info) {
+  CheckOpen("bind");
+  int port = static_cast<int>(IntegerArg(info, 0, "port", "bind", 0, kMaxPort));
+  std::string host = OptionalStringArg(info, 1, "host", "");
+  sockaddr_storage addr;
+  socklen_t len;
+  if (!MakeSockaddr(family_, host, port, &addr, &len)) {
+    ThrowInvalidArgument(Env(), "bind", "\"" + host + "\" is not an IPv" + (family_ == AF_INET ? "4" : "6") + " address");
+  }
+  // Like Node's net: a restarted server can rebind while old connections sit in TIME_WAIT. (Linux
+  // SO_REUSEADDR never lets two live listeners share a port, unlike the Windows option.)
+  int one = 1;
+  setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (family_ == AF_INET6) setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0) ThrowSystemError(Env(), errno, "bind");
+  state_ = SocketState::kBound;
+  return Env().Undefined();
+}
+
+Napi::Value SocketHandle::Listen(const Napi::CallbackInfo& info) {
+  CheckOpen("listen");
+  int backlog = static_cast<int>(OptionalIntegerArg(info, 0, "backlog", "listen", 0, 65535, SOMAXCONN));
+  if (::listen(fd_, backlog) != 0) ThrowSystemError(Env(), errno, "listen");
+  state_ = SocketState::kListening;
+  return Env().Undefined();
+}
+
+Napi::Value SocketHandle::Accept(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen("accept");
+  int fd;
+  do {
+    fd = accept4(fd_, nullptr, nullptr, kSocketFlags);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    // Nothing pending: null rather than an exception, the common case of an accept loop. A
+    // connection reset while queued (ECONNABORTED) is also just "nothing to take".
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED) return env.Null();
+    ThrowSystemError(env, errno, "accept");
+  }
+  int fdCopy = fd;
+  try {
+    return Data(env).socketHandleCtor.New(
+        {Napi::External<int>::New(env, &fdCopy), Napi::Number::New(env, family_ == AF_INET6 ? 6 : 4)});
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+}
+
+Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
+  CheckOpen("connect");
+  int port = static_cast<int>(IntegerArg(info, 0, "port", "connect", 1, kMaxPort));
+  std::string host = OptionalStringArg(info, 1, "host", "localhost");
+  sockaddr_storage addr;
+  socklen_t len;
+  if (host.empty() || !MakeSockaddr(family_, host, port, &addr, &len)) {
+    ThrowInvalidArgument(Env(), "connect", "\"" + host + "\" is not an IPv" + (family_ == AF_INET ? "4" : "6") + " address");
+  }
+  if (state_ == SocketState::kConnecting || state_ == SocketState::kConnected) {
+    ThrowSystemError(Env(), state_ == SocketState::kConnecting ? EALREADY : EISCONN, "connect");
+  }
+  int rc;
+  do {
+    rc = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), len);
+  } while (rc != 0 && errno == EINTR);
+  if (rc == 0) {
+    state_ = SocketState::kConnected;
+    return Napi::Boolean::New(Env(), true);
+  }
+  if (errno != EINPROGRESS) ThrowSystemError(Env(), errno, "connect");
+  state_ = SocketState::kConnecting;
+  return Napi::Boolean::New(Env(), false);
+}
+
+Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
+  CheckOpen("recv");
+  ByteSpan buf = BufferArg(info, 0, "buffer");
+  // A zero-length receive returns 0 at once, which a caller would read as an orderly close.
+  if (buf.length == 0) ThrowInvalidArgument(Env(), "recv", "The \"buffer\" argument must not be empty");
+  ssize_t n;
+  do {
+    n = ::recv(fd_, buf.data, buf.length, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) ThrowSystemError(Env(), errno, "recv");
+  return Napi::Number::New(Env(), static_cast<double>(n));
+}
+
+Napi::Value SocketHandle::Send(const Napi::CallbackInfo& info) {
+  CheckOpen("send");
+  ByteSpan buf = BufferArg(info, 0, "buffer");
+  ssize_t n;
+  do {
+    // MSG_NOSIGNAL: a peer that went away is an EPIPE error, never a SIGPIPE that kills Node.
+    n = ::send(fd_, buf.data, buf.length, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) ThrowSystemError(Env(), errno, "send");
+  return Napi::Number::New(Env(), static_cast<double>(n));
+}
+
+Napi::Value SocketHandle::Shutdown(const Napi::CallbackInfo& info) {
+  CheckOpen("shutdown");
+  if (info.Length() < 1 || !info[0].IsString()) {
+    ThrowTypeError(Env(), "The \"how\" argument must be 'send', 'receive' or 'both'");
+  }
+  std::string how = info[0].As<Napi::String>().Utf8Value();
+  int mode;
+  if (how == "send") mode = SHUT_WR;
+  else if (how == "receive") mode = SHUT_RD;
+  else if (how == "both") mode = SHUT_RDWR;
+  else ThrowInvalidArgument(Env(), "shutdown", "The \"how\" argument must be 'send', 'receive' or 'both'");
+  if (::shutdown(fd_, mode) != 0) ThrowSystemError(Env(), errno, "shutdown");
+  return Env().Undefined();
+}
+
+Napi::Value SocketHandle::Close(const Napi::CallbackInfo& info) {
+  if (fd_ >= 0) {
+    ::close(fd_);  // close(2) releases the descriptor even when it reports an error
+    fd_ = -1;
+  }
+  state_ = SocketState::kClosed;
+  return info.Env().Undefined();
+}
+
+Napi::Value SocketHandle::LocalAddress(const Napi::CallbackInfo& info) {
+  CheckOpen("getsockname");
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  if (getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) ThrowSystemError(info.Env(), errno, "getsockname");
+  return SockaddrToObject(info.Env(), addr);
+}
+
+Napi::Value SocketHandle::RemoteAddress(const Napi::CallbackInfo& info) {
+  CheckOpen("getpeername");
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  if (getpeername(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) ThrowSystemError(info.Env(), errno, "getpeername");
+  return SockaddrToObject(info.Env(), addr);
+}
+
+Napi::Value SocketHandle::SetNoDelay(const Napi::CallbackInfo& info) {
+  CheckOpen("setsockopt");
+  int on = BooleanArg(info, 0, "noDelay") ? 1 : 0;
+  if (setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) != 0) ThrowSystemError(info.Env(), errno, "setsockopt");
+  return info.Env().Undefined();
+}
+
+Napi::Value SocketHandle::SetKeepAlive(const Napi::CallbackInfo& info) {
+  CheckOpen("setsockopt");
+  int on = BooleanArg(info, 0, "enable") ? 1 : 0;
+  int64_t delayMs = OptionalIntegerArg(info, 1, "initialDelay", "setsockopt", 0, 0x7fffffffLL * 1000, 0);
+  if (setsockopt(fd_, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) != 0) ThrowSystemError(info.Env(), errno, "setsockopt");
+  if (on && delayMs > 0) {
+    int secs = static_cast<int>(delayMs / 1000 > 0 ? delayMs / 1000 : 1);
+    if (setsockopt(fd_, IPPROTO_TCP, TCP_KEEPIDLE, &secs, sizeof(secs)) != 0) ThrowSystemError(info.Env(), errno, "setsockopt");
+  }
+  return info.Env().Undefined();
+}
+
+// SO_ERROR: the pending error (a positive errno, 0 for none). Reading it clears it, as in the kernel.
+Napi::Value SocketHandle::GetError(const Napi::CallbackInfo& info) {
+  CheckOpen("getsockopt");
+  int err = 0;
+  socklen_t len = sizeof(err);
+  if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) ThrowSystemError(info.Env(), errno, "getsockopt");
+  return Napi::Number::New(info.Env(), err);
+}
+
+Napi::Value SocketHandle::GetState(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<int>(RefreshState()));
+}
+
+Napi::Value SocketHandle::GetFamily(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), family_ == AF_INET6 ? 6 : 4);
+}
+
+}  // namespace wsm

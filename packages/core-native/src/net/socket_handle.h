@@ -1,0 +1,55 @@
+// The native half of a Socket: one TCP socket descriptor, always non-blocking, and the little
+// state Winsock's models need (is it listening, connecting, connected?). lib/socket.ts wraps it.
+#pragma once
+#include <napi.h>
+
+namespace wsm {
+
+enum class SocketState : int {
+  kCreated = 0,        // socket() done; neither readable nor writable for select
+  kBound = 1,          // bind() done
+  kListening = 2,      // listen() done
+  kConnecting = 3,     // non-blocking connect() in progress
+  kConnected = 4,      // connect() completed, or accepted
+  kConnectFailed = 5,  // connect() failed; the error waits in SO_ERROR
+  kClosed = 6,
+};
+
+class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  // Unwraps `value` if it is a SocketHandle, else throws a TypeError naming `name`.
+  static SocketHandle* FromValue(Napi::Env env, const Napi::Value& value, const char* name);
+
+  explicit SocketHandle(const Napi::CallbackInfo& info);
+  ~SocketHandle() override;
+
+  int fd() const { return fd_; }
+  // The state, with a connect in progress settled first if the kernel has finished it.
+  SocketState RefreshState();
+  // Throws EBADF if the socket has been closed.
+  void CheckOpen(const char* syscall) const;
+
+ private:
+  Napi::Value Bind(const Napi::CallbackInfo& info);
+  Napi::Value Listen(const Napi::CallbackInfo& info);
+  Napi::Value Accept(const Napi::CallbackInfo& info);
+  Napi::Value Connect(const Napi::CallbackInfo& info);
+  Napi::Value Recv(const Napi::CallbackInfo& info);
+  Napi::Value Send(const Napi::CallbackInfo& info);
+  Napi::Value Shutdown(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value LocalAddress(const Napi::CallbackInfo& info);
+  Napi::Value RemoteAddress(const Napi::CallbackInfo& info);
+  Napi::Value SetNoDelay(const Napi::CallbackInfo& info);
+  Napi::Value SetKeepAlive(const Napi::CallbackInfo& info);
+  Napi::Value GetError(const Napi::CallbackInfo& info);
+  Napi::Value GetState(const Napi::CallbackInfo& info);
+  Napi::Value GetFamily(const Napi::CallbackInfo& info);
+
+  int fd_ = -1;
+  int family_ = 0;  // AF_INET or AF_INET6
+  SocketState state_ = SocketState::kCreated;
+};
+
+}  // namespace wsm
