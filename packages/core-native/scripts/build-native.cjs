@@ -67,11 +67,11 @@ const gypFlags = nodedir ? [`--nodedir=${nodedir}`] : []
 
 if (args.has('--prebuildify')) {
   const prebuildify = require.resolve('prebuildify/bin.js', { paths: [root] })
-  run([process.execPath, prebuildify], ['--napi', '--strip', ...(nodedir ? [`--nodedir=${nodedir}`] : [])], env)
+  run([process.execPath, prebuildify], ['--napi', '--strip'], env)
 } else {
   const node_gyp = nodeGypCommand()
   const sanitize = args.has('--sanitize') ? ['--', '-Dwsm_sanitize=1'] : []
   // configure each time (cheap), build incrementally: make only recompiles what changed.
-  run(node_gyp, ['configure', ...gypFlags, ...(args.has('--sanitize') ? ['--debug'] : []), ...sanitize], env)
+  run(node_gyp, ['configure', ...gypFlags, ...sanitize], env)
   run(node_gyp, ['build', ...gypFlags, '-j', 'max'], env)
 }

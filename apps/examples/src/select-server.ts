@@ -1,0 +1,157 @@
+// The classic Winsock select() echo server, made robust: one loop, one select() per turn over
+// the listener and up to FD_SETSIZE - 1 clients, partial sends queued, a client that will not
+// read its echoes stops being read from (backpressure), half-closed clients flushed then closed.
+import { FD_SETSIZE, FdSet, Socket, WsmError, select } from '@wsm/core-native'
+
+export interface SelectServerOptions {
+  port?: number
+  host?: string
+  backlog?: number
+  /** Bytes of echo queued for one client before the server stops reading from it. */
+  highWaterMark?: number
+  /** Where the server tells what happens; silent by default. */
+  log?: (line: string) => void
+}
+
+export interface SelectServer {
+  readonly port: number
+  readonly stats: { accepted: number; closed: number; bytesEchoed: number }
+  /** Resolves when the loop has stopped; rejects if it died of an unexpected error. */
+  readonly done: Promise<void>
+  close(): Promise<void>
+}
+
+interface Client {
+  socket: Socket
+  name: string
+  outbox: Buffer[]
+  outboxBytes: number
+  peerEnded: boolean
+  received: number
+}
+
+const RECV_SIZE = 4096
+
+export function startSelectServer(options: SelectServerOptions = {}): SelectServer {
+  const log = options.log ?? (() => {})
+  const highWaterMark = options.highWaterMark ?? 64 * 1024
+  const listener = Socket.tcp()
+  listener.bind(options.port ?? 0, options.host ?? '127.0.0.1')
+  listener.listen(options.backlog)
+  const clients = new Map<Socket, Client>()
+  const stats = { accepted: 0, closed: 0, bytesEchoed: 0 }
+  const recvBuffer = Buffer.allocUnsafe(RECV_SIZE)
+  let stopping = false
+
+  log(`listening on ${listener.localAddress}:${listener.localPort} (select, FD_SETSIZE ${FD_SETSIZE})`)
+
+  function dropClient(client: Client, why: string): void {
+    clients.delete(client.socket)
+    client.socket.close()
+    stats.closed++
+    log(`${client.name} closed after ${client.received} bytes (${why}); ${clients.size} client(s) left`)
+  }
+
+  function acceptPending(): void {
+    // The listener sits in the read set only while there is room, so FD_SETSIZE always holds.
+    while (clients.size < FD_SETSIZE - 1) {
+      const socket = listener.accept()
+      if (!socket) return
+      const client: Client = { socket, name: `${socket.remoteAddress}:${socket.remotePort}`, outbox: [], outboxBytes: 0, peerEnded: false, received: 0 }
+      clients.set(socket, client)
+      stats.accepted++
+      log(`accepted ${client.name} (${clients.size} client(s))`)
+    }
+  }
+
+  function flush(client: Client): void {
+    while (client.outbox.length > 0) {
+      const head = client.outbox[0]!
+      let sent: number
+      try {
+        sent = client.socket.send(head)
+      } catch (err) {
+        if (err instanceof WsmError && err.code === 'EWOULDBLOCK') return
+        throw err
+      }
+      stats.bytesEchoed += sent
+      client.outboxBytes -= sent
+      if (sent === head.length) client.outbox.shift()
+      else client.outbox[0] = head.subarray(sent)
+    }
+  }
+
+  function serveReadable(client: Client): void {
+    let n: number
+    try {
+      n = client.socket.recv(recvBuffer)
+    } catch (err) {
+      if (err instanceof WsmError && err.code === 'EWOULDBLOCK') return
+      throw err
+    }
+    if (n === 0) {
+      client.peerEnded = true
+      log(`${client.name} finished sending`)
+      return
+    }
+    const data = Buffer.from(recvBuffer.subarray(0, n))
+    client.received += n
+    // Short messages are shown; bulk data only counted, in the line that closes the client.
+    if (n <= 64) log(`${client.name} sent ${JSON.stringify(data.toString())}`)
+    client.outbox.push(data)
+    client.outboxBytes += n
+    flush(client)
+  }
+
+  function serve(client: Client, readable: boolean, writable: boolean): void {
+    try {
+      if (writable) flush(client)
+      if (readable) serveReadable(client)
+      if (client.peerEnded && client.outboxBytes === 0) dropClient(client, 'peer ended, echoes delivered')
+    } catch (err) {
+      // A reset or broken pipe ends this client, never the server.
+      dropClient(client, err instanceof WsmError ? err.code : String(err))
+    }
+  }
+
+  async function loop(): Promise<void> {
+    while (!stopping) {
+      const read = new FdSet()
+      const write = new FdSet()
+      if (clients.size < FD_SETSIZE - 1) read.add(listener)
+      for (const client of clients.values()) {
+        if (!client.peerEnded && client.outboxBytes < highWaterMark) read.add(client.socket)
+        if (client.outboxBytes > 0) write.add(client.socket)
+      }
+      try {
+        await select({ read, write })
+      } catch (err) {
+        // close() closes the sockets under the pending select, which then rejects with ENOTSOCK.
+        if (stopping && err instanceof WsmError && err.code === 'ENOTSOCK') return
+        throw err
+      }
+      if (read.has(listener)) acceptPending()
+      for (const client of [...clients.values()]) {
+        const readable = read.has(client.socket)
+        const writable = write.has(client.socket)
+        if (readable || writable) serve(client, readable, writable)
+      }
+    }
+  }
+
+  const done = loop()
+  return {
+    port: listener.localPort,
+    stats,
+    done,
+    async close() {
+      if (!stopping) {
+        stopping = true
+        for (const client of [...clients.values()]) dropClient(client, 'server closing')
+        listener.close()
+        log('server closed')
+      }
+      await done
+    },
+  }
+}

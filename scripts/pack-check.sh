@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Packs @wsm/core-native as it would be published (dist/ + a stripped N-API prebuild) and installs
+# the tarball with plain npm in a blank project outside the workspace, then runs select() there
+# from both ESM and CommonJS. Catches what a workspace hides: missing `files`, a loader that only
+# resolves inside the repo, types or exports that point nowhere.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cd "$root/packages/core-native"
+pnpm run --silent prebuilds >/dev/null 2>&1 || { echo "pack-check: prebuildify failed"; pnpm run prebuilds; exit 1; }
+pnpm exec tsup >/dev/null
+pnpm pack --pack-destination "$work" >/dev/null
+tarball=$(ls "$work"/*.tgz)
+contents=$(tar tzf "$tarball")
+echo "pack-check: packed $(basename "$tarball") ($(wc -l <<<"$contents") files)"
+grep -q 'package/prebuilds/linux-x64/.*\.node$' <<<"$contents" || { echo "pack-check: no prebuild in the tarball"; exit 1; }
+grep -q 'package/dist/index.d.cts$' <<<"$contents" || { echo "pack-check: no CJS types in the tarball"; exit 1; }
+
+mkdir "$work/app"
+cd "$work/app"
+npm init -y >/dev/null
+npm install --no-audit --no-fund --loglevel=error "$tarball" >/dev/null
+
+cat > check.mjs <<'JS'
+import { Socket, FdSet, select, backend } from '@wsm/core-native'
+const listener = Socket.tcp()
+listener.bind(0, '127.0.0.1')
+listener.listen()
+const client = Socket.tcp()
+client.connect(listener.localPort, '127.0.0.1')
+const write = new FdSet([client])
+const n = await select({ write }, 2000)
+if (n !== 1 || !write.has(client)) throw new Error(`select returned ${n}`)
+const read = new FdSet([listener])
+if ((await select({ read }, 2000)) !== 1) throw new Error('listener not readable')
+const peer = listener.accept()
+client.send(Buffer.from('ping'))
+await select({ read: new FdSet([peer]) }, 2000)
+const buf = Buffer.alloc(8)
+const got = buf.subarray(0, peer.recv(buf)).toString()
+if (got !== 'ping') throw new Error(`received ${got}`)
+for (const s of [peer, client, listener]) s.close()
+console.log(`pack-check: ESM import works (backend ${backend()})`)
+JS
+node check.mjs
+
+cat > check.cjs <<'JS'
+const { Socket, FdSet, select } = require('@wsm/core-native')
+const s = Socket.tcp()
+select({ read: new FdSet([s]) }, 0).then((n) => {
+  if (n !== 0) throw new Error('a never-connected socket must not be readable')
+  s.close()
+  console.log('pack-check: CommonJS require works')
+})
+JS
+node check.cjs
