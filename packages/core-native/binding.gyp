@@ -1,6 +1,7 @@
 {
   "variables": {
-    "wsm_sanitize%": "0"
+    "wsm_sanitize%": "0",
+    "wsm_liburing%": "<!(node scripts/detect-liburing.cjs)"
   },
   "targets": [
     {
@@ -11,7 +12,12 @@
         "src/core/args.cc",
         "src/net/socket_handle.cc",
         "src/net/sockaddr.cc",
-        "src/models/select.cc"
+        "src/models/select.cc",
+        "src/models/overlapped_io.cc",
+        "src/io/io_loop.cc",
+        "src/io/io_handle.cc",
+        "src/io/engine_factory.cc",
+        "src/files/file_handle.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
@@ -37,10 +43,15 @@
         ["OS=='linux'", {
           "sources": [
             "src/os/linux/readiness.cc",
-            "src/os/linux/backend_probe.cc"
+            "src/os/linux/uring_engine.cc",
+            "src/os/linux/epoll_engine.cc"
           ]
         }],
-        ["wsm_sanitize=='1'", {
+        ["OS=='linux' and wsm_liburing in (1, '1')", {
+          "defines": ["WSM_HAVE_LIBURING"],
+          "libraries": ["-l:liburing.a"]
+        }],
+        ["wsm_sanitize in (1, '1')", {
           "cflags_cc": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-O1", "-g"],
           "cflags_cc!": ["-D_FORTIFY_SOURCE=2"],
           "ldflags": ["-fsanitize=address,undefined"]

@@ -43,9 +43,17 @@ export interface NativeSelectWaiter {
   close(): void
 }
 
+export interface NativeFileHandle {
+  size(): bigint
+  setSize(size: bigint | number): void
+  close(): void
+  readonly alignment: number
+  readonly unbuffered: boolean
+  readonly closed: boolean
+}
+
 export interface NativeBinding {
   setErrorFactory(factory: (errno: number, syscall: string, message: string) => Error): void
-  probeIoUring(): number
   SocketHandle: new (family: number) => NativeSocketHandle
   selectPoll(handles: NativeSocketHandle[], wanted: Uint8Array): Uint8Array
   SelectWaiter: new (
@@ -53,6 +61,20 @@ export interface NativeBinding {
     wanted: Uint8Array,
     onReady: (ready: Uint8Array) => void,
   ) => NativeSelectWaiter
+
+  // Completion I/O (src/models/overlapped_io.cc). Each start returns the operation's id; its
+  // completion arrives through the dispatch function as an [id, result, flags] record.
+  ioSetup(dispatch: (count: number) => void): { records: Int32Array; backend: 'io_uring' | 'epoll' }
+  ioBackend(): 'io_uring' | 'epoll'
+  ioRecv(socket: NativeSocketHandle, buffers: Uint8Array | Uint8Array[]): number
+  ioSend(socket: NativeSocketHandle, buffers: Uint8Array | Uint8Array[]): number
+  ioAccept(listener: NativeSocketHandle, acceptSocket: NativeSocketHandle): number
+  ioConnect(socket: NativeSocketHandle, port: number, host?: string): number
+  ioRead(file: NativeFileHandle, buffer: Uint8Array, offset: bigint | number): number
+  ioWrite(file: NativeFileHandle, buffer: Uint8Array, offset: bigint | number): number
+  ioCancel(id: number): boolean
+  ioPending(): number
+  FileHandle: new (path: string, flags: number, mode?: number) => NativeFileHandle
 }
 
 const require = createRequire(import.meta.url)

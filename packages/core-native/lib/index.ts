@@ -4,3 +4,19 @@ export { Socket, type ShutdownHow, type SocketAddress } from './socket.js'
 export { FdSet } from './fd-set.js'
 export { select, type SelectSets } from './select.js'
 export { backend, type Backend } from './backend.js'
+export { WsaEvent, waitForMultipleEvents, type WaitOptions } from './wsa-event.js'
+export { sleepEx } from './apc.js'
+export {
+  Overlapped,
+  recvOverlapped,
+  sendOverlapped,
+  acceptEx,
+  connectEx,
+  getOverlappedResult,
+  cancelIoEx,
+  type CompletionRoutine,
+  type OverlappedResult,
+} from './overlapped.js'
+export { CompletionPort, type CompletionPacket } from './completion-port.js'
+export { FileHandle, readFileOverlapped, writeFileOverlapped, type FileOpenOptions } from './file-handle.js'
+export { pendingOperations } from './io-dispatch.js'

@@ -18,6 +18,7 @@ interface SocketInternals {
 }
 
 let internalsOf: (socket: Socket) => SocketInternals
+let hasHandle: (value: object) => boolean
 
 /**
  * A TCP socket, always non-blocking (Winsock's `socket()` followed by `ioctlsocket(FIONBIO, 1)`).
@@ -36,6 +37,7 @@ export class Socket {
         return () => socket.#observers.delete(observer)
       },
     })
+    hasHandle = (value) => #handle in value
   }
 
   /** `socket(AF_INET or AF_INET6, SOCK_STREAM, IPPROTO_TCP)`, non-blocking. */
@@ -164,5 +166,7 @@ export function socketInternals(socket: Socket): SocketInternals {
 
 /** @internal */
 export function isSocket(value: unknown): value is Socket {
-  return value instanceof Socket
+  // A brand check, not instanceof: Object.create(Socket.prototype) passes instanceof but has no
+  // native handle, and would only fail later, deep inside select.
+  return typeof value === 'object' && value !== null && hasHandle(value)
 }

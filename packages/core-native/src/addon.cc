@@ -3,9 +3,9 @@
 
 #include "core/addon_data.h"
 #include "core/args.h"
+#include "models/overlapped_io.h"
 #include "models/select.h"
 #include "net/socket_handle.h"
-#include "os/linux/backend_probe.h"
 
 namespace wsm {
 
@@ -19,19 +19,14 @@ Napi::Value SetErrorFactory(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// probeIoUring() -> 0 if io_uring can be set up here, else the errno that stops it.
-Napi::Value ProbeIoUringJs(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), ProbeIoUring());
-}
-
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new AddonData());
   exports.Set("setErrorFactory", Napi::Function::New<SetErrorFactory>(env, "setErrorFactory"));
-  exports.Set("probeIoUring", Napi::Function::New<ProbeIoUringJs>(env, "probeIoUring"));
   exports.Set("SocketHandle", SocketHandle::Define(env));
   DefineSelect(env, exports);
+  DefineOverlappedIo(env, exports);
   return exports;
 }
 

@@ -4,12 +4,18 @@
 
 namespace wsm {
 
+class IoLoop;
+
 struct AddonData {
   // (errno, syscall, message?) => WsmError. Supplied by lib/binding.ts so that errors created in
   // C++ are real instances of the TypeScript WsmError class.
   Napi::FunctionReference errorFactory;
   // The SocketHandle constructor, so that accept() can hand out new handles.
   Napi::FunctionReference socketHandleCtor;
+  Napi::FunctionReference fileHandleCtor;
+  // The completion engine's bridge to this environment's event loop; created on first use, freed by
+  // its own environment cleanup hook.
+  IoLoop* ioLoop = nullptr;
 };
 
 AddonData& Data(Napi::Env env);

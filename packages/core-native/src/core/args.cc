@@ -28,6 +28,23 @@ std::string Describe(const Napi::Value& v) {
   return "a value";
 }
 
+size_t ElementSize(napi_typedarray_type type) {
+  switch (type) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array: return 1;
+    case napi_int16_array:
+    case napi_uint16_array: return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array: return 4;
+    case napi_float64_array:
+    case napi_bigint64_array:
+    case napi_biguint64_array: return 8;
+  }
+  return 1;
+}
+
 }  // namespace
 
 int64_t IntegerArg(const Napi::CallbackInfo& info, size_t index, const char* name, const char* syscall,
@@ -76,27 +93,34 @@ std::string OptionalStringArg(const Napi::CallbackInfo& info, size_t index, cons
 ByteSpan BufferArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
   Napi::Value v = ArgAt(info, index);
   Napi::Env env = info.Env();
-  bool isView = false;
+  bool isTyped = false;
+  bool isDataView = false;
   if (v.IsObject()) {
-    napi_status st = napi_is_typedarray(env, v, &isView);
-    if (st == napi_ok && !isView) napi_is_dataview(env, v, &isView);
+    napi_is_typedarray(env, v, &isTyped);
+    if (!isTyped) napi_is_dataview(env, v, &isDataView);
   }
-  if (!isView) {
+  if (!isTyped && !isDataView) {
     ThrowTypeError(env, std::string("The \"") + name + "\" argument must be a Uint8Array, got " + Describe(v));
   }
+  // The raw N-API calls, not Napi::TypedArray::ArrayBuffer().Data(): for a view over a
+  // SharedArrayBuffer the latter throws a bare Error("Invalid argument"), and such views are
+  // legitimate buffers to send from and receive into (as with fs.readSync). The data pointers
+  // these calls return already include the view's byte offset.
   void* data = nullptr;
   size_t length = 0;
+  size_t offset = 0;
   napi_value arraybuffer = nullptr;
-  if (v.IsTypedArray()) {
-    Napi::TypedArray ta = v.As<Napi::TypedArray>();
-    arraybuffer = ta.ArrayBuffer();
-    length = ta.ByteLength();
-    data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  napi_status st;
+  if (isTyped) {
+    napi_typedarray_type type;
+    size_t elements = 0;
+    st = napi_get_typedarray_info(env, v, &type, &elements, &data, &arraybuffer, &offset);
+    length = elements * ElementSize(type);
   } else {
-    Napi::DataView dv = v.As<Napi::DataView>();
-    arraybuffer = dv.ArrayBuffer();
-    length = dv.ByteLength();
-    data = dv.Data();
+    st = napi_get_dataview_info(env, v, &length, &data, &arraybuffer, &offset);
+  }
+  if (st != napi_ok) {
+    ThrowTypeError(env, std::string("The \"") + name + "\" argument must be a Uint8Array, got " + Describe(v));
   }
   bool detached = false;
   napi_is_detached_arraybuffer(env, arraybuffer, &detached);

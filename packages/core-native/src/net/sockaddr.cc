@@ -9,6 +9,8 @@ namespace wsm {
 
 bool MakeSockaddr(int family, const std::string& host, int port, sockaddr_storage* out, socklen_t* outLen) {
   std::memset(out, 0, sizeof(*out));
+  // inet_pton reads up to the first NUL: "127.0.0.1\0junk" would pass as 127.0.0.1.
+  if (host.find('\0') != std::string::npos) return false;
   if (family == AF_INET) {
     auto* sin = reinterpret_cast<sockaddr_in*>(out);
     sin->sin_family = AF_INET;

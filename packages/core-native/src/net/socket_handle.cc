@@ -45,18 +45,33 @@ Napi::Function SocketHandle::Define(Napi::Env env) {
           InstanceMethod<&SocketHandle::SetNoDelay>("setNoDelay"),
           InstanceMethod<&SocketHandle::SetKeepAlive>("setKeepAlive"),
           InstanceMethod<&SocketHandle::GetError>("getError"),
-          InstanceAccessor<&SocketHandle::GetState>("state"),
-          InstanceAccessor<&SocketHandle::GetFamily>("family"),
       });
   Data(env).socketHandleCtor = Napi::Persistent(ctor);
+  // Not InstanceAccessor: V8 checks the receiver of methods (a TypeError, "Illegal invocation"),
+  // but not of accessors, and node-addon-api's accessor wrapper then throws a bare
+  // Error("Invalid argument") for Object.create(SocketHandle.prototype).state.
+  ctor.Get("prototype").As<Napi::Object>().DefineProperties({
+      Napi::PropertyDescriptor::Accessor<&SocketHandle::Getter<&SocketHandle::GetState>>("state"),
+      Napi::PropertyDescriptor::Accessor<&SocketHandle::Getter<&SocketHandle::GetFamily>>("family"),
+  });
   return ctor;
+}
+
+template <Napi::Value (SocketHandle::*Get)(const Napi::CallbackInfo&)>
+Napi::Value SocketHandle::Getter(const Napi::CallbackInfo& info) {
+  return (FromValue(info.Env(), info.This(), "this")->*Get)(info);
 }
 
 SocketHandle* SocketHandle::FromValue(Napi::Env env, const Napi::Value& value, const char* name) {
   if (value.IsObject()) {
     Napi::Object obj = value.As<Napi::Object>();
     Napi::FunctionReference& ctor = Data(env).socketHandleCtor;
-    if (obj.InstanceOf(ctor.Value())) return ObjectWrap<SocketHandle>::Unwrap(obj);
+    // instanceof alone is not enough: Object.create(SocketHandle.prototype) passes it without
+    // wrapping a native handle, and ObjectWrap::Unwrap would throw a bare Error("Invalid argument").
+    void* wrapped = nullptr;
+    if (obj.InstanceOf(ctor.Value()) && napi_unwrap(env, obj, &wrapped) == napi_ok && wrapped != nullptr) {
+      return static_cast<SocketHandle*>(wrapped);
+    }
   }
   ThrowTypeError(env, std::string("The \"") + name + "\" argument must be a Socket");
 }
@@ -79,8 +94,21 @@ SocketHandle::SocketHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<So
 }
 
 SocketHandle::~SocketHandle() {
-  // Collected without close(): release the descriptor rather than leak it.
+  // Collected without close(): release the descriptor rather than leak it. (Operations in flight
+  // hold a reference to this object, so none can be pending here.)
   if (fd_ >= 0) ::close(fd_);
+}
+
+bool SocketHandle::AdoptAccepted(int fd) {
+  if (state_ == SocketState::kClosed || fd_ < 0) {
+    ::close(fd);
+    return false;
+  }
+  // The unconnected descriptor the caller made for AcceptEx is replaced by the connection.
+  ::close(fd_);
+  fd_ = fd;
+  state_ = SocketState::kConnected;
+  return true;
 }
 
 void SocketHandle::CheckOpen(const char* syscall) const {
@@ -90,11 +118,27 @@ void SocketHandle::CheckOpen(const char* syscall) const {
 SocketState SocketHandle::RefreshState() {
   if (state_ != SocketState::kConnecting) return state_;
   pollfd p{fd_, POLLOUT, 0};
-  if (poll(&p, 1, 0) == 1) {
-    // A failed connect shows POLLERR/POLLHUP (with POLLOUT); a good one POLLOUT alone.
-    state_ = (p.revents & (POLLERR | POLLHUP)) ? SocketState::kConnectFailed : SocketState::kConnected;
+  if (poll(&p, 1, 0) != 1) return state_;
+  if (!(p.revents & (POLLERR | POLLHUP))) {
+    state_ = SocketState::kConnected;  // POLLOUT alone: the handshake completed
+    return state_;
   }
+  // POLLERR/POLLHUP: the connect failed, or it succeeded and the connection was then reset or
+  // closed before anything looked (poll shows the same for both). Only SO_ERROR tells them apart;
+  // without it a reset connection passed for a failed connect (except set instead of read set).
+  // Reading SO_ERROR clears it, so it is kept for the next call that would have reported it.
+  int err = 0;
+  socklen_t len = sizeof(err);
+  if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+  deferredError_ = err;
+  state_ = (err == 0 || err == ECONNRESET || err == EPIPE) ? SocketState::kConnected : SocketState::kConnectFailed;
   return state_;
+}
+
+int SocketHandle::TakeDeferredError() {
+  int err = deferredError_;
+  deferredError_ = 0;
+  return err;
 }
 
 Napi::Value SocketHandle::Bind(const Napi::CallbackInfo& info) {
@@ -156,9 +200,13 @@ Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
   if (host.empty() || !MakeSockaddr(family_, host, port, &addr, &len)) {
     ThrowInvalidArgument(Env(), "connect", "\"" + host + "\" is not an IPv" + (family_ == AF_INET ? "4" : "6") + " address");
   }
+  // Refresh first: a connect that has completed since the last look is EISCONN, not EALREADY
+  // (state_ only moves on when something asks, and nothing may have asked since connect()).
+  RefreshState();
   if (state_ == SocketState::kConnecting || state_ == SocketState::kConnected) {
     ThrowSystemError(Env(), state_ == SocketState::kConnecting ? EALREADY : EISCONN, "connect");
   }
+  deferredError_ = 0;  // a new attempt: the kernel clears SO_ERROR too (tcp_connect_init)
   int rc;
   do {
     rc = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), len);
@@ -181,6 +229,9 @@ Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
   do {
     n = ::recv(fd_, buf.data, buf.length, 0);
   } while (n < 0 && errno == EINTR);
+  // Data still queued comes first; then the error RefreshState took from SO_ERROR, which the
+  // kernel would have reported here instead of this 0 or EAGAIN.
+  if (n <= 0 && deferredError_ != 0) ThrowSystemError(Env(), TakeDeferredError(), "recv");
   if (n < 0) ThrowSystemError(Env(), errno, "recv");
   return Napi::Number::New(Env(), static_cast<double>(n));
 }
@@ -188,6 +239,8 @@ Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
 Napi::Value SocketHandle::Send(const Napi::CallbackInfo& info) {
   CheckOpen("send");
   ByteSpan buf = BufferArg(info, 0, "buffer");
+  // A pending error fails a send before anything is sent, as in the kernel (see RefreshState).
+  if (deferredError_ != 0) ThrowSystemError(Env(), TakeDeferredError(), "send");
   ssize_t n;
   do {
     // MSG_NOSIGNAL: a peer that went away is an EPIPE error, never a SIGPIPE that kills Node.
@@ -213,10 +266,7 @@ Napi::Value SocketHandle::Shutdown(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SocketHandle::Close(const Napi::CallbackInfo& info) {
-  if (fd_ >= 0) {
-    ::close(fd_);  // close(2) releases the descriptor even when it reports an error
-    fd_ = -1;
-  }
+  CloseDescriptor(info.Env());
   state_ = SocketState::kClosed;
   return info.Env().Undefined();
 }
@@ -259,9 +309,9 @@ Napi::Value SocketHandle::SetKeepAlive(const Napi::CallbackInfo& info) {
 // SO_ERROR: the pending error (a positive errno, 0 for none). Reading it clears it, as in the kernel.
 Napi::Value SocketHandle::GetError(const Napi::CallbackInfo& info) {
   CheckOpen("getsockopt");
-  int err = 0;
+  int err = TakeDeferredError();
   socklen_t len = sizeof(err);
-  if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) ThrowSystemError(info.Env(), errno, "getsockopt");
+  if (err == 0 && getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) ThrowSystemError(info.Env(), errno, "getsockopt");
   return Napi::Number::New(info.Env(), err);
 }
 

@@ -3,6 +3,8 @@
 #pragma once
 #include <napi.h>
 
+#include "io/io_handle.h"
+
 namespace wsm {
 
 enum class SocketState : int {
@@ -15,7 +17,7 @@ enum class SocketState : int {
   kClosed = 6,
 };
 
-class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
+class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
  public:
   static Napi::Function Define(Napi::Env env);
   // Unwraps `value` if it is a SocketHandle, else throws a TypeError naming `name`.
@@ -24,11 +26,21 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   explicit SocketHandle(const Napi::CallbackInfo& info);
   ~SocketHandle() override;
 
-  int fd() const { return fd_; }
   // The state, with a connect in progress settled first if the kernel has finished it.
   SocketState RefreshState();
   // Throws EBADF if the socket has been closed.
   void CheckOpen(const char* syscall) const;
+  int Family() const { return family_; }
+  SocketState State() const { return state_; }
+  // An overlapped connect (ConnectEx) starts: the socket is connecting until ConnectFinished.
+  void ConnectStarted() { state_ = SocketState::kConnecting; }
+  // The completion of an overlapped connect: 0 or -errno.
+  void ConnectFinished(int result) {
+    if (state_ == SocketState::kConnecting) state_ = result == 0 ? SocketState::kConnected : SocketState::kConnectFailed;
+  }
+  // AcceptEx: this socket becomes the accepted connection `fd`. False (and `fd` closed) if this
+  // socket was closed meanwhile.
+  bool AdoptAccepted(int fd);
 
  private:
   Napi::Value Bind(const Napi::CallbackInfo& info);
@@ -44,10 +56,18 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   Napi::Value SetNoDelay(const Napi::CallbackInfo& info);
   Napi::Value SetKeepAlive(const Napi::CallbackInfo& info);
   Napi::Value GetError(const Napi::CallbackInfo& info);
+  // An accessor that checks its receiver (TypeError) before calling `Get` on it.
+  template <Napi::Value (SocketHandle::*Get)(const Napi::CallbackInfo&)>
+  static Napi::Value Getter(const Napi::CallbackInfo& info);
   Napi::Value GetState(const Napi::CallbackInfo& info);
   Napi::Value GetFamily(const Napi::CallbackInfo& info);
 
-  int fd_ = -1;
+  // SO_ERROR as read by RefreshState (which must read it to classify a finished connect, and
+  // reading clears it): handed to the next getError, recv or send, which the kernel would have
+  // given it to. 0 for none.
+  int TakeDeferredError();
+  int deferredError_ = 0;
+
   int family_ = 0;  // AF_INET or AF_INET6
   SocketState state_ = SocketState::kCreated;
 };

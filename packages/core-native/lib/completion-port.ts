@@ -1,0 +1,229 @@
+// I/O completion ports: CreateIoCompletionPort, GetQueuedCompletionStatus(Ex),
+// PostQueuedCompletionStatus. Packets queue FIFO; waiters are served last-in first-out (the most
+// recent waiter is the "hot" one, as Windows wakes the thread that waited last).
+import { invalidArgument, invalidType, systemError, type WsmError } from './errors.js'
+import { native } from './binding.js'
+import { checkWaitMs } from './apc.js'
+import { FileHandle } from './file-handle.js'
+import { errorNumber, Overlapped } from './overlapped.js'
+import { isSocket } from './socket.js'
+
+export interface CompletionPacket {
+  /** The completion key the handle was associated with (or the posted one). */
+  key: number
+  bytes: number
+  /** The operation's Overlapped, the very object passed in; null when posted without one. */
+  overlapped: Overlapped | null
+  /** 0, or the Winsock/Win32 error number (the POSIX errno where Windows has none). */
+  error: number
+  /** The failure as a WsmError, when `error` is not 0. */
+  cause?: WsmError
+}
+
+interface Waiter {
+  max: number
+  deliver(packets: CompletionPacket[]): void
+}
+
+interface Association {
+  port: CompletionPort
+  key: number
+}
+
+const associations = new WeakMap<object, Association>()
+
+/** @internal The port and key `handle` is associated with, if any. */
+export function associationOf(handle: object): Association | undefined {
+  const a = associations.get(handle)
+  return a && !a.port.closed ? a : undefined
+}
+
+function checkKey(key: unknown): number {
+  if (typeof key !== 'number') throw invalidType('key', 'a number', key)
+  if (!Number.isSafeInteger(key)) throw invalidArgument('CreateIoCompletionPort', 'The "key" argument must be a safe integer')
+  return key
+}
+
+/**
+ * An I/O completion port (CreateIoCompletionPort with INVALID_HANDLE_VALUE). Associate sockets and
+ * files with a key; every overlapped operation on them then completes here as a packet.
+ */
+export class CompletionPort {
+  /** NumberOfConcurrentThreads: recorded; JavaScript runs one thread. */
+  readonly concurrency: number
+  #queue: CompletionPacket[] = []
+  #head = 0
+  readonly #waiters: Waiter[] = []
+  readonly #operations = new Set<number>()
+  #closed = false
+  #drainScheduled = false
+
+  constructor(options: { concurrency?: number } = {}) {
+    if (typeof options !== 'object' || options === null) throw invalidType('options', 'an object', options)
+    const concurrency = options.concurrency ?? 0
+    if (typeof concurrency !== 'number') throw invalidType('options.concurrency', 'a number', concurrency)
+    if (!Number.isInteger(concurrency) || concurrency < 0 || concurrency > 1024) {
+      throw invalidArgument('CreateIoCompletionPort', 'The "concurrency" option must be an integer from 0 to 1024')
+    }
+    this.concurrency = concurrency
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Packets waiting to be dequeued. */
+  get size(): number {
+    return this.#queue.length - this.#head
+  }
+
+  /**
+   * CreateIoCompletionPort(handle, port, key): operations on `handle` complete on this port from
+   * now on. A handle joins one port for its lifetime (a second association is EINVAL).
+   */
+  associate(handle: object, key: number): void {
+    this.#checkOpen('CreateIoCompletionPort')
+    if (typeof handle !== 'object' || handle === null || !isIoHandle(handle)) {
+      throw invalidType('handle', 'a Socket or FileHandle', handle)
+    }
+    const k = checkKey(key)
+    if ((handle as { closed: boolean }).closed) throw systemError(9, 'CreateIoCompletionPort', 'the handle is closed')
+    const existing = associations.get(handle)
+    if (existing && !existing.port.closed) {
+      throw invalidArgument('CreateIoCompletionPort', 'the handle is already associated with a completion port')
+    }
+    associations.set(handle, { port: this, key: k })
+  }
+
+  /** GetQueuedCompletionStatus: the next packet, or null on time-out (WAIT_TIMEOUT). */
+  async getQueuedCompletionStatus(timeoutMs?: number): Promise<CompletionPacket | null> {
+    const packets = await this.#dequeue(1, timeoutMs, 'GetQueuedCompletionStatus')
+    return packets[0] ?? null
+  }
+
+  /** GetQueuedCompletionStatusEx: up to `max` packets in one call; [] on time-out. */
+  async getQueuedCompletionStatusEx(max: number, timeoutMs?: number): Promise<CompletionPacket[]> {
+    if (typeof max !== 'number') throw invalidType('max', 'a number', max)
+    if (!Number.isInteger(max) || max < 1 || max > 65536) {
+      throw invalidArgument('GetQueuedCompletionStatusEx', 'The "max" argument must be an integer from 1 to 65536')
+    }
+    return this.#dequeue(max, timeoutMs, 'GetQueuedCompletionStatusEx')
+  }
+
+  /** PostQueuedCompletionStatus: a packet delivered as given (bytes, key, overlapped). */
+  postQueuedCompletionStatus(bytes: number, key: number, overlapped: Overlapped | null = null): void {
+    this.#checkOpen('PostQueuedCompletionStatus')
+    if (typeof bytes !== 'number') throw invalidType('bytes', 'a number', bytes)
+    if (!Number.isInteger(bytes) || bytes < 0 || bytes > 0xffffffff) {
+      throw invalidArgument('PostQueuedCompletionStatus', 'The "bytes" argument must be an integer from 0 to 2^32-1')
+    }
+    const k = checkKey(key)
+    if (overlapped !== null && !(overlapped instanceof Overlapped)) {
+      throw invalidType('overlapped', 'an Overlapped or null', overlapped)
+    }
+    this.#push({ key: k, bytes, overlapped, error: 0 })
+  }
+
+  /**
+   * CloseHandle(port). Waiters reject with ECANCELED; operations in flight on associated handles
+   * are cancelled (they complete with ECANCELED on their Overlapped and event, not on this port).
+   */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    for (const id of [...this.#operations]) native.ioCancel(id)
+    this.#operations.clear()
+    this.#queue = []
+    this.#head = 0
+    const waiters = this.#waiters.splice(0)
+    for (const w of waiters) w.deliver(null as unknown as CompletionPacket[])
+  }
+
+  /** @internal An operation completing on this port. */
+  track(id: number): void {
+    this.#operations.add(id)
+  }
+
+  /** @internal */
+  untrack(id: number): void {
+    this.#operations.delete(id)
+  }
+
+  /** @internal The completion of an operation on an associated handle. */
+  enqueueCompletion(key: number, bytes: number, overlapped: Overlapped, error: WsmError | null): void {
+    if (this.#closed) return
+    const packet: CompletionPacket = { key, bytes, overlapped, error: errorNumber(error) }
+    if (error) packet.cause = error
+    this.#push(packet)
+  }
+
+  #push(packet: CompletionPacket): void {
+    this.#queue.push(packet)
+    // Serve waiters once the whole batch of completions is queued, so an Ex waiter takes many.
+    if (this.#waiters.length > 0 && !this.#drainScheduled) {
+      this.#drainScheduled = true
+      queueMicrotask(() => this.#drain())
+    }
+  }
+
+  #take(max: number): CompletionPacket[] {
+    const end = Math.min(this.#queue.length, this.#head + max)
+    const out = this.#queue.slice(this.#head, end)
+    this.#head = end
+    if (this.#head === this.#queue.length) {
+      this.#queue = []
+      this.#head = 0
+    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head)
+      this.#head = 0
+    }
+    return out
+  }
+
+  #drain(): void {
+    this.#drainScheduled = false
+    while (this.size > 0 && this.#waiters.length > 0) {
+      const w = this.#waiters.pop()! // LIFO
+      w.deliver(this.#take(w.max))
+    }
+  }
+
+  #dequeue(max: number, timeoutMs: number | undefined, syscall: string): Promise<CompletionPacket[]> {
+    this.#checkOpen(syscall)
+    const timeout = checkWaitMs('timeoutMs', syscall, timeoutMs)
+    // FIFO among packets, but not ahead of a drain already owed to earlier waiters.
+    if (this.size > 0 && this.#waiters.length === 0) return Promise.resolve(this.#take(max))
+    if (timeout === 0) return Promise.resolve([])
+    return new Promise<CompletionPacket[]>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const waiter: Waiter = {
+        max,
+        deliver: (packets) => {
+          if (timer) clearTimeout(timer)
+          if (packets === null) reject(systemError(125, syscall, 'the completion port was closed'))
+          else resolve(packets)
+        },
+      }
+      this.#waiters.push(waiter)
+      if (this.size > 0 && !this.#drainScheduled) {
+        this.#drainScheduled = true
+        queueMicrotask(() => this.#drain())
+      }
+      if (timeout !== Infinity) {
+        timer = setTimeout(() => {
+          const i = this.#waiters.indexOf(waiter)
+          if (i >= 0) this.#waiters.splice(i, 1)
+          resolve([])
+        }, timeout)
+      }
+    })
+  }
+
+  #checkOpen(syscall: string): void {
+    if (this.#closed) throw systemError(9, syscall, 'the completion port is closed')
+  }
+}
+
+function isIoHandle(handle: object): boolean {
+  return isSocket(handle) || handle instanceof FileHandle
+}

@@ -1,0 +1,330 @@
+#include "io/io_loop.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "core/addon_data.h"
+#include "core/errors.h"
+#include "io/engine_factory.h"
+#include "io/io_handle.h"
+#include "net/socket_handle.h"
+
+namespace wsm {
+
+namespace {
+
+constexpr uint32_t kSlotBits = 20;
+constexpr uint32_t kSlotMask = (1u << kSlotBits) - 1;
+constexpr uint32_t kGenerationMask = 0x7ff;  // ids stay positive int32s
+constexpr int kMaxRoundsPerDelivery = 8;     // then yield to the rest of the loop
+
+// The bytes of a typed array held by `ref`, or nullptr if its ArrayBuffer has been detached.
+uint8_t* TargetBytes(Napi::Env env, const Napi::Reference<Napi::Value>& ref, size_t* length) {
+  Napi::Value v = ref.Value();
+  if (!v.IsTypedArray()) return nullptr;
+  Napi::TypedArray ta = v.As<Napi::TypedArray>();
+  Napi::ArrayBuffer ab = ta.ArrayBuffer();
+  bool detached = false;
+  napi_is_detached_arraybuffer(env, ab, &detached);
+  if (detached) return nullptr;
+  *length = ta.ByteLength();
+  return static_cast<uint8_t*>(ab.Data()) + ta.ByteOffset();
+}
+
+}  // namespace
+
+IoLoop* IoLoop::Get(Napi::Env env) {
+  AddonData& data = Data(env);
+  if (data.ioLoop) return data.ioLoop;
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) ThrowSystemError(env, EINVAL, "io", "no event loop");
+  EngineChoice choice = ChooseEngine(loop);
+  if (!choice.engine) ThrowSystemError(env, choice.err, choice.syscall, choice.message);
+  data.ioLoop = new IoLoop(env, loop, std::move(choice.engine));
+  return data.ioLoop;
+}
+
+IoLoop* IoLoop::IfCreated(Napi::Env env) { return Data(env).ioLoop; }
+
+IoLoop::IoLoop(Napi::Env env, uv_loop_t* loop, std::unique_ptr<IoEngine> engine)
+    : env_(env), loop_(loop), engine_(std::move(engine)) {
+  uv_poll_init(loop_, &poll_, engine_->WatchFd());
+  uv_prepare_init(loop_, &prepare_);
+  uv_check_init(loop_, &check_);
+  uv_idle_init(loop_, &idle_);
+  handlesOpen_ = 4;
+  poll_.data = prepare_.data = check_.data = idle_.data = this;
+  uv_poll_start(&poll_, UV_READABLE, &IoLoop::OnPoll);
+  uv_prepare_start(&prepare_, &IoLoop::OnPrepare);
+  uv_check_start(&check_, &IoLoop::OnCheck);
+  // None of these keeps the process alive by itself; operations in flight do (UpdateRef).
+  uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
+  uv_unref(reinterpret_cast<uv_handle_t*>(&prepare_));
+  uv_unref(reinterpret_cast<uv_handle_t*>(&check_));
+  uv_unref(reinterpret_cast<uv_handle_t*>(&idle_));
+  context_ = std::make_unique<Napi::AsyncContext>(env, "wsm:completion");
+  napi_add_env_cleanup_hook(env, &IoLoop::Cleanup, this);
+}
+
+IoLoop::~IoLoop() = default;
+
+void IoLoop::Cleanup(void* arg) {
+  auto* self = static_cast<IoLoop*>(arg);
+  self->shuttingDown_ = true;
+  // The environment is going away: no more JavaScript. Stop the kernel first (the engine owns the
+  // ring and its buffers), then drop what is left.
+  self->engine_.reset();
+  for (IoOp* op : self->slots_) delete op;
+  self->slots_.clear();
+  self->dispatch_.Reset();
+  self->records_.Reset();
+  self->context_.reset();
+  auto closed = [](uv_handle_t* h) {
+    auto* loop = static_cast<IoLoop*>(h->data);
+    if (--loop->handlesOpen_ == 0) delete loop;
+  };
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->poll_), closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->prepare_), closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->check_), closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->idle_), closed);
+}
+
+Napi::Int32Array IoLoop::Records(Napi::Env env) {
+  if (records_.IsEmpty()) {
+    Napi::Int32Array arr = Napi::Int32Array::New(env, kMaxBatch * kRecordInts);
+    recordData_ = arr.Data();
+    records_ = Napi::Persistent(arr);
+  }
+  return records_.Value();
+}
+
+uint32_t IoLoop::Start(std::unique_ptr<IoOp> owned) {
+  IoOp* op = owned.release();
+  uint32_t slot;
+  if (!freeSlots_.empty()) {
+    slot = freeSlots_.back();
+    freeSlots_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(slots_.size());
+    if (slot > kSlotMask) {
+      delete op;
+      ThrowSystemError(env_, ENOBUFS, "io", "too many operations in flight");
+    }
+    slots_.push_back(nullptr);
+  }
+  generation_ = (generation_ + 1) & kGenerationMask;
+  op->id = (generation_ << kSlotBits) | slot;
+  slots_[slot] = op;
+  op->req.userToken = reinterpret_cast<uint64_t>(op);
+  // Link on the handle, so that closing it cancels this operation.
+  op->nextOnHandle = op->handle->firstOp_;
+  if (op->nextOnHandle) op->nextOnHandle->prevOnHandle = op;
+  op->handle->firstOp_ = op;
+  pending_++;
+  UpdateRef();
+  Submit(op);
+  return op->id;
+}
+
+IoHandle::OpQueue* IoLoop::QueueFor(IoOp* op) {
+  if (op->req.kind == IoKind::kRecv) return &op->handle->recvQueue_;
+  if (op->req.kind == IoKind::kSend) return &op->handle->sendQueue_;
+  return nullptr;
+}
+
+void IoLoop::Submit(IoOp* op) {
+  IoHandle::OpQueue* q = QueueFor(op);
+  if (q && q->active) {
+    op->queued = true;
+    if (q->tail) q->tail->nextQueued = op;
+    else q->head = op;
+    q->tail = op;
+    return;
+  }
+  if (q) q->active = op;
+  engine_->Submit(&op->req);
+}
+
+void IoLoop::SubmitNextQueued(IoOp* finished) {
+  IoHandle::OpQueue* q = QueueFor(finished);
+  if (!q || q->active != finished) return;
+  q->active = nullptr;
+  IoOp* next = q->head;
+  if (!next) return;
+  q->head = next->nextQueued;
+  if (!q->head) q->tail = nullptr;
+  next->nextQueued = nullptr;
+  next->queued = false;
+  if (next->handle->fd() < 0) {
+    // The socket was closed while this one waited its turn.
+    next->req.result = -ECANCELED;
+    localDone_.push_back(&next->req);
+    return;
+  }
+  q->active = next;
+  engine_->Submit(&next->req);
+}
+
+IoOp* IoLoop::Lookup(uint32_t id) const {
+  uint32_t slot = id & kSlotMask;
+  if (slot >= slots_.size()) return nullptr;
+  IoOp* op = slots_[slot];
+  return op && op->id == id ? op : nullptr;
+}
+
+bool IoLoop::Cancel(uint32_t id) {
+  IoOp* op = Lookup(id);
+  if (!op || op->harvested) return false;
+  CancelOne(op);
+  return true;
+}
+
+void IoLoop::CancelOne(IoOp* op) {
+  if (!op->queued) {
+    engine_->Cancel(&op->req);
+    return;
+  }
+  // Never reached the engine: take it out of its queue and complete it here.
+  IoHandle::OpQueue* q = QueueFor(op);
+  IoOp* prev = nullptr;
+  for (IoOp* it = q->head; it; prev = it, it = it->nextQueued) {
+    if (it != op) continue;
+    if (prev) prev->nextQueued = op->nextQueued;
+    else q->head = op->nextQueued;
+    if (q->tail == op) q->tail = prev;
+    break;
+  }
+  op->nextQueued = nullptr;
+  op->queued = false;
+  op->req.result = -ECANCELED;
+  localDone_.push_back(&op->req);
+}
+
+void IoLoop::CancelHandle(IoHandle* handle) {
+  for (IoOp* op = handle->firstOp_; op; op = op->nextOnHandle) {
+    if (!op->harvested) CancelOne(op);
+  }
+  // io_uring must see the cancellations before the descriptor number can be reused.
+  engine_->Flush();
+  if (handle->fd() >= 0) engine_->ForgetFd(handle->fd());
+}
+
+void IoLoop::Release(IoOp* op) {
+  if (op->prevOnHandle) op->prevOnHandle->nextOnHandle = op->nextOnHandle;
+  else op->handle->firstOp_ = op->nextOnHandle;
+  if (op->nextOnHandle) op->nextOnHandle->prevOnHandle = op->prevOnHandle;
+  uint32_t slot = op->id & kSlotMask;
+  slots_[slot] = nullptr;
+  freeSlots_.push_back(slot);
+  pending_--;
+  delete op;
+}
+
+int32_t IoLoop::Finish(IoOp* op) {
+  IoRequest& req = op->req;
+  int32_t result = req.result;
+  switch (req.kind) {
+    case IoKind::kRecv:
+    case IoKind::kRead: {
+      const uint8_t* src = req.kind == IoKind::kRecv ? req.received : req.data;
+      if (result > 0) {
+        // Scatter into the caller's buffers, as WSARecv fills its WSABUF array in order.
+        size_t left = static_cast<size_t>(result);
+        for (const auto& target : op->targets) {
+          if (left == 0) break;
+          size_t length = 0;
+          uint8_t* dst = TargetBytes(env_, target, &length);
+          if (!dst) {
+            result = -EFAULT;  // detached while the kernel worked: WSAEFAULT
+            break;
+          }
+          size_t n = length < left ? length : left;
+          std::memcpy(dst, src, n);
+          src += n;
+          left -= n;
+        }
+      }
+      if (req.kind == IoKind::kRecv) engine_->ReleaseRecv(&req);
+      break;
+    }
+    case IoKind::kAccept:
+      if (result >= 0) {
+        int fd = result;
+        result = op->acceptSocket->AdoptAccepted(fd) ? 0 : -ENOTSOCK;
+      }
+      break;
+    case IoKind::kConnect:
+      static_cast<SocketHandle*>(op->handle)->ConnectFinished(result);
+      break;
+    default:
+      break;
+  }
+  return result;
+}
+
+void IoLoop::Deliver() {
+  if (delivering_ || shuttingDown_ || dispatch_.IsEmpty() || !recordData_) return;
+  delivering_ = true;
+  Napi::HandleScope scope(env_);
+  for (int round = 0; round < kMaxRoundsPerDelivery; round++) {
+    harvested_.clear();
+    harvested_.swap(localDone_);
+    engine_->Harvest(harvested_);
+    if (harvested_.empty()) break;
+    for (IoRequest* req : harvested_) reinterpret_cast<IoOp*>(req->userToken)->harvested = true;
+    size_t i = 0;
+    while (i < harvested_.size()) {
+      size_t count = 0;
+      for (; i < harvested_.size() && count < kMaxBatch; i++, count++) {
+        IoOp* op = reinterpret_cast<IoOp*>(harvested_[i]->userToken);
+        int32_t* rec = recordData_ + count * kRecordInts;
+        rec[0] = static_cast<int32_t>(op->id);
+        rec[1] = Finish(op);
+        rec[2] = 0;
+        SubmitNextQueued(op);
+        Release(op);
+      }
+      try {
+        dispatch_.MakeCallback(env_.Global(), {Napi::Number::New(env_, static_cast<double>(count))}, *context_);
+      } catch (const Napi::Error& e) {
+        napi_fatal_exception(env_, e.Value());
+      }
+      if (shuttingDown_) return;
+    }
+  }
+  delivering_ = false;
+  UpdateRef();
+}
+
+void IoLoop::UpdateRef() {
+  bool want = pending_ > 0;
+  if (want == pollRefd_) return;
+  pollRefd_ = want;
+  if (want) uv_ref(reinterpret_cast<uv_handle_t*>(&poll_));
+  else uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
+}
+
+void IoLoop::OnPoll(uv_poll_t* h, int /*status*/, int /*events*/) { static_cast<IoLoop*>(h->data)->Deliver(); }
+
+void IoLoop::OnPrepare(uv_prepare_t* h) {
+  auto* self = static_cast<IoLoop*>(h->data);
+  self->engine_->Flush();
+  // Completions already waiting (an epoll operation that finished at once, an io_uring request
+  // completed inline by the submit): poll without blocking, and the check phase delivers them.
+  bool ready = self->engine_->HasReady() || self->HasLocalCompletions();
+  if (ready && !self->idling_) uv_idle_start(&self->idle_, &IoLoop::OnIdle);
+  if (!ready && self->idling_) uv_idle_stop(&self->idle_);
+  self->idling_ = ready;
+}
+
+void IoLoop::OnCheck(uv_check_t* h) {
+  auto* self = static_cast<IoLoop*>(h->data);
+  if (self->engine_->HasReady() || self->HasLocalCompletions()) self->Deliver();
+}
+
+void IoLoop::OnIdle(uv_idle_t* /*h*/) {}
+
+}  // namespace wsm

@@ -1,0 +1,41 @@
+// One overlapped operation as the IoLoop tracks it: the engine request, the JavaScript objects it
+// must keep alive, and where its bytes go when it completes.
+#pragma once
+#include <napi.h>
+
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "os/linux/engine.h"
+
+namespace wsm {
+
+class IoHandle;
+class SocketHandle;
+
+struct FreeDeleter {
+  void operator()(uint8_t* p) const { std::free(p); }
+};
+using OwnedBytes = std::unique_ptr<uint8_t, FreeDeleter>;
+
+struct IoOp {
+  IoRequest req;
+  uint32_t id = 0;  // what JavaScript knows the operation by
+  IoHandle* handle = nullptr;
+  Napi::ObjectReference handleRef;  // keeps the socket or file object, and so its descriptor, alive
+  // Receives and reads: the caller's buffers, filled on the JavaScript thread at completion. Held
+  // strongly, so a caller dropping its references cannot free them; checked for detachment.
+  std::vector<Napi::Reference<Napi::Value>> targets;
+  OwnedBytes owned;  // send bytes / read bounce buffer (aligned for unbuffered files)
+  // AcceptEx: the socket that becomes the accepted connection.
+  SocketHandle* acceptSocket = nullptr;
+  Napi::ObjectReference acceptSocketRef;
+  bool harvested = false;  // completed by the engine, waiting to be handed to JavaScript
+  bool queued = false;     // waiting behind another receive/send on the same socket
+  IoOp* nextQueued = nullptr;
+  IoOp* prevOnHandle = nullptr;
+  IoOp* nextOnHandle = nullptr;
+};
+
+}  // namespace wsm

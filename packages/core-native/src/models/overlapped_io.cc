@@ -1,0 +1,246 @@
+#include "models/overlapped_io.h"
+
+#include <sys/uio.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+
+#include "core/args.h"
+#include "core/errors.h"
+#include "files/file_handle.h"
+#include "io/io_loop.h"
+#include "net/sockaddr.h"
+#include "net/socket_handle.h"
+
+namespace wsm {
+
+namespace {
+
+// WSABUF arrays longer than this are refused, as the kernel refuses iovecs past IOV_MAX.
+constexpr uint32_t kMaxBuffers = IOV_MAX;
+constexpr size_t kMaxTransfer = INT32_MAX;
+
+struct BufferList {
+  std::vector<Napi::Value> views;
+  std::vector<ByteSpan> spans;
+  size_t total = 0;
+};
+
+bool IsView(Napi::Env env, const Napi::Value& v) {
+  bool isView = false;
+  if (v.IsObject()) napi_is_typedarray(env, v, &isView);
+  return isView;
+}
+
+// buffers: a Uint8Array or an array of them (a WSABUF array).
+BufferList ReadBuffers(const Napi::CallbackInfo& info, size_t index, const char* syscall) {
+  Napi::Env env = info.Env();
+  Napi::Value v = index < info.Length() ? info[index] : env.Undefined();
+  BufferList list;
+  std::vector<Napi::Value> items;
+  if (v.IsArray()) {
+    Napi::Array arr = v.As<Napi::Array>();
+    if (arr.Length() == 0 || arr.Length() > kMaxBuffers) {
+      ThrowInvalidArgument(env, syscall, "The \"buffers\" array must hold 1 to " + std::to_string(kMaxBuffers) + " buffers");
+    }
+    for (uint32_t i = 0; i < arr.Length(); i++) items.push_back(arr.Get(i));
+  } else {
+    items.push_back(v);
+  }
+  for (const Napi::Value& item : items) {
+    if (!IsView(env, item)) ThrowTypeError(env, "The \"buffers\" argument must be a Uint8Array or an array of them");
+    Napi::TypedArray ta = item.As<Napi::TypedArray>();
+    Napi::ArrayBuffer ab = ta.ArrayBuffer();
+    bool detached = false;
+    napi_is_detached_arraybuffer(env, ab, &detached);
+    if (detached) ThrowTypeError(env, "The \"buffers\" argument holds a detached buffer");
+    ByteSpan span{static_cast<uint8_t*>(ab.Data()) + ta.ByteOffset(), ta.ByteLength()};
+    list.total += span.length;
+    if (list.total > kMaxTransfer) ThrowInvalidArgument(env, syscall, "more than 2 GiB in one operation");
+    list.views.push_back(item);
+    list.spans.push_back(span);
+  }
+  return list;
+}
+
+OwnedBytes Allocate(Napi::Env env, size_t length, size_t alignment) {
+  void* p = nullptr;
+  size_t size = length ? length : 1;
+  if (alignment > 1) {
+    size = (size + alignment - 1) / alignment * alignment;
+    if (posix_memalign(&p, alignment, size) != 0) p = nullptr;
+  } else {
+    p = std::malloc(size);
+  }
+  if (!p) ThrowSystemError(env, ENOMEM, "malloc");
+  return OwnedBytes(static_cast<uint8_t*>(p));
+}
+
+std::unique_ptr<IoOp> NewOp(IoKind kind, IoHandle* handle, Napi::Object handleObject) {
+  auto op = std::make_unique<IoOp>();
+  op->req.kind = kind;
+  op->req.fd = handle->fd();
+  op->handle = handle;
+  op->handleRef = Napi::Persistent(handleObject);
+  return op;
+}
+
+SocketHandle* OpenSocketArg(const Napi::CallbackInfo& info, size_t index, const char* name, const char* syscall) {
+  SocketHandle* s = SocketHandle::FromValue(info.Env(), index < info.Length() ? info[index] : info.Env().Undefined(), name);
+  s->CheckOpen(syscall);
+  return s;
+}
+
+// ioSetup(dispatch) -> { records: Int32Array, backend: string }
+Napi::Value IoSetup(const Napi::CallbackInfo& info) {
+  Napi::Function dispatch = FunctionArg(info, 0, "dispatch");
+  IoLoop* loop = IoLoop::Get(info.Env());
+  loop->SetDispatch(dispatch);
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("records", loop->Records(info.Env()));
+  out.Set("backend", loop->EngineName());
+  return out;
+}
+
+// ioBackend() -> 'io_uring' | 'epoll' (creating the loop if needed)
+Napi::Value IoBackend(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), IoLoop::Get(info.Env())->EngineName());
+}
+
+// ioRecv(socket, buffers) -> id   (WSARecv)
+Napi::Value IoRecv(const Napi::CallbackInfo& info) {
+  SocketHandle* s = OpenSocketArg(info, 0, "socket", "WSARecv");
+  BufferList list = ReadBuffers(info, 1, "WSARecv");
+  auto op = NewOp(IoKind::kRecv, s, info[0].As<Napi::Object>());
+  op->req.length = list.total;  // 0: the zero-byte receive
+  for (const Napi::Value& v : list.views) op->targets.push_back(Napi::Persistent(v));
+  return Napi::Number::New(info.Env(), IoLoop::Get(info.Env())->Start(std::move(op)));
+}
+
+// ioSend(socket, buffers) -> id   (WSASend). The bytes are copied now: the kernel never reads
+// JavaScript memory, so the caller may reuse its buffers at once.
+Napi::Value IoSend(const Napi::CallbackInfo& info) {
+  SocketHandle* s = OpenSocketArg(info, 0, "socket", "WSASend");
+  BufferList list = ReadBuffers(info, 1, "WSASend");
+  auto op = NewOp(IoKind::kSend, s, info[0].As<Napi::Object>());
+  op->owned = Allocate(info.Env(), list.total, 1);
+  uint8_t* dst = op->owned.get();
+  for (const ByteSpan& span : list.spans) {
+    if (span.length) std::memcpy(dst, span.data, span.length);
+    dst += span.length;
+  }
+  op->req.data = op->owned.get();
+  op->req.length = list.total;
+  return Napi::Number::New(info.Env(), IoLoop::Get(info.Env())->Start(std::move(op)));
+}
+
+// ioAccept(listener, acceptSocket) -> id   (AcceptEx)
+Napi::Value IoAccept(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SocketHandle* listener = OpenSocketArg(info, 0, "listener", "AcceptEx");
+  SocketHandle* accepted = OpenSocketArg(info, 1, "acceptSocket", "AcceptEx");
+  if (listener->RefreshState() != SocketState::kListening) ThrowInvalidArgument(env, "AcceptEx", "the listener is not listening");
+  if (accepted == listener) ThrowInvalidArgument(env, "AcceptEx", "the accept socket must not be the listener");
+  SocketState st = accepted->RefreshState();
+  if (st != SocketState::kCreated) ThrowInvalidArgument(env, "AcceptEx", "the accept socket must be new: neither bound nor connected");
+  if (accepted->Family() != listener->Family()) ThrowInvalidArgument(env, "AcceptEx", "the accept socket's family differs from the listener's");
+  auto op = NewOp(IoKind::kAccept, listener, info[0].As<Napi::Object>());
+  op->acceptSocket = accepted;
+  op->acceptSocketRef = Napi::Persistent(info[1].As<Napi::Object>());
+  return Napi::Number::New(env, IoLoop::Get(env)->Start(std::move(op)));
+}
+
+// ioConnect(socket, port, host?) -> id   (ConnectEx)
+Napi::Value IoConnect(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SocketHandle* s = OpenSocketArg(info, 0, "socket", "ConnectEx");
+  int port = static_cast<int>(IntegerArg(info, 1, "port", "ConnectEx", 1, 65535));
+  std::string host = OptionalStringArg(info, 2, "host", "localhost");
+  SocketState st = s->RefreshState();
+  if (st == SocketState::kConnecting) ThrowSystemError(env, EALREADY, "ConnectEx");
+  if (st == SocketState::kConnected) ThrowSystemError(env, EISCONN, "ConnectEx");
+  if (st == SocketState::kListening) ThrowInvalidArgument(env, "ConnectEx", "the socket is listening");
+  auto op = NewOp(IoKind::kConnect, s, info[0].As<Napi::Object>());
+  if (host.empty() || !MakeSockaddr(s->Family(), host, port, &op->req.addr, &op->req.addrLen)) {
+    ThrowInvalidArgument(env, "ConnectEx", "\"" + host + "\" is not an IPv" + (s->Family() == AF_INET ? "4" : "6") + " address");
+  }
+  s->ConnectStarted();
+  return Napi::Number::New(env, IoLoop::Get(env)->Start(std::move(op)));
+}
+
+// Unbuffered files: offsets and lengths must be multiples of the device's alignment.
+void CheckAlignment(Napi::Env env, FileHandle* f, int64_t offset, size_t length, const char* syscall) {
+  uint32_t a = f->Alignment();
+  if (a > 1 && (offset % a != 0 || length % a != 0)) {
+    ThrowInvalidArgument(env, syscall,
+                         "unbuffered I/O needs offsets and lengths that are multiples of " + std::to_string(a) +
+                             " bytes (got offset " + std::to_string(offset) + ", length " + std::to_string(length) + ")");
+  }
+}
+
+// ioRead(file, buffer, offset) -> id   (ReadFile with an OVERLAPPED offset)
+Napi::Value IoRead(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  FileHandle* f = FileHandle::FromValue(env, info.Length() > 0 ? info[0] : env.Undefined(), "file");
+  f->CheckOpen("ReadFile");
+  ByteSpan buf = BufferArg(info, 1, "buffer");
+  int64_t offset = OffsetArg(info, 2, "ReadFile");
+  if (buf.length > kMaxTransfer) ThrowInvalidArgument(env, "ReadFile", "more than 2 GiB in one operation");
+  CheckAlignment(env, f, offset, buf.length, "ReadFile");
+  auto op = NewOp(IoKind::kRead, f, info[0].As<Napi::Object>());
+  op->owned = Allocate(env, buf.length, f->Alignment());
+  op->req.data = op->owned.get();
+  op->req.length = buf.length;
+  op->req.offset = offset;
+  op->targets.push_back(Napi::Persistent(info[1]));
+  return Napi::Number::New(env, IoLoop::Get(env)->Start(std::move(op)));
+}
+
+// ioWrite(file, buffer, offset) -> id   (WriteFile with an OVERLAPPED offset)
+Napi::Value IoWrite(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  FileHandle* f = FileHandle::FromValue(env, info.Length() > 0 ? info[0] : env.Undefined(), "file");
+  f->CheckOpen("WriteFile");
+  ByteSpan buf = BufferArg(info, 1, "buffer");
+  int64_t offset = OffsetArg(info, 2, "WriteFile");
+  if (buf.length > kMaxTransfer) ThrowInvalidArgument(env, "WriteFile", "more than 2 GiB in one operation");
+  CheckAlignment(env, f, offset, buf.length, "WriteFile");
+  auto op = NewOp(IoKind::kWrite, f, info[0].As<Napi::Object>());
+  op->owned = Allocate(env, buf.length, f->Alignment());
+  if (buf.length) std::memcpy(op->owned.get(), buf.data, buf.length);
+  op->req.data = op->owned.get();
+  op->req.length = buf.length;
+  op->req.offset = offset;
+  return Napi::Number::New(env, IoLoop::Get(env)->Start(std::move(op)));
+}
+
+// ioCancel(id) -> boolean   (CancelIoEx for one OVERLAPPED)
+Napi::Value IoCancel(const Napi::CallbackInfo& info) {
+  uint32_t id = static_cast<uint32_t>(IntegerArg(info, 0, "id", "CancelIoEx", 0, INT32_MAX));
+  return Napi::Boolean::New(info.Env(), IoLoop::Get(info.Env())->Cancel(id));
+}
+
+// ioPending() -> number of operations in flight (for tests and diagnostics)
+Napi::Value IoPending(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(IoLoop::Get(info.Env())->Pending()));
+}
+
+}  // namespace
+
+void DefineOverlappedIo(Napi::Env env, Napi::Object exports) {
+  exports.Set("ioSetup", Napi::Function::New<IoSetup>(env, "ioSetup"));
+  exports.Set("ioBackend", Napi::Function::New<IoBackend>(env, "ioBackend"));
+  exports.Set("ioRecv", Napi::Function::New<IoRecv>(env, "ioRecv"));
+  exports.Set("ioSend", Napi::Function::New<IoSend>(env, "ioSend"));
+  exports.Set("ioAccept", Napi::Function::New<IoAccept>(env, "ioAccept"));
+  exports.Set("ioConnect", Napi::Function::New<IoConnect>(env, "ioConnect"));
+  exports.Set("ioRead", Napi::Function::New<IoRead>(env, "ioRead"));
+  exports.Set("ioWrite", Napi::Function::New<IoWrite>(env, "ioWrite"));
+  exports.Set("ioCancel", Napi::Function::New<IoCancel>(env, "ioCancel"));
+  exports.Set("ioPending", Napi::Function::New<IoPending>(env, "ioPending"));
+  exports.Set("FileHandle", FileHandle::Define(env));
+}
+
+}  // namespace wsm

@@ -1,0 +1,253 @@
+// The io_uring engine: every operation is an SQE, submitted once per loop turn; completions are
+// read straight from the CQ ring when its descriptor polls readable. Receives draw their memory
+// from a provided-buffer ring only when data arrives, so idle sockets pin no buffer.
+#include "os/linux/engine.h"
+
+#ifdef WSM_HAVE_LIBURING
+
+#include <liburing.h>
+#include <poll.h>
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <deque>
+
+namespace wsm {
+
+namespace {
+
+constexpr unsigned kQueueDepth = 4096;
+constexpr unsigned kCompletionDepth = 16384;
+constexpr unsigned kRecvBufferCount = 1024;  // a power of two, as the kernel requires
+constexpr unsigned kRecvBufferSize = 16 * 1024;
+constexpr int kRecvBufferGroup = 1;
+
+class UringEngine final : public IoEngine {
+ public:
+  ~UringEngine() override {
+    if (ringReady_) io_uring_queue_exit(&ring_);
+    if (bufRing_) std::free(bufRing_);
+    if (bufMemory_) munmap(bufMemory_, static_cast<size_t>(kRecvBufferCount) * kRecvBufferSize);
+  }
+
+  int Init() {
+    io_uring_params params{};
+    params.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP;
+    params.cq_entries = kCompletionDepth;
+    int rc = io_uring_queue_init_params(kQueueDepth, &ring_, &params);
+    if (rc == -EINVAL) {  // an older kernel without some flag: plain ring
+      params = io_uring_params{};
+      rc = io_uring_queue_init_params(kQueueDepth, &ring_, &params);
+    }
+    if (rc < 0) return -rc;
+    ringReady_ = true;
+
+    // Provided buffers: the kernel picks one when a receive has data. The memory is reserved, not
+    // touched, so it costs RSS only once used.
+    size_t bytes = static_cast<size_t>(kRecvBufferCount) * kRecvBufferSize;
+    void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mem == MAP_FAILED) return errno;
+    bufMemory_ = static_cast<uint8_t*>(mem);
+    void* ringMem = nullptr;
+    if (posix_memalign(&ringMem, 4096, kRecvBufferCount * sizeof(io_uring_buf)) != 0) return ENOMEM;
+    bufRing_ = static_cast<io_uring_buf_ring*>(ringMem);
+    io_uring_buf_ring_init(bufRing_);
+    io_uring_buf_reg reg{};
+    reg.ring_addr = reinterpret_cast<uint64_t>(bufRing_);
+    reg.ring_entries = kRecvBufferCount;
+    reg.bgid = kRecvBufferGroup;
+    rc = io_uring_register_buf_ring(&ring_, &reg, 0);
+    if (rc < 0) return -rc;
+    mask_ = io_uring_buf_ring_mask(kRecvBufferCount);
+    for (unsigned i = 0; i < kRecvBufferCount; i++) {
+      io_uring_buf_ring_add(bufRing_, bufMemory_ + static_cast<size_t>(i) * kRecvBufferSize, kRecvBufferSize,
+                            static_cast<unsigned short>(i), mask_, static_cast<int>(i));
+    }
+    io_uring_buf_ring_advance(bufRing_, static_cast<int>(kRecvBufferCount));
+    return 0;
+  }
+
+  const char* Name() const override { return "io_uring"; }
+
+  void Submit(IoRequest* req) override {
+    io_uring_sqe* sqe = NextSqe();
+    switch (req->kind) {
+      case IoKind::kRecv:
+        if (req->length == 0) {
+          // Zero-byte receive: readiness without a buffer.
+          io_uring_prep_poll_add(sqe, req->fd, POLLIN | POLLRDHUP);
+        } else {
+          unsigned len = req->length < kRecvBufferSize ? static_cast<unsigned>(req->length) : kRecvBufferSize;
+          io_uring_prep_recv(sqe, req->fd, nullptr, len, 0);
+          sqe->flags |= IOSQE_BUFFER_SELECT;
+          sqe->buf_group = kRecvBufferGroup;
+        }
+        break;
+      case IoKind::kSend:
+        io_uring_prep_send(sqe, req->fd, req->data + req->progress, req->length - req->progress, MSG_NOSIGNAL);
+        break;
+      case IoKind::kAccept:
+        io_uring_prep_accept(sqe, req->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        break;
+      case IoKind::kConnect:
+        io_uring_prep_connect(sqe, req->fd, reinterpret_cast<sockaddr*>(&req->addr), req->addrLen);
+        break;
+      case IoKind::kRead:
+        io_uring_prep_read(sqe, req->fd, req->data, static_cast<unsigned>(req->length), static_cast<__u64>(req->offset));
+        break;
+      case IoKind::kWrite:
+        io_uring_prep_write(sqe, req->fd, req->data, static_cast<unsigned>(req->length), static_cast<__u64>(req->offset));
+        break;
+    }
+    io_uring_sqe_set_data(sqe, req);
+    req->inKernel = true;
+  }
+
+  void Cancel(IoRequest* req) override {
+    if (req->cancelRequested) return;
+    if (!req->inKernel) {
+      // Waiting here for a receive buffer, not in the kernel: complete it now.
+      for (auto it = waitingForBuffer_.begin(); it != waitingForBuffer_.end(); ++it) {
+        if (*it == req) {
+          waitingForBuffer_.erase(it);
+          req->result = -ECANCELED;
+          ready_.push_back(req);
+          req->cancelRequested = true;
+          return;
+        }
+      }
+      return;
+    }
+    req->cancelRequested = true;
+    io_uring_sqe* sqe = NextSqe();
+    io_uring_prep_cancel(sqe, req, 0);
+    io_uring_sqe_set_data(sqe, nullptr);  // its own completion is of no interest
+  }
+
+  void ForgetFd(int /*fd*/) override {}
+
+  void Flush() override {
+    if (io_uring_sq_ready(&ring_) > 0) io_uring_submit(&ring_);
+  }
+
+  void Harvest(std::vector<IoRequest*>& out) override {
+    out.insert(out.end(), ready_.begin(), ready_.end());
+    ready_.clear();
+    io_uring_cqe* cqe;
+    unsigned head;
+    unsigned seen = 0;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      seen++;
+      auto* req = static_cast<IoRequest*>(io_uring_cqe_get_data(cqe));
+      if (!req) continue;  // a cancellation's own completion
+      req->inKernel = false;
+      Complete(req, cqe->res, cqe->flags, out);
+    }
+    if (seen) io_uring_cq_advance(&ring_, seen);
+  }
+
+  bool HasReady() override { return !ready_.empty() || io_uring_cq_ready(&ring_) > 0; }
+
+  int WatchFd() const override { return ring_.ring_fd; }
+
+  void ReleaseRecv(IoRequest* req) override {
+    if (req->ringBuffer >= 0) {
+      int id = req->ringBuffer;
+      io_uring_buf_ring_add(bufRing_, bufMemory_ + static_cast<size_t>(id) * kRecvBufferSize, kRecvBufferSize,
+                            static_cast<unsigned short>(id), mask_, 0);
+      io_uring_buf_ring_advance(bufRing_, 1);
+      req->ringBuffer = -1;
+      // A receive that found the ring empty can go again now.
+      if (!waitingForBuffer_.empty()) {
+        IoRequest* next = waitingForBuffer_.front();
+        waitingForBuffer_.pop_front();
+        Submit(next);
+      }
+    }
+    req->received = nullptr;
+  }
+
+ private:
+  io_uring_sqe* NextSqe() {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    while (!sqe) {
+      // The submission queue is full: hand it to the kernel now and take a fresh entry.
+      io_uring_submit(&ring_);
+      sqe = io_uring_get_sqe(&ring_);
+    }
+    return sqe;
+  }
+
+  void Complete(IoRequest* req, int32_t res, uint32_t flags, std::vector<IoRequest*>& out) {
+    switch (req->kind) {
+      case IoKind::kRecv:
+        if (req->length == 0) {
+          res = res >= 0 ? 0 : res;  // poll result: readable
+          break;
+        }
+        if (res == -ENOBUFS && !req->cancelRequested) {
+          // Every provided buffer is waiting to be copied out: retry when one comes back.
+          waitingForBuffer_.push_back(req);
+          return;
+        }
+        if (flags & IORING_CQE_F_BUFFER) {
+          req->ringBuffer = static_cast<int32_t>(flags >> IORING_CQE_BUFFER_SHIFT);
+          req->received = bufMemory_ + static_cast<size_t>(req->ringBuffer) * kRecvBufferSize;
+        }
+        break;
+      case IoKind::kSend:
+        if (res > 0 && req->progress + static_cast<size_t>(res) < req->length && !req->cancelRequested) {
+          // Winsock completes a stream send only when all of it is sent: continue with the rest.
+          req->progress += static_cast<size_t>(res);
+          Submit(req);
+          return;
+        }
+        if (res >= 0) res = static_cast<int32_t>(req->progress + static_cast<size_t>(res));
+        break;
+      default:
+        break;
+    }
+    req->result = res;
+    out.push_back(req);
+  }
+
+  io_uring ring_{};
+  bool ringReady_ = false;
+  io_uring_buf_ring* bufRing_ = nullptr;
+  uint8_t* bufMemory_ = nullptr;
+  int mask_ = 0;
+  std::vector<IoRequest*> ready_;
+  std::deque<IoRequest*> waitingForBuffer_;
+};
+
+}  // namespace
+
+std::unique_ptr<IoEngine> CreateUringEngine(uv_loop_t* /*loop*/, int* err) {
+  auto engine = std::make_unique<UringEngine>();
+  int rc = engine->Init();
+  if (rc != 0) {
+    *err = rc;
+    return nullptr;
+  }
+  return engine;
+}
+
+bool HaveUringEngine() { return true; }
+
+}  // namespace wsm
+
+#else  // built without liburing: the epoll engine serves alone
+
+namespace wsm {
+
+std::unique_ptr<IoEngine> CreateUringEngine(uv_loop_t* /*loop*/, int* err) {
+  *err = ENOSYS;
+  return nullptr;
+}
+
+bool HaveUringEngine() { return false; }
+
+}  // namespace wsm
+
+#endif
