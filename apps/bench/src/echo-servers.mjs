@@ -15,8 +15,11 @@
 // The server must echo every byte it receives, exit on SIGTERM (it gets
 // SIGKILL 2 s later otherwise) and tolerate connections reset by the client
 // (the client closes with one message in flight per connection).
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { BUILD_DIR, SERVERS_DIR } from './paths.mjs';
+
+const EXAMPLES_BUILT = path.join(SERVERS_DIR, '..', '..', 'examples', 'dist', 'iocp-server.js');
 
 /** Name of the server the "x node-net" column divides by. */
 export const NODE_NET = 'node-net';
@@ -24,23 +27,14 @@ export const NODE_NET = 'node-net';
 export const C_EPOLL = 'c-epoll';
 
 export const echoServers = [
-  // ---------------------------------------------------------------------------
-  // PLACEHOLDER (to be added by the lead once the completion-port driver exists)
-  //
-  // Two entries for the JS echo server on our completion port, one per Linux
-  // engine, run first in each round:
-  //
-  //   { name: 'wsm-iocp (io_uring)', command: process.execPath,
-  //     args: [<path to a JS echo server on @wsm/core-native's CompletionPort / listen({ model: 'iocp' }),
-  //            that takes [port] [host] and prints `LISTENING <port>`>, '0', '127.0.0.1'],
-  //     env: { WSM_BACKEND: 'io_uring' }, underTest: true,
-  //     skip: () => (<addon built?> ? null : 'native addon not built: pnpm build') },
-  //   { name: 'wsm-iocp (epoll)', ...same..., env: { WSM_BACKEND: 'epoll' }, underTest: true, skip: ... },
-  //
-  // The server script should check at start-up that backend() matches
-  // WSM_BACKEND (io_uring can be unavailable and fall back silently) and exit
-  // non-zero otherwise, so that a fallback never gets reported as io_uring.
-  // ---------------------------------------------------------------------------
+  ...['io_uring', 'epoll'].map((engine) => ({
+    name: `wsm-iocp (${engine})`,
+    command: process.execPath,
+    args: [path.join(SERVERS_DIR, 'wsm-iocp.mjs'), '0', '127.0.0.1'],
+    env: { WSM_BACKEND: engine },
+    underTest: true,
+    skip: () => (existsSync(EXAMPLES_BUILT) ? null : 'apps/examples not built: pnpm build'),
+  })),
   {
     name: NODE_NET,
     command: process.execPath,
