@@ -73,6 +73,7 @@ export interface NativeBinding {
   ioRead(file: NativeFileHandle, buffer: Uint8Array, offset: bigint | number): number
   ioWrite(file: NativeFileHandle, buffer: Uint8Array, offset: bigint | number): number
   ioCancel(id: number): boolean
+  ioCancelAll(handle: NativeSocketHandle | NativeFileHandle): boolean
   ioPending(): number
   FileHandle: new (path: string, flags: number, mode?: number) => NativeFileHandle
 }

@@ -5,7 +5,8 @@ import { invalidArgument, invalidType, systemError, type WsmError } from './erro
 import { native } from './binding.js'
 import { checkWaitMs } from './apc.js'
 import { FileHandle } from './file-handle.js'
-import { errorNumber, Overlapped } from './overlapped.js'
+import { pendingEntries } from './io-dispatch.js'
+import { errorNumber, Overlapped, portOfOperation } from './overlapped.js'
 import { isSocket } from './socket.js'
 
 export interface CompletionPacket {
@@ -54,7 +55,6 @@ export class CompletionPort {
   #queue: CompletionPacket[] = []
   #head = 0
   readonly #waiters: Waiter[] = []
-  readonly #operations = new Set<number>()
   #closed = false
   #drainScheduled = false
 
@@ -131,22 +131,11 @@ export class CompletionPort {
   close(): void {
     if (this.#closed) return
     this.#closed = true
-    for (const id of [...this.#operations]) native.ioCancel(id)
-    this.#operations.clear()
+    for (const [id, op] of [...pendingEntries()]) if (portOfOperation(op) === this) native.ioCancel(id)
     this.#queue = []
     this.#head = 0
     const waiters = this.#waiters.splice(0)
     for (const w of waiters) w.deliver(null as unknown as CompletionPacket[])
-  }
-
-  /** @internal An operation completing on this port. */
-  track(id: number): void {
-    this.#operations.add(id)
-  }
-
-  /** @internal */
-  untrack(id: number): void {
-    this.#operations.delete(id)
   }
 
   /** @internal The completion of an operation on an associated handle. */

@@ -1,3 +1,4 @@
+import { constants as osConstants } from 'node:os'
 import { getSystemErrorMap, getSystemErrorName } from 'node:util'
 
 /**
@@ -80,6 +81,16 @@ export class WsmError extends Error {
 }
 
 let systemErrors: Map<number, [string, string]> | undefined
+let kernelNames: Map<number, string> | undefined
+
+/** errno -> name from os.constants.errno (the first name wins where two share a number). */
+function errnoNames(): Map<number, string> {
+  if (!kernelNames) {
+    kernelNames = new Map()
+    for (const [name, n] of Object.entries(osConstants.errno)) if (!kernelNames.has(n)) kernelNames.set(n, name)
+  }
+  return kernelNames
+}
 
 /** A WsmError for a positive errno as the kernel reports it. `detail` replaces strerror's text. */
 export function systemError(errno: number, syscall: string, detail?: string): WsmError {
@@ -90,6 +101,10 @@ export function systemError(errno: number, syscall: string, detail?: string): Ws
   } catch {
     code = `E${errno}`
   }
+  // libuv names only the errnos it maps; for the others (EINPROGRESS, ENETRESET, ESTALE, EDQUOT,
+  // ...) getSystemErrorName answers "Unknown system error -115", which is no code to match on.
+  // The kernel's own names (os.constants.errno) fill the gap.
+  if (!/^E[A-Z0-9]+$/.test(code)) code = errnoNames().get(errno) ?? `E${errno}`
   // Winsock has one name for "try again", and it is the one its users know.
   if (code === 'EAGAIN') code = 'EWOULDBLOCK'
   const text = detail || systemErrors.get(-errno)?.[1] || 'unknown error'

@@ -2,7 +2,8 @@
 // `unbuffered`), ReadFile/WriteFile at 64-bit offsets, on the same engine and ports as sockets.
 import { native, type NativeFileHandle } from './binding.js'
 import { invalidType } from './errors.js'
-import { checkOverlapped, checkRoutine, startOverlapped, type CompletionRoutine, type Overlapped } from './overlapped.js'
+import { ensureIo } from './io-dispatch.js'
+import { checkOverlapped, checkRoutine, started, type CompletionRoutine, type Overlapped } from './overlapped.js'
 
 export interface FileOpenOptions {
   read?: boolean
@@ -84,6 +85,11 @@ export class FileHandle {
   }
 }
 
+/** @internal The native handle of `value` if it is a FileHandle, else undefined. */
+export function nativeFileHandle(value: unknown): NativeFileHandle | undefined {
+  return value instanceof FileHandle ? handleOf(value) : undefined
+}
+
 function fileHandle(f: unknown): NativeFileHandle {
   if (!(f instanceof FileHandle)) throw invalidType('file', 'a FileHandle', f)
   return handleOf(f)
@@ -94,7 +100,8 @@ export function readFileOverlapped(f: FileHandle, buf: Uint8Array, offset: bigin
   const handle = fileHandle(f)
   checkOverlapped(ov, 'ReadFile')
   const r = checkRoutine(routine)
-  startOverlapped(f, ov, 'ReadFile', r, () => native.ioRead(handle, buf, offset))
+  ensureIo()
+  started(f, ov, 'ReadFile', r, native.ioRead(handle, buf, offset))
 }
 
 /** WriteFile at `offset`. The bytes are copied when the call is made. */
@@ -102,5 +109,6 @@ export function writeFileOverlapped(f: FileHandle, buf: Uint8Array, offset: bigi
   const handle = fileHandle(f)
   checkOverlapped(ov, 'WriteFile')
   const r = checkRoutine(routine)
-  startOverlapped(f, ov, 'WriteFile', r, () => native.ioWrite(handle, buf, offset))
+  ensureIo()
+  started(f, ov, 'WriteFile', r, native.ioWrite(handle, buf, offset))
 }

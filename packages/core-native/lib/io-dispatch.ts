@@ -8,26 +8,42 @@ export interface PendingOperation {
   complete(result: number, flags: number): void
 }
 
-const operations = new Map<number, PendingOperation>()
+// Native ids are a slot (low 20 bits) and a generation: a slot table beats a Map on the hot path.
+const SLOT_MASK = 0xfffff
+const slots: Array<PendingOperation | undefined> = []
+const slotIds: number[] = []
 let records: Int32Array | undefined
 
 function dispatch(count: number): void {
   const r = records!
   for (let i = 0; i < count; i++) {
     const id = r[i * 3]!
-    const op = operations.get(id)
-    if (op === undefined) continue
-    operations.delete(id)
+    const slot = id & SLOT_MASK
+    const op = slots[slot]
+    if (op === undefined || slotIds[slot] !== id) continue
+    slots[slot] = undefined
     op.complete(r[i * 3 + 1]!, r[i * 3 + 2]!)
   }
 }
 
-/** Starts a native operation and tracks it until its completion is dispatched. */
-export function startOperation(start: () => number, op: PendingOperation): number {
+/** Sets up the engine for this thread (once), before the first operation is started. */
+export function ensureIo(): void {
   if (records === undefined) records = native.ioSetup(dispatch).records
-  const id = start()
-  operations.set(id, op)
-  return id
+}
+
+/** Tracks a started native operation until its completion is dispatched. */
+export function track(id: number, op: PendingOperation): void {
+  const slot = id & SLOT_MASK
+  slots[slot] = op
+  slotIds[slot] = id
+}
+
+/** The operations in flight, with their ids. */
+export function* pendingEntries(): Generator<[number, PendingOperation]> {
+  for (let slot = 0; slot < slots.length; slot++) {
+    const op = slots[slot]
+    if (op !== undefined) yield [slotIds[slot]!, op]
+  }
 }
 
 /** Operations in flight (engine's count), for tests and diagnostics. */

@@ -6,7 +6,9 @@ import { queueApc } from './apc.js'
 import { native } from './binding.js'
 import { associationOf } from './completion-port.js'
 import { invalidArgument, invalidType, systemError, WsmError } from './errors.js'
-import { startOperation } from './io-dispatch.js'
+import type { CompletionPort } from './completion-port.js'
+import { nativeFileHandle } from './file-handle.js'
+import { ensureIo, track, type PendingOperation } from './io-dispatch.js'
 import { isSocket, socketInternals, type Socket } from './socket.js'
 import { WsaEvent } from './wsa-event.js'
 
@@ -17,17 +19,12 @@ export interface OverlappedResult {
   flags: number
 }
 
-interface OverlappedInternals {
-  begin(id: number, handle: object, syscall: string): void
-  finish(bytes: number, flags: number, error: WsmError | null): void
-  readonly id: number
-  readonly handle: object | null
-}
-
-let internalsOf: (ov: Overlapped) => OverlappedInternals
-
-// The Overlappeds in flight on each handle, for CancelIoEx without an Overlapped.
-const inFlight = new WeakMap<object, Set<Overlapped>>()
+// Access to an Overlapped's private state for this module and lib/file-handle.ts, as plain
+// functions set in the class's static block: no object is made per call on the hot path.
+let beginOperation: (ov: Overlapped, id: number, handle: object, syscall: string) => void
+let finishOperation: (ov: Overlapped, bytes: number, flags: number, error: WsmError | null) => void
+let operationId: (ov: Overlapped) => number
+let operationHandle: (ov: Overlapped) => object | null
 
 /**
  * WSAOVERLAPPED: the record of one operation in flight. One operation at a time: starting a second
@@ -37,7 +34,6 @@ const inFlight = new WeakMap<object, Set<Overlapped>>()
 export class Overlapped {
   readonly event: WsaEvent | null
   #pending = false
-  #used = false
   #id = -1
   #handle: object | null = null
   #bytes = 0
@@ -47,33 +43,25 @@ export class Overlapped {
   readonly #waiters: Array<() => void> = []
 
   static {
-    internalsOf = (ov) => ({
-      begin(id, handle, syscall) {
-        ov.#pending = true
-        ov.#used = true
-        ov.#id = id
-        ov.#handle = handle
-        ov.#syscall = syscall
-        ov.#bytes = 0
-        ov.#flags = 0
-        ov.#error = null
-      },
-      finish(bytes, flags, error) {
-        ov.#pending = false
-        ov.#bytes = bytes
-        ov.#flags = flags
-        ov.#error = error
-        if (ov.event && !ov.event.closed) ov.event.set()
-        const waiters = ov.#waiters.splice(0)
-        for (const wake of waiters) wake()
-      },
-      get id() {
-        return ov.#id
-      },
-      get handle() {
-        return ov.#handle
-      },
-    })
+    beginOperation = (ov, id, handle, syscall) => {
+      ov.#pending = true
+      ov.#id = id
+      ov.#handle = handle
+      ov.#syscall = syscall
+      ov.#bytes = 0
+      ov.#flags = 0
+      ov.#error = null
+    }
+    finishOperation = (ov, bytes, flags, error) => {
+      ov.#pending = false
+      ov.#bytes = bytes
+      ov.#flags = flags
+      ov.#error = error
+      if (ov.event !== null && !ov.event.closed) ov.event.set()
+      if (ov.#waiters.length > 0) for (const wake of ov.#waiters.splice(0)) wake()
+    }
+    operationId = (ov) => ov.#id
+    operationHandle = (ov) => ov.#handle
   }
 
   constructor(options: { event?: WsaEvent } = {}) {
@@ -114,11 +102,6 @@ export class Overlapped {
   }
 }
 
-/** @internal */
-export function overlappedInternals(ov: Overlapped): OverlappedInternals {
-  return internalsOf(ov)
-}
-
 /** The number a completion routine or packet reports for an error: Winsock's where it has one. */
 export function errorNumber(error: WsmError | null): number {
   if (!error) return 0
@@ -136,36 +119,41 @@ export function checkRoutine(routine: unknown): CompletionRoutine | undefined {
   return routine as CompletionRoutine | undefined
 }
 
+/** One overlapped operation in flight: where its completion goes. */
+class OverlappedOperation implements PendingOperation {
+  constructor(
+    readonly ov: Overlapped,
+    readonly syscall: string,
+    readonly routine: CompletionRoutine | undefined,
+    /** The completion port of the handle, when the completion goes there. */
+    readonly port: CompletionPort | undefined,
+    readonly key: number,
+  ) {}
+
+  complete(result: number, flags: number): void {
+    const error = result < 0 ? systemError(-result, this.syscall) : null
+    const bytes = result < 0 ? 0 : result
+    const ov = this.ov
+    finishOperation(ov, bytes, flags, error)
+    const routine = this.routine
+    if (routine !== undefined) queueApc(() => routine(errorNumber(error), bytes, ov, flags))
+    else if (this.port !== undefined) this.port.enqueueCompletion(this.key, bytes, ov, error)
+  }
+}
+
 /**
- * Starts a native operation for `ov` on `handle` and routes its completion: to the completion
- * routine if one is given, else to the handle's completion port if it is associated with one.
- * `onSuccess` runs first on success (AcceptEx uses it to refresh the accepted socket).
+ * Records a native operation started for `ov` on `handle` and where its completion goes: to the
+ * completion routine if one is given, else to the handle's completion port if it has one.
  */
-export function startOverlapped(
-  handle: object,
-  ov: Overlapped,
-  syscall: string,
-  routine: CompletionRoutine | undefined,
-  start: () => number,
-): void {
-  const association = routine ? undefined : associationOf(handle)
-  const internals = internalsOf(ov)
-  let flying = inFlight.get(handle)
-  if (!flying) inFlight.set(handle, (flying = new Set()))
-  const id = startOperation(start, {
-    complete(result, flags) {
-      const error = result < 0 ? systemError(-result, syscall) : null
-      const bytes = result < 0 ? 0 : result
-      association?.port.untrack(id)
-      flying.delete(ov)
-      internals.finish(bytes, flags, error)
-      if (routine) queueApc(() => routine(errorNumber(error), bytes, ov, flags))
-      else if (association) association.port.enqueueCompletion(association.key, bytes, ov, error)
-    },
-  })
-  association?.port.track(id)
-  flying.add(ov)
-  internals.begin(id, handle, syscall)
+export function started(handle: object, ov: Overlapped, syscall: string, routine: CompletionRoutine | undefined, id: number): void {
+  const association = routine === undefined ? associationOf(handle) : undefined
+  track(id, new OverlappedOperation(ov, syscall, routine, association?.port, association?.key ?? 0))
+  beginOperation(ov, id, handle, syscall)
+}
+
+/** @internal The port an operation in flight completes on (for CompletionPort#close). */
+export function portOfOperation(op: PendingOperation): CompletionPort | undefined {
+  return op instanceof OverlappedOperation ? op.port : undefined
 }
 
 function socketHandle(s: unknown, name: string): ReturnType<typeof socketInternals>['handle'] {
@@ -182,7 +170,8 @@ export function recvOverlapped(s: Socket, buffers: Uint8Array | Uint8Array[], ov
   const handle = socketHandle(s, 'socket')
   checkOverlapped(ov, 'WSARecv')
   const r = checkRoutine(routine)
-  startOverlapped(s, ov, 'WSARecv', r, () => native.ioRecv(handle, buffers))
+  ensureIo()
+  started(s, ov, 'WSARecv', r, native.ioRecv(handle, buffers))
 }
 
 /**
@@ -193,7 +182,8 @@ export function sendOverlapped(s: Socket, buffers: Uint8Array | Uint8Array[], ov
   const handle = socketHandle(s, 'socket')
   checkOverlapped(ov, 'WSASend')
   const r = checkRoutine(routine)
-  startOverlapped(s, ov, 'WSASend', r, () => native.ioSend(handle, buffers))
+  ensureIo()
+  started(s, ov, 'WSASend', r, native.ioSend(handle, buffers))
 }
 
 /**
@@ -206,7 +196,8 @@ export function acceptEx(listener: Socket, acceptSocket: Socket, ov: Overlapped,
   const acceptHandle = socketHandle(acceptSocket, 'acceptSocket')
   checkOverlapped(ov, 'AcceptEx')
   const r = checkRoutine(routine)
-  startOverlapped(listener, ov, 'AcceptEx', r, () => native.ioAccept(handle, acceptHandle))
+  ensureIo()
+  started(listener, ov, 'AcceptEx', r, native.ioAccept(handle, acceptHandle))
 }
 
 /** ConnectEx. The socket need not be bound first (Windows requires it; here it is done for you). */
@@ -214,7 +205,8 @@ export function connectEx(s: Socket, port: number, host: string | undefined, ov:
   const handle = socketHandle(s, 'socket')
   checkOverlapped(ov, 'ConnectEx')
   const r = checkRoutine(routine)
-  startOverlapped(s, ov, 'ConnectEx', r, () => native.ioConnect(handle, port, host))
+  ensureIo()
+  started(s, ov, 'ConnectEx', r, native.ioConnect(handle, port, host))
 }
 
 /**
@@ -226,9 +218,9 @@ export async function getOverlappedResult(handle: object, ov: Overlapped, wait: 
   if (typeof handle !== 'object' || handle === null) throw invalidType('handle', 'a Socket or FileHandle', handle)
   if (!(ov instanceof Overlapped)) throw invalidType('overlapped', 'an Overlapped', ov)
   if (typeof wait !== 'boolean') throw invalidType('wait', 'a boolean', wait)
-  const internals = internalsOf(ov)
-  if (internals.handle === null) throw invalidArgument('WSAGetOverlappedResult', 'no operation was started with this Overlapped')
-  if (internals.handle !== handle) throw invalidArgument('WSAGetOverlappedResult', 'this Overlapped belongs to another handle')
+  const owner = operationHandle(ov)
+  if (owner === null) throw invalidArgument('WSAGetOverlappedResult', 'no operation was started with this Overlapped')
+  if (owner !== handle) throw invalidArgument('WSAGetOverlappedResult', 'this Overlapped belongs to another handle')
   if (ov.pending) {
     if (!wait) {
       const err = systemError(115, 'WSAGetOverlappedResult', 'the operation is still in progress')
@@ -250,13 +242,11 @@ export function cancelIoEx(handle: object, ov?: Overlapped): boolean {
   if (typeof handle !== 'object' || handle === null) throw invalidType('handle', 'a Socket or FileHandle', handle)
   if (ov !== undefined) {
     if (!(ov instanceof Overlapped)) throw invalidType('overlapped', 'an Overlapped', ov)
-    const internals = internalsOf(ov)
-    if (!ov.pending || internals.handle !== handle) return false
-    return native.ioCancel(internals.id)
+    if (!ov.pending || operationHandle(ov) !== handle) return false
+    return native.ioCancel(operationId(ov))
   }
-  let cancelled = false
-  for (const pending of inFlight.get(handle) ?? []) {
-    if (native.ioCancel(internalsOf(pending).id)) cancelled = true
-  }
-  return cancelled
+  if (isSocket(handle)) return native.ioCancelAll(socketInternals(handle).handle)
+  const file = nativeFileHandle(handle)
+  if (file) return native.ioCancelAll(file)
+  throw invalidType('handle', 'a Socket or FileHandle', handle)
 }

@@ -28,6 +28,11 @@ class FileHandle : public Napi::ObjectWrap<FileHandle>, public IoHandle {
   explicit FileHandle(const Napi::CallbackInfo& info);
   ~FileHandle() override;
 
+  void KeepAlive(bool on) override {
+    if (on) Ref();
+    else Unref();
+  }
+
   void CheckOpen(const char* syscall) const;
   bool Unbuffered() const { return unbuffered_; }
   // Offsets and lengths of unbuffered I/O must be multiples of this; buffers are aligned to it.

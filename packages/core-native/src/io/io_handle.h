@@ -3,6 +3,9 @@
 #pragma once
 #include <napi.h>
 
+#include <atomic>
+#include <cstdint>
+
 namespace wsm {
 
 struct IoOp;
@@ -11,6 +14,14 @@ class IoHandle {
  public:
   int fd() const { return fd_; }
   bool HasPendingOps() const { return firstOp_ != nullptr; }
+  // Unique per handle for the life of the process (see IoRequest::owner).
+  uint64_t serial() const { return serial_; }
+
+  // Keeps the JavaScript object (and so the descriptor) alive while operations are in flight:
+  // called with true when the first starts and false when the last completes, so an echo server
+  // pays nothing per operation for it.
+  virtual void KeepAlive(bool on) = 0;
+  size_t pendingCount_ = 0;
 
   // Intrusive list of the IoOps running on this handle; maintained by IoLoop.
   IoOp* firstOp_ = nullptr;
@@ -25,14 +36,20 @@ class IoHandle {
   };
   OpQueue recvQueue_;
   OpQueue sendQueue_;
+  // Did the last receive leave data in the socket? (A hint for the next one; see IoRequest.)
+  bool recvLeftData_ = true;
 
  protected:
-  ~IoHandle() = default;
+  virtual ~IoHandle() = default;
   // Cancels the operations in flight (they complete with ECANCELED), then closes the descriptor.
   // Idempotent.
   void CloseDescriptor(Napi::Env env);
 
   int fd_ = -1;
+
+ private:
+  static inline std::atomic<uint64_t> nextSerial_{1};  // worker threads make handles too
+  uint64_t serial_ = nextSerial_.fetch_add(1, std::memory_order_relaxed);
 };
 
 }  // namespace wsm

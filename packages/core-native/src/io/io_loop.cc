@@ -79,6 +79,8 @@ void IoLoop::Cleanup(void* arg) {
   self->engine_.reset();
   for (IoOp* op : self->slots_) delete op;
   self->slots_.clear();
+  for (IoOp* op : self->opPool_) delete op;
+  self->opPool_.clear();
   self->dispatch_.Reset();
   self->records_.Reset();
   self->context_.reset();
@@ -101,7 +103,32 @@ Napi::Int32Array IoLoop::Records(Napi::Env env) {
   return records_.Value();
 }
 
-uint32_t IoLoop::Start(std::unique_ptr<IoOp> owned) {
+IoLoop::OpPtr IoLoop::NewOp(IoKind kind, IoHandle* handle) {
+  IoOp* op;
+  if (!opPool_.empty()) {
+    op = opPool_.back();
+    opPool_.pop_back();
+  } else {
+    op = new IoOp();
+  }
+  op->req.kind = kind;
+  op->req.fd = handle->fd();
+  op->req.owner = handle->serial();
+  op->handle = handle;
+  return OpPtr(op, OpRecycler{this});
+}
+
+void IoLoop::Recycle(IoOp* op) {
+  constexpr size_t kMaxPooled = 4096;
+  if (shuttingDown_ || opPool_.size() >= kMaxPooled) {
+    delete op;
+    return;
+  }
+  op->Reset();
+  opPool_.push_back(op);
+}
+
+uint32_t IoLoop::Start(OpPtr owned) {
   IoOp* op = owned.release();
   uint32_t slot;
   if (!freeSlots_.empty()) {
@@ -110,7 +137,7 @@ uint32_t IoLoop::Start(std::unique_ptr<IoOp> owned) {
   } else {
     slot = static_cast<uint32_t>(slots_.size());
     if (slot > kSlotMask) {
-      delete op;
+      Recycle(op);
       ThrowSystemError(env_, ENOBUFS, "io", "too many operations in flight");
     }
     slots_.push_back(nullptr);
@@ -123,6 +150,7 @@ uint32_t IoLoop::Start(std::unique_ptr<IoOp> owned) {
   op->nextOnHandle = op->handle->firstOp_;
   if (op->nextOnHandle) op->nextOnHandle->prevOnHandle = op;
   op->handle->firstOp_ = op;
+  if (op->handle->pendingCount_++ == 0) op->handle->KeepAlive(true);
   pending_++;
   UpdateRef();
   Submit(op);
@@ -145,6 +173,7 @@ void IoLoop::Submit(IoOp* op) {
     return;
   }
   if (q) q->active = op;
+  if (op->req.kind == IoKind::kRecv) op->req.expectEmpty = !op->handle->recvLeftData_;
   engine_->Submit(&op->req);
 }
 
@@ -165,6 +194,7 @@ void IoLoop::SubmitNextQueued(IoOp* finished) {
     return;
   }
   q->active = next;
+  if (next->req.kind == IoKind::kRecv) next->req.expectEmpty = !next->handle->recvLeftData_;
   engine_->Submit(&next->req);
 }
 
@@ -203,10 +233,18 @@ void IoLoop::CancelOne(IoOp* op) {
   localDone_.push_back(&op->req);
 }
 
-void IoLoop::CancelHandle(IoHandle* handle) {
+size_t IoLoop::CancelAll(IoHandle* handle) {
+  size_t n = 0;
   for (IoOp* op = handle->firstOp_; op; op = op->nextOnHandle) {
-    if (!op->harvested) CancelOne(op);
+    if (op->harvested || op->req.cancelRequested) continue;
+    CancelOne(op);
+    n++;
   }
+  return n;
+}
+
+void IoLoop::CancelHandle(IoHandle* handle) {
+  CancelAll(handle);
   // io_uring must see the cancellations before the descriptor number can be reused.
   engine_->Flush();
   if (handle->fd() >= 0) engine_->ForgetFd(handle->fd());
@@ -220,7 +258,10 @@ void IoLoop::Release(IoOp* op) {
   slots_[slot] = nullptr;
   freeSlots_.push_back(slot);
   pending_--;
-  delete op;
+  IoHandle* handle = op->handle;
+  Recycle(op);
+  // Last: this may let the handle's JavaScript object be collected.
+  if (--handle->pendingCount_ == 0) handle->KeepAlive(false);
 }
 
 int32_t IoLoop::Finish(IoOp* op) {
@@ -247,7 +288,10 @@ int32_t IoLoop::Finish(IoOp* op) {
           left -= n;
         }
       }
-      if (req.kind == IoKind::kRecv) engine_->ReleaseRecv(&req);
+      if (req.kind == IoKind::kRecv) {
+        op->handle->recvLeftData_ = req.moreData || result <= 0;
+        engine_->ReleaseRecv(&req);
+      }
       break;
     }
     case IoKind::kAccept:

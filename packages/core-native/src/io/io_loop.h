@@ -37,10 +37,19 @@ class IoLoop {
   void SetDispatch(Napi::Function fn) { dispatch_ = Napi::Persistent(fn); }
   Napi::Int32Array Records(Napi::Env env);
 
+  // A fresh operation of `kind` on `handle`, from the pool. Dropping it without Start returns it.
+  struct OpRecycler {
+    IoLoop* loop;
+    void operator()(IoOp* op) const { loop->Recycle(op); }
+  };
+  using OpPtr = std::unique_ptr<IoOp, OpRecycler>;
+  OpPtr NewOp(IoKind kind, IoHandle* handle);
   // Takes ownership of `op`, assigns its id and submits it. Returns the id.
-  uint32_t Start(std::unique_ptr<IoOp> op);
+  uint32_t Start(OpPtr op);
   // CancelIoEx for one operation: false if there is no such operation in flight.
   bool Cancel(uint32_t id);
+  // CancelIoEx(handle, NULL): every operation on `handle`. Returns how many were asked to stop.
+  size_t CancelAll(IoHandle* handle);
   // Every operation on `handle` is cancelled and the engine forgets its descriptor; called just
   // before the descriptor is closed.
   void CancelHandle(IoHandle* handle);
@@ -66,6 +75,7 @@ class IoLoop {
   // returns the result to report.
   int32_t Finish(IoOp* op);
   void Release(IoOp* op);
+  void Recycle(IoOp* op);
   IoOp* Lookup(uint32_t id) const;
   void UpdateRef();
 
@@ -83,6 +93,7 @@ class IoLoop {
   int handlesOpen_ = 0;
 
   std::vector<IoOp*> slots_;        // index = id & kSlotMask
+  std::vector<IoOp*> opPool_;       // finished operations kept for reuse
   std::vector<uint32_t> freeSlots_;
   uint32_t generation_ = 0;
   size_t pending_ = 0;

@@ -20,14 +20,29 @@ struct FreeDeleter {
 using OwnedBytes = std::unique_ptr<uint8_t, FreeDeleter>;
 
 struct IoOp {
+  // Back to the state of a new operation, for reuse from IoLoop's pool.
+  void Reset() {
+    req = IoRequest{};
+    id = 0;
+    handle = nullptr;
+    targets.clear();
+    owned.reset();
+    acceptSocket = nullptr;
+    acceptSocketRef.Reset();
+    harvested = queued = false;
+    nextQueued = prevOnHandle = nextOnHandle = nullptr;
+  }
+
   IoRequest req;
   uint32_t id = 0;  // what JavaScript knows the operation by
   IoHandle* handle = nullptr;
-  Napi::ObjectReference handleRef;  // keeps the socket or file object, and so its descriptor, alive
   // Receives and reads: the caller's buffers, filled on the JavaScript thread at completion. Held
   // strongly, so a caller dropping its references cannot free them; checked for detachment.
   std::vector<Napi::Reference<Napi::Value>> targets;
   OwnedBytes owned;  // send bytes / read bounce buffer (aligned for unbuffered files)
+  // Small sends are copied here instead of into a heap allocation.
+  static constexpr size_t kInlineBytes = 512;
+  uint8_t inlineData[kInlineBytes];
   // AcceptEx: the socket that becomes the accepted connection.
   SocketHandle* acceptSocket = nullptr;
   Napi::ObjectReference acceptSocketRef;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/addon_data.h"
 #include "core/args.h"
 #include "core/errors.h"
 #include "files/file_handle.h"
@@ -78,14 +79,7 @@ OwnedBytes Allocate(Napi::Env env, size_t length, size_t alignment) {
   return OwnedBytes(static_cast<uint8_t*>(p));
 }
 
-std::unique_ptr<IoOp> NewOp(IoKind kind, IoHandle* handle, Napi::Object handleObject) {
-  auto op = std::make_unique<IoOp>();
-  op->req.kind = kind;
-  op->req.fd = handle->fd();
-  op->handle = handle;
-  op->handleRef = Napi::Persistent(handleObject);
-  return op;
-}
+IoLoop::OpPtr NewOp(Napi::Env env, IoKind kind, IoHandle* handle) { return IoLoop::Get(env)->NewOp(kind, handle); }
 
 SocketHandle* OpenSocketArg(const Napi::CallbackInfo& info, size_t index, const char* name, const char* syscall) {
   SocketHandle* s = SocketHandle::FromValue(info.Env(), index < info.Length() ? info[index] : info.Env().Undefined(), name);
@@ -113,7 +107,7 @@ Napi::Value IoBackend(const Napi::CallbackInfo& info) {
 Napi::Value IoRecv(const Napi::CallbackInfo& info) {
   SocketHandle* s = OpenSocketArg(info, 0, "socket", "WSARecv");
   BufferList list = ReadBuffers(info, 1, "WSARecv");
-  auto op = NewOp(IoKind::kRecv, s, info[0].As<Napi::Object>());
+  auto op = NewOp(info.Env(), IoKind::kRecv, s);
   op->req.length = list.total;  // 0: the zero-byte receive
   for (const Napi::Value& v : list.views) op->targets.push_back(Napi::Persistent(v));
   return Napi::Number::New(info.Env(), IoLoop::Get(info.Env())->Start(std::move(op)));
@@ -124,14 +118,17 @@ Napi::Value IoRecv(const Napi::CallbackInfo& info) {
 Napi::Value IoSend(const Napi::CallbackInfo& info) {
   SocketHandle* s = OpenSocketArg(info, 0, "socket", "WSASend");
   BufferList list = ReadBuffers(info, 1, "WSASend");
-  auto op = NewOp(IoKind::kSend, s, info[0].As<Napi::Object>());
-  op->owned = Allocate(info.Env(), list.total, 1);
-  uint8_t* dst = op->owned.get();
+  auto op = NewOp(info.Env(), IoKind::kSend, s);
+  uint8_t* dst = op->inlineData;
+  if (list.total > IoOp::kInlineBytes) {
+    op->owned = Allocate(info.Env(), list.total, 1);
+    dst = op->owned.get();
+  }
+  op->req.data = dst;
   for (const ByteSpan& span : list.spans) {
     if (span.length) std::memcpy(dst, span.data, span.length);
     dst += span.length;
   }
-  op->req.data = op->owned.get();
   op->req.length = list.total;
   return Napi::Number::New(info.Env(), IoLoop::Get(info.Env())->Start(std::move(op)));
 }
@@ -146,7 +143,7 @@ Napi::Value IoAccept(const Napi::CallbackInfo& info) {
   SocketState st = accepted->RefreshState();
   if (st != SocketState::kCreated) ThrowInvalidArgument(env, "AcceptEx", "the accept socket must be new: neither bound nor connected");
   if (accepted->Family() != listener->Family()) ThrowInvalidArgument(env, "AcceptEx", "the accept socket's family differs from the listener's");
-  auto op = NewOp(IoKind::kAccept, listener, info[0].As<Napi::Object>());
+  auto op = NewOp(info.Env(), IoKind::kAccept, listener);
   op->acceptSocket = accepted;
   op->acceptSocketRef = Napi::Persistent(info[1].As<Napi::Object>());
   return Napi::Number::New(env, IoLoop::Get(env)->Start(std::move(op)));
@@ -162,7 +159,7 @@ Napi::Value IoConnect(const Napi::CallbackInfo& info) {
   if (st == SocketState::kConnecting) ThrowSystemError(env, EALREADY, "ConnectEx");
   if (st == SocketState::kConnected) ThrowSystemError(env, EISCONN, "ConnectEx");
   if (st == SocketState::kListening) ThrowInvalidArgument(env, "ConnectEx", "the socket is listening");
-  auto op = NewOp(IoKind::kConnect, s, info[0].As<Napi::Object>());
+  auto op = NewOp(info.Env(), IoKind::kConnect, s);
   if (host.empty() || !MakeSockaddr(s->Family(), host, port, &op->req.addr, &op->req.addrLen)) {
     ThrowInvalidArgument(env, "ConnectEx", "\"" + host + "\" is not an IPv" + (s->Family() == AF_INET ? "4" : "6") + " address");
   }
@@ -189,7 +186,7 @@ Napi::Value IoRead(const Napi::CallbackInfo& info) {
   int64_t offset = OffsetArg(info, 2, "ReadFile");
   if (buf.length > kMaxTransfer) ThrowInvalidArgument(env, "ReadFile", "more than 2 GiB in one operation");
   CheckAlignment(env, f, offset, buf.length, "ReadFile");
-  auto op = NewOp(IoKind::kRead, f, info[0].As<Napi::Object>());
+  auto op = NewOp(info.Env(), IoKind::kRead, f);
   op->owned = Allocate(env, buf.length, f->Alignment());
   op->req.data = op->owned.get();
   op->req.length = buf.length;
@@ -207,7 +204,7 @@ Napi::Value IoWrite(const Napi::CallbackInfo& info) {
   int64_t offset = OffsetArg(info, 2, "WriteFile");
   if (buf.length > kMaxTransfer) ThrowInvalidArgument(env, "WriteFile", "more than 2 GiB in one operation");
   CheckAlignment(env, f, offset, buf.length, "WriteFile");
-  auto op = NewOp(IoKind::kWrite, f, info[0].As<Napi::Object>());
+  auto op = NewOp(info.Env(), IoKind::kWrite, f);
   op->owned = Allocate(env, buf.length, f->Alignment());
   if (buf.length) std::memcpy(op->owned.get(), buf.data, buf.length);
   op->req.data = op->owned.get();
@@ -220,6 +217,21 @@ Napi::Value IoWrite(const Napi::CallbackInfo& info) {
 Napi::Value IoCancel(const Napi::CallbackInfo& info) {
   uint32_t id = static_cast<uint32_t>(IntegerArg(info, 0, "id", "CancelIoEx", 0, INT32_MAX));
   return Napi::Boolean::New(info.Env(), IoLoop::Get(info.Env())->Cancel(id));
+}
+
+// ioCancelAll(handle) -> boolean   (CancelIoEx with no OVERLAPPED: everything on the handle)
+Napi::Value IoCancelAll(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Value v = info.Length() > 0 ? info[0] : env.Undefined();
+  IoHandle* handle = nullptr;
+  Napi::Object obj = v.IsObject() ? v.As<Napi::Object>() : Napi::Object();
+  if (v.IsObject() && obj.InstanceOf(Data(env).socketHandleCtor.Value())) {
+    handle = SocketHandle::FromValue(env, v, "handle");
+  } else {
+    handle = FileHandle::FromValue(env, v, "handle");
+  }
+  IoLoop* loop = IoLoop::IfCreated(env);
+  return Napi::Boolean::New(env, loop && loop->CancelAll(handle) > 0);
 }
 
 // ioPending() -> number of operations in flight (for tests and diagnostics)
@@ -239,6 +251,7 @@ void DefineOverlappedIo(Napi::Env env, Napi::Object exports) {
   exports.Set("ioRead", Napi::Function::New<IoRead>(env, "ioRead"));
   exports.Set("ioWrite", Napi::Function::New<IoWrite>(env, "ioWrite"));
   exports.Set("ioCancel", Napi::Function::New<IoCancel>(env, "ioCancel"));
+  exports.Set("ioCancelAll", Napi::Function::New<IoCancelAll>(env, "ioCancelAll"));
   exports.Set("ioPending", Napi::Function::New<IoPending>(env, "ioPending"));
   exports.Set("FileHandle", FileHandle::Define(env));
 }

@@ -26,6 +26,11 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   explicit SocketHandle(const Napi::CallbackInfo& info);
   ~SocketHandle() override;
 
+  void KeepAlive(bool on) override {
+    if (on) Ref();
+    else Unref();
+  }
+
   // The state, with a connect in progress settled first if the kernel has finished it.
   SocketState RefreshState();
   // Throws EBADF if the socket has been closed.

@@ -32,6 +32,9 @@ enum class IoKind : uint8_t {
 struct IoRequest {
   IoKind kind = IoKind::kRecv;
   int fd = -1;
+  // Which open file `fd` means: a serial unique to each socket or file for the process's life,
+  // so that an engine keeping per-descriptor state can tell a reused descriptor number.
+  uint64_t owner = 0;
   // kSend, kWrite: the bytes to write. kRead: the buffer to fill. Owned by the request's owner,
   // stable until completion (aligned for O_DIRECT files).
   uint8_t* data = nullptr;
@@ -41,10 +44,17 @@ struct IoRequest {
   socklen_t addrLen = 0;
 
   // Set by the engine at completion: bytes transferred, the accepted descriptor, 0 for a connect,
-  // or -errno. -ECANCELED when cancelled.
+  // or -errno. -ECANCELED when cancelled (a send cancelled midway may have put `progress` bytes on
+  // the wire, as CancelIoEx may). Lengths above INT32_MAX are refused by the callers; file
+  // operations may complete short.
   int32_t result = 0;
   // kRecv: where the received bytes are (valid until Engine::ReleaseRecv).
   uint8_t* received = nullptr;
+  // kRecv hint in: the socket is probably empty (the last receive left nothing behind), so the
+  // engine may wait for data before trying (io_uring's POLL_FIRST saves a failing attempt).
+  bool expectEmpty = false;
+  // kRecv out: the kernel said more data was left in the socket (io_uring's SOCK_NONEMPTY).
+  bool moreData = false;
 
   // Engine bookkeeping; owners leave these alone.
   size_t progress = 0;        // bytes already sent by earlier partial sends
@@ -67,15 +77,18 @@ class IoEngine {
   // Asks for `req` to finish early with -ECANCELED. It may still complete normally if the kernel
   // got there first. Safe to call more than once.
   virtual void Cancel(IoRequest* req) = 0;
-  // `fd` is about to be closed and has no requests left in the engine's queues.
+  // `fd` is about to be closed: called before closing any descriptor that was ever submitted, after
+  // its requests were cancelled (epoll drops its registration; a reused number starts afresh).
   virtual void ForgetFd(int fd) = 0;
   // Hands queued submissions to the kernel: called once per event-loop turn (and before a close).
   virtual void Flush() = 0;
   // Appends the requests completed since the last call, in completion order.
   virtual void Harvest(std::vector<IoRequest*>& out) = 0;
-  // True when Harvest would return something now, so the loop must not block waiting.
+  // True when completions are held that WatchFd's readability will not announce (an epoll request
+  // finished at once, a file operation back from the threadpool, io_uring CQEs already posted), so
+  // the loop must not block waiting.
   virtual bool HasReady() = 0;
-  // A descriptor that becomes readable when completions may be waiting (watched by libuv).
+  // A descriptor that becomes readable when kernel completions may be waiting (watched by libuv).
   virtual int WatchFd() const = 0;
   // Gives back the memory holding a completed receive's bytes.
   virtual void ReleaseRecv(IoRequest* req) = 0;

@@ -127,6 +127,7 @@ struct FdState {
   Fifo writes;  // kSend, kConnect
   uint32_t armed = 0;     // the events registered with epoll; 0 = not registered
   bool prepared = false;  // O_NONBLOCK checked
+  uint64_t owner = 0;     // IoRequest::owner of the file this state is about
 };
 
 // A file read or write on the threadpool. The worker touches only this struct and the request's
@@ -268,6 +269,13 @@ void EpollEngine::SubmitSocket(IoRequest* req) {
     }
   }
   FdState& st = states_[static_cast<size_t>(fd)];
+  if (st.owner != req->owner && st.reads.empty() && st.writes.empty()) {
+    // Another file under a reused number (its predecessor closed without ForgetFd, e.g. collected):
+    // whatever was registered went with the old file, so start afresh.
+    st.armed = 0;
+    st.prepared = false;
+    st.owner = req->owner;
+  }
   if (!st.prepared) {
     // The loop thread must never block: make sure of O_NONBLOCK once per descriptor (sockets of
     // this package already have it; accept and connect have no per-call flag).
@@ -289,12 +297,9 @@ void EpollEngine::SubmitSocket(IoRequest* req) {
   req->queued = true;
   if (q.size() > 1) return;  // waits behind the head, which is armed already
   if (readSide && (st.armed & EPOLLIN)) {
-    // Read interest kept from the previous receive (see Sync). Re-assert it rather than trust it:
-    // a descriptor closed without ForgetFd loses its registration silently, and its number may
-    // be reused. With the interest in place epoll reports the descriptor at the next Harvest if
-    // anything is there, so no speculative call: one epoll_ctl per message instead of DEL, a
-    // failing recv and ADD.
-    Register(fd, st, st.armed);
+    // Read interest kept from the previous receive (see Sync), on this very file (owner checked
+    // above): epoll reports the descriptor at the next Harvest if anything is there, so neither
+    // a speculative call nor an epoll_ctl per message.
     return;
   }
   Drive(st, readSide, 0);
