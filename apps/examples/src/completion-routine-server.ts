@@ -13,27 +13,20 @@ import {
   sendOverlapped,
   waitForMultipleEvents,
 } from '@wsm/core-native'
+import type { EchoServer, EchoServerOptions, EchoStats } from './echo-server.js'
 
-export interface CompletionRoutineServerOptions {
-  port?: number
-  host?: string
+export interface CompletionRoutineServerOptions extends EchoServerOptions {
   bufferSize?: number
-  log?: (line: string) => void
 }
 
-export interface CompletionRoutineServer {
-  readonly port: number
-  readonly stats: { accepted: number; closed: number; bytesEchoed: number; routinesRun: number }
-  readonly done: Promise<void>
-  close(): Promise<void>
-}
-
-export function startCompletionRoutineServer(options: CompletionRoutineServerOptions = {}): CompletionRoutineServer {
+export function startCompletionRoutineServer(
+  options: CompletionRoutineServerOptions = {},
+): EchoServer<EchoStats & { routinesRun: number }> {
   const log = options.log ?? (() => {})
   const bufferSize = options.bufferSize ?? 16 * 1024
   const listener = Socket.tcp()
   listener.bind(options.port ?? 0, options.host ?? '127.0.0.1')
-  listener.listen()
+  listener.listen(options.backlog)
   const open = new Set<Socket>()
   const stats = { accepted: 0, closed: 0, bytesEchoed: 0, routinesRun: 0 }
   let stopping = false

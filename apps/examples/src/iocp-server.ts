@@ -4,25 +4,15 @@
 // while a send is still going waits in one slot, and no new receive is posted until that send is
 // done, so a client that does not read its echoes cannot make the server buffer without bound.
 import { CompletionPort, Overlapped, Socket, WsmError, acceptEx, recvOverlapped, sendOverlapped, type CompletionPacket } from '@wsm/core-native'
+import type { EchoServer, EchoServerOptions } from './echo-server.js'
 
-export interface IocpServerOptions {
-  port?: number
-  host?: string
-  backlog?: number
+export interface IocpServerOptions extends EchoServerOptions {
   /** AcceptEx calls kept posted on the listener. */
   acceptsPosted?: number
   /** Receive buffer per connection. */
   bufferSize?: number
   /** Packets taken per GetQueuedCompletionStatusEx. */
   batch?: number
-  log?: (line: string) => void
-}
-
-export interface IocpServer {
-  readonly port: number
-  readonly stats: { accepted: number; closed: number; bytesEchoed: number }
-  readonly done: Promise<void>
-  close(): Promise<void>
 }
 
 interface Connection {
@@ -37,7 +27,7 @@ interface Connection {
 
 const LISTENER_KEY = 0
 
-export function startIocpServer(options: IocpServerOptions = {}): IocpServer {
+export function startIocpServer(options: IocpServerOptions = {}): EchoServer {
   const log = options.log ?? (() => {})
   const bufferSize = options.bufferSize ?? 16 * 1024
   const batch = options.batch ?? 128

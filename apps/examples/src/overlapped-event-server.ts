@@ -16,19 +16,10 @@ import {
   sendOverlapped,
   waitForMultipleEvents,
 } from '@wsm/core-native'
+import type { EchoServer, EchoServerOptions, EchoStats } from './echo-server.js'
 
-export interface OverlappedEventServerOptions {
-  port?: number
-  host?: string
+export interface OverlappedEventServerOptions extends EchoServerOptions {
   bufferSize?: number
-  log?: (line: string) => void
-}
-
-export interface OverlappedEventServer {
-  readonly port: number
-  readonly stats: { accepted: number; closed: number; bytesEchoed: number; groups: number }
-  readonly done: Promise<void>
-  close(): Promise<void>
 }
 
 interface Connection {
@@ -48,12 +39,14 @@ interface Group {
 
 const PER_GROUP = WSA_MAXIMUM_WAIT_EVENTS - 1 // slot 0 is the group's wake-up event
 
-export function startOverlappedEventServer(options: OverlappedEventServerOptions = {}): OverlappedEventServer {
+export function startOverlappedEventServer(
+  options: OverlappedEventServerOptions = {},
+): EchoServer<EchoStats & { groups: number }> {
   const log = options.log ?? (() => {})
   const bufferSize = options.bufferSize ?? 16 * 1024
   const listener = Socket.tcp()
   listener.bind(options.port ?? 0, options.host ?? '127.0.0.1')
-  listener.listen()
+  listener.listen(options.backlog)
   const groups: Group[] = []
   const stats = { accepted: 0, closed: 0, bytesEchoed: 0, groups: 0 }
   let stopping = false

@@ -2,23 +2,11 @@
 // the listener and up to FD_SETSIZE - 1 clients, partial sends queued, a client that will not
 // read its echoes stops being read from (backpressure), half-closed clients flushed then closed.
 import { FD_SETSIZE, FdSet, Socket, WsmError, select } from '@wsm/core-native'
+import type { EchoServer, EchoServerOptions } from './echo-server.js'
 
-export interface SelectServerOptions {
-  port?: number
-  host?: string
-  backlog?: number
+export interface SelectServerOptions extends EchoServerOptions {
   /** Bytes of echo queued for one client before the server stops reading from it. */
   highWaterMark?: number
-  /** Where the server tells what happens; silent by default. */
-  log?: (line: string) => void
-}
-
-export interface SelectServer {
-  readonly port: number
-  readonly stats: { accepted: number; closed: number; bytesEchoed: number }
-  /** Resolves when the loop has stopped; rejects if it died of an unexpected error. */
-  readonly done: Promise<void>
-  close(): Promise<void>
 }
 
 interface Client {
@@ -32,7 +20,7 @@ interface Client {
 
 const RECV_SIZE = 4096
 
-export function startSelectServer(options: SelectServerOptions = {}): SelectServer {
+export function startSelectServer(options: SelectServerOptions = {}): EchoServer {
   const log = options.log ?? (() => {})
   const highWaterMark = options.highWaterMark ?? 64 * 1024
   const listener = Socket.tcp()

@@ -1,28 +1,12 @@
-import { readdirSync } from 'node:fs'
 import net from 'node:net'
 import { backend } from '@wsm/core-native'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCompletionRoutineServer } from '../src/completion-routine-server.js'
 import { runEchoClient } from '../src/echo-client.js'
+import type { EchoServer } from '../src/echo-server.js'
 import { startIocpServer } from '../src/iocp-server.js'
 import { startOverlappedEventServer } from '../src/overlapped-event-server.js'
-
-const openFds = () => readdirSync('/proc/self/fd').length
-
-async function waitFor(condition: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
-
-interface EchoServer {
-  port: number
-  stats: { accepted: number; closed: number; bytesEchoed: number }
-  done: Promise<void>
-  close(): Promise<void>
-}
+import { openFds, waitFor } from './helpers/wait.js'
 
 const servers: Array<[string, () => EchoServer]> = [
   ['completion port', () => startIocpServer()],

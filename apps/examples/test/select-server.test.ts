@@ -1,19 +1,10 @@
-import { readdirSync } from 'node:fs'
 import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runEchoClient } from '../src/echo-client.js'
 import { startSelectServer } from '../src/select-server.js'
+import { openFds, waitFor } from './helpers/wait.js'
 
-const openFds = () => readdirSync('/proc/self/fd').length
 const settle = () => new Promise((r) => setTimeout(r, 20))
-
-async function waitFor(condition: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
 
 describe('select echo server', () => {
   let fdsBefore = 0

@@ -177,41 +177,33 @@ void CheckAlignment(Napi::Env env, FileHandle* f, int64_t offset, size_t length,
   }
 }
 
-// ioRead(file, buffer, offset) -> id   (ReadFile with an OVERLAPPED offset)
-Napi::Value IoRead(const Napi::CallbackInfo& info) {
+// ReadFile / WriteFile at an OVERLAPPED offset. The bytes go through an engine-owned buffer
+// (aligned for unbuffered files): filled from the caller's at the call for a write, copied into the
+// caller's on the JavaScript thread at completion for a read.
+Napi::Value StartFileIo(const Napi::CallbackInfo& info, IoKind kind) {
   Napi::Env env = info.Env();
+  const char* syscall = kind == IoKind::kRead ? "ReadFile" : "WriteFile";
   FileHandle* f = FileHandle::FromValue(env, info.Length() > 0 ? info[0] : env.Undefined(), "file");
-  f->CheckOpen("ReadFile");
+  f->CheckOpen(syscall);
   ByteSpan buf = BufferArg(info, 1, "buffer");
-  int64_t offset = OffsetArg(info, 2, "ReadFile");
-  if (buf.length > kMaxTransfer) ThrowInvalidArgument(env, "ReadFile", "more than 2 GiB in one operation");
-  CheckAlignment(env, f, offset, buf.length, "ReadFile");
-  auto op = NewOp(info.Env(), IoKind::kRead, f);
+  int64_t offset = OffsetArg(info, 2, syscall);
+  if (buf.length > kMaxTransfer) ThrowInvalidArgument(env, syscall, "more than 2 GiB in one operation");
+  CheckAlignment(env, f, offset, buf.length, syscall);
+  auto op = NewOp(env, kind, f);
   op->owned = Allocate(env, buf.length, f->Alignment());
+  if (kind == IoKind::kWrite && buf.length) std::memcpy(op->owned.get(), buf.data, buf.length);
+  if (kind == IoKind::kRead) op->targets.push_back(Napi::Persistent(info[1]));
   op->req.data = op->owned.get();
   op->req.length = buf.length;
   op->req.offset = offset;
-  op->targets.push_back(Napi::Persistent(info[1]));
   return Napi::Number::New(env, IoLoop::Get(env)->Start(std::move(op)));
 }
 
-// ioWrite(file, buffer, offset) -> id   (WriteFile with an OVERLAPPED offset)
-Napi::Value IoWrite(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  FileHandle* f = FileHandle::FromValue(env, info.Length() > 0 ? info[0] : env.Undefined(), "file");
-  f->CheckOpen("WriteFile");
-  ByteSpan buf = BufferArg(info, 1, "buffer");
-  int64_t offset = OffsetArg(info, 2, "WriteFile");
-  if (buf.length > kMaxTransfer) ThrowInvalidArgument(env, "WriteFile", "more than 2 GiB in one operation");
-  CheckAlignment(env, f, offset, buf.length, "WriteFile");
-  auto op = NewOp(info.Env(), IoKind::kWrite, f);
-  op->owned = Allocate(env, buf.length, f->Alignment());
-  if (buf.length) std::memcpy(op->owned.get(), buf.data, buf.length);
-  op->req.data = op->owned.get();
-  op->req.length = buf.length;
-  op->req.offset = offset;
-  return Napi::Number::New(env, IoLoop::Get(env)->Start(std::move(op)));
-}
+// ioRead(file, buffer, offset) -> id
+Napi::Value IoRead(const Napi::CallbackInfo& info) { return StartFileIo(info, IoKind::kRead); }
+
+// ioWrite(file, buffer, offset) -> id
+Napi::Value IoWrite(const Napi::CallbackInfo& info) { return StartFileIo(info, IoKind::kWrite); }
 
 // ioCancel(id) -> boolean   (CancelIoEx for one OVERLAPPED)
 Napi::Value IoCancel(const Napi::CallbackInfo& info) {

@@ -1,0 +1,25 @@
+// What every example echo server returns, whatever its model, so that the demo, the tests and the
+// benchmark drive them all the same way.
+
+export interface EchoStats {
+  accepted: number
+  closed: number
+  bytesEchoed: number
+}
+
+export interface EchoServerOptions {
+  port?: number
+  host?: string
+  backlog?: number
+  /** Where the server tells what happens; silent by default. */
+  log?: (line: string) => void
+}
+
+export interface EchoServer<Stats extends EchoStats = EchoStats> {
+  readonly port: number
+  readonly stats: Stats
+  /** Resolves when the server has stopped; rejects if it died of an unexpected error. */
+  readonly done: Promise<void>
+  /** Stops accepting, closes every connection, and resolves once `done` has. */
+  close(): Promise<void>
+}
