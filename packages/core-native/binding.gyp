@@ -14,6 +14,7 @@
         "src/net/sockaddr.cc",
         "src/models/select.cc",
         "src/models/overlapped_io.cc",
+        "src/models/network_events.cc",
         "src/io/io_loop.cc",
         "src/io/io_handle.cc",
         "src/io/engine_factory.cc",

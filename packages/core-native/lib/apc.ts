@@ -80,6 +80,9 @@ export function checkWaitMs(name: string, syscall: string, ms: unknown): number 
  * routines have run, if `alertable`. Routines already queued run at once. Never blocks the thread.
  */
 export async function sleepEx(ms: number, alertable: boolean): Promise<number> {
+  // `ms` is required, as in SleepEx: a forgotten argument must not become an infinite wait
+  // (checkWaitMs reads undefined as "no time-out" for the optional time-outs elsewhere).
+  if (ms === undefined) throw invalidType('ms', 'a number (Infinity for no time-out)', ms)
   const timeout = checkWaitMs('ms', 'SleepEx', ms)
   if (typeof alertable !== 'boolean') throw invalidType('alertable', 'a boolean', alertable)
   if (alertable && hasQueuedApcs()) {

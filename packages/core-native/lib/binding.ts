@@ -76,6 +76,12 @@ export interface NativeBinding {
   ioCancelAll(handle: NativeSocketHandle | NativeFileHandle): boolean
   ioPending(): number
   FileHandle: new (path: string, flags: number, mode?: number) => NativeFileHandle
+
+  // WSAAsyncSelect / WSAEventSelect (src/models/network_events.cc): recorded events arrive in
+  // batches, six positive errnos per socket (one per event bit).
+  netSetup(dispatch: (sockets: NativeSocketHandle[], events: Uint32Array, errors: Int32Array) => void): void
+  netSelect(socket: NativeSocketHandle, eventMode: boolean, events: number): void
+  netEnum(socket: NativeSocketHandle): { events: number; errors: Int32Array }
 }
 
 const require = createRequire(import.meta.url)

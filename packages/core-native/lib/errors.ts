@@ -113,6 +113,19 @@ export function systemError(errno: number, syscall: string, detail?: string): Ws
   return err
 }
 
+/** Winsock's number for a positive errno (WSAECONNRESET for ECONNRESET, ...), else the errno. */
+export function wsaCodeOf(errno: number): number {
+  if (errno === 0) return 0
+  let code: string
+  try {
+    code = getSystemErrorName(-errno)
+  } catch {
+    return errno
+  }
+  if (code === 'EAGAIN') code = 'EWOULDBLOCK'
+  return WSA_CODES[code] ?? errno
+}
+
 /** EINVAL: an argument of the right type with a value the call cannot take. */
 export function invalidArgument(syscall: string, detail: string): WsmError {
   return systemError(22, syscall, detail)

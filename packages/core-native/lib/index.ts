@@ -7,6 +7,14 @@ export { backend, type Backend } from './backend.js'
 export { WsaEvent, waitForMultipleEvents, type WaitOptions } from './wsa-event.js'
 export { sleepEx } from './apc.js'
 export {
+  MessageWindow,
+  asyncSelect,
+  eventSelect,
+  enumNetworkEvents,
+  type NetworkEvents,
+  type WindowProcedure,
+} from './network-events.js'
+export {
   Overlapped,
   recvOverlapped,
   sendOverlapped,

@@ -18,6 +18,9 @@ interface SocketInternals {
 }
 
 let internalsOf: (socket: Socket) => SocketInternals
+
+/** @internal Called for each accepted socket (WSAAsyncSelect/WSAEventSelect pass the listener's selection on). */
+export const acceptHooks: Array<(listener: Socket, accepted: Socket) => void> = []
 let hasHandle: (value: object) => boolean
 
 /**
@@ -66,7 +69,10 @@ export class Socket {
   /** `accept()`: the next queued connection, or null when none is pending (instead of WSAEWOULDBLOCK). */
   accept(): Socket | null {
     const handle = this.#handle.accept()
-    return handle ? new Socket(handle) : null
+    if (!handle) return null
+    const accepted = new Socket(handle)
+    for (const hook of acceptHooks) hook(this, accepted)
+    return accepted
   }
 
   /**

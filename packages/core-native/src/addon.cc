@@ -3,6 +3,7 @@
 
 #include "core/addon_data.h"
 #include "core/args.h"
+#include "models/network_events.h"
 #include "models/overlapped_io.h"
 #include "models/select.h"
 #include "net/socket_handle.h"
@@ -27,6 +28,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("SocketHandle", SocketHandle::Define(env));
   DefineSelect(env, exports);
   DefineOverlappedIo(env, exports);
+  DefineNetworkEvents(env, exports);
   return exports;
 }
 

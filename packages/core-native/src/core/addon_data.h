@@ -16,6 +16,9 @@ struct AddonData {
   // The completion engine's bridge to this environment's event loop; created on first use, freed by
   // its own environment cleanup hook.
   IoLoop* ioLoop = nullptr;
+  // The reactor of WSAAsyncSelect/WSAEventSelect (src/models/network_events.cc), created on first
+  // use, freed by its own cleanup hook.
+  void* netReactor = nullptr;
 };
 
 AddonData& Data(Napi::Env env);

@@ -24,14 +24,27 @@ constexpr int kMaxRoundsPerDelivery = 8;     // then yield to the rest of the lo
 // The bytes of a typed array held by `ref`, or nullptr if its ArrayBuffer has been detached.
 uint8_t* TargetBytes(Napi::Env env, const Napi::Reference<Napi::Value>& ref, size_t* length) {
   Napi::Value v = ref.Value();
-  if (!v.IsTypedArray()) return nullptr;
-  Napi::TypedArray ta = v.As<Napi::TypedArray>();
-  Napi::ArrayBuffer ab = ta.ArrayBuffer();
+  // Raw N-API, not Napi::TypedArray::ArrayBuffer(), which throws for a view over a
+  // SharedArrayBuffer: a C++ exception here, outside any JavaScript call, would end the process.
+  // A DataView is a target too: ReadFile takes one (BufferArg accepts it), and reading into it
+  // used to fail with EFAULT every time.
+  void* data = nullptr;
+  napi_value arraybuffer = nullptr;
+  size_t byteOffset = 0;
+  if (v.IsTypedArray()) {
+    napi_typedarray_type type;
+    size_t elements = 0;
+    if (napi_get_typedarray_info(env, v, &type, &elements, &data, &arraybuffer, &byteOffset) != napi_ok) return nullptr;
+    *length = v.As<Napi::TypedArray>().ByteLength();
+  } else if (v.IsDataView()) {
+    if (napi_get_dataview_info(env, v, length, &data, &arraybuffer, &byteOffset) != napi_ok) return nullptr;
+  } else {
+    return nullptr;
+  }
   bool detached = false;
-  napi_is_detached_arraybuffer(env, ab, &detached);
+  napi_is_detached_arraybuffer(env, arraybuffer, &detached);
   if (detached) return nullptr;
-  *length = ta.ByteLength();
-  return static_cast<uint8_t*>(ab.Data()) + ta.ByteOffset();
+  return static_cast<uint8_t*>(data);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "core/errors.h"
 #include "files/file_handle.h"
 #include "io/io_loop.h"
+#include "models/network_events.h"
 #include "net/sockaddr.h"
 #include "net/socket_handle.h"
 
@@ -52,12 +53,21 @@ BufferList ReadBuffers(const Napi::CallbackInfo& info, size_t index, const char*
   }
   for (const Napi::Value& item : items) {
     if (!IsView(env, item)) ThrowTypeError(env, "The \"buffers\" argument must be a Uint8Array or an array of them");
-    Napi::TypedArray ta = item.As<Napi::TypedArray>();
-    Napi::ArrayBuffer ab = ta.ArrayBuffer();
+    // The raw N-API call, not Napi::TypedArray::ArrayBuffer(): for a view over a SharedArrayBuffer
+    // that one throws a bare Error("Invalid argument") (no code), where such a view is a buffer
+    // like any other (as in BufferArg, core/args.cc). The data pointer includes the byte offset.
+    napi_typedarray_type type;
+    size_t elements = 0;
+    void* data = nullptr;
+    napi_value arraybuffer = nullptr;
+    size_t byteOffset = 0;
+    if (napi_get_typedarray_info(env, item, &type, &elements, &data, &arraybuffer, &byteOffset) != napi_ok) {
+      ThrowTypeError(env, "The \"buffers\" argument must be a Uint8Array or an array of them");
+    }
     bool detached = false;
-    napi_is_detached_arraybuffer(env, ab, &detached);
+    napi_is_detached_arraybuffer(env, arraybuffer, &detached);
     if (detached) ThrowTypeError(env, "The \"buffers\" argument holds a detached buffer");
-    ByteSpan span{static_cast<uint8_t*>(ab.Data()) + ta.ByteOffset(), ta.ByteLength()};
+    ByteSpan span{static_cast<uint8_t*>(data), item.As<Napi::TypedArray>().ByteLength()};
     list.total += span.length;
     if (list.total > kMaxTransfer) ThrowInvalidArgument(env, syscall, "more than 2 GiB in one operation");
     list.views.push_back(item);
@@ -98,8 +108,9 @@ Napi::Value IoSetup(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// ioBackend() -> 'io_uring' | 'epoll' (creating the loop if needed)
+// ioBackend() -> 'io_uring' | 'epoll' (creating the loop, and the network-event reactor, if needed)
 Napi::Value IoBackend(const Napi::CallbackInfo& info) {
+  EnsureNetworkEventReactor(info.Env());
   return Napi::String::New(info.Env(), IoLoop::Get(info.Env())->EngineName());
 }
 

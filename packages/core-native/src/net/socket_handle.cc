@@ -175,6 +175,9 @@ Napi::Value SocketHandle::Accept(const Napi::CallbackInfo& info) {
   do {
     fd = accept4(fd_, nullptr, nullptr, kSocketFlags);
   } while (fd < 0 && errno == EINTR);
+  int acceptErrno = errno;
+  NetworkEventsAfterAccept(this);  // FD_ACCEPT again while connections remain queued
+  errno = acceptErrno;
   if (fd < 0) {
     // Nothing pending: null rather than an exception, the common case of an accept loop. A
     // connection reset while queued (ECONNABORTED) is also just "nothing to take".
@@ -213,10 +216,12 @@ Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
   } while (rc != 0 && errno == EINTR);
   if (rc == 0) {
     state_ = SocketState::kConnected;
+    NetworkEventsAfterConnect(this);
     return Napi::Boolean::New(Env(), true);
   }
   if (errno != EINPROGRESS) ThrowSystemError(Env(), errno, "connect");
   state_ = SocketState::kConnecting;
+  NetworkEventsAfterConnect(this);  // FD_CONNECT will report the outcome
   return Napi::Boolean::New(Env(), false);
 }
 
@@ -229,6 +234,10 @@ Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
   do {
     n = ::recv(fd_, buf.data, buf.length, 0);
   } while (n < 0 && errno == EINTR);
+  int recvErrno = errno;
+  // Any recv, even a failed one, re-enables FD_READ and FD_OOB (WSAAsyncSelect/WSAEventSelect).
+  NetworkEventsAfterRecv(this);
+  errno = recvErrno;
   // Data still queued comes first; then the error RefreshState took from SO_ERROR, which the
   // kernel would have reported here instead of this 0 or EAGAIN.
   if (n <= 0 && deferredError_ != 0) ThrowSystemError(Env(), TakeDeferredError(), "recv");
@@ -246,7 +255,12 @@ Napi::Value SocketHandle::Send(const Napi::CallbackInfo& info) {
     // MSG_NOSIGNAL: a peer that went away is an EPIPE error, never a SIGPIPE that kills Node.
     n = ::send(fd_, buf.data, buf.length, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
-  if (n < 0) ThrowSystemError(Env(), errno, "send");
+  if (n < 0) {
+    int err = errno;
+    // Only a send that would block re-enables FD_WRITE: it is recorded again once there is room.
+    if (err == EAGAIN || err == EWOULDBLOCK) NetworkEventsAfterSendBlocked(this);
+    ThrowSystemError(Env(), err, "send");
+  }
   return Napi::Number::New(Env(), static_cast<double>(n));
 }
 
@@ -266,6 +280,7 @@ Napi::Value SocketHandle::Shutdown(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SocketHandle::Close(const Napi::CallbackInfo& info) {
+  NetworkEventsBeforeClose(this);  // nothing is recorded or posted for a closed socket
   CloseDescriptor(info.Env());
   state_ = SocketState::kClosed;
   return info.Env().Undefined();

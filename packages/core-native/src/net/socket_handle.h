@@ -4,6 +4,9 @@
 #include <napi.h>
 
 #include "io/io_handle.h"
+#include "models/network_events.h"
+
+#include <memory>
 
 namespace wsm {
 
@@ -46,6 +49,12 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   // AcceptEx: this socket becomes the accepted connection `fd`. False (and `fd` closed) if this
   // socket was closed meanwhile.
   bool AdoptAccepted(int fd);
+
+  int PeekDeferredError() const { return deferredError_; }
+  // An error read from SO_ERROR (which clears it) by a model, kept for the next recv or send.
+  void DeferError(int err) { deferredError_ = err; }
+  // WSAAsyncSelect / WSAEventSelect state; null when not selected (src/models/network_events.cc).
+  std::unique_ptr<NetworkEventState> netEvents_;
 
  private:
   Napi::Value Bind(const Napi::CallbackInfo& info);

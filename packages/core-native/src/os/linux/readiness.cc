@@ -99,6 +99,18 @@ int ReadinessSet::Add(int fd, uint32_t interest, uint64_t tag) {
   return epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : errno;
 }
 
+int ReadinessSet::Modify(int fd, uint32_t interest, uint64_t tag) {
+  epoll_event ev{};
+  ev.events = ToEpollEvents(interest);
+  ev.data.u64 = tag;
+  return epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) == 0 ? 0 : errno;
+}
+
+void ReadinessSet::KeepLoopAlive(bool on) {
+  if (on) uv_ref(reinterpret_cast<uv_handle_t*>(&poll_));
+  else uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
+}
+
 void ReadinessSet::Remove(int fd) { epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr); }
 
 std::vector<ReadinessSet::Event> ReadinessSet::Collect() {

@@ -43,7 +43,11 @@ class ReadinessSet {
 
   // Level-triggered. `tag` comes back in Event. Returns errno or 0.
   int Add(int fd, uint32_t interest, uint64_t tag);
+  // Changes the interest of a descriptor already added. Returns errno or 0.
+  int Modify(int fd, uint32_t interest, uint64_t tag);
   void Remove(int fd);
+  // Whether the watch keeps Node's event loop (and so the process) alive; it does at creation.
+  void KeepLoopAlive(bool on);
   // The events pending now (no waiting).
   std::vector<Event> Collect();
   // Stops watching and frees the set once libuv has let go of it. The set must not be used after.

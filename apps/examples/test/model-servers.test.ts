@@ -1,14 +1,18 @@
 import net from 'node:net'
 import { backend } from '@wsm/core-native'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startAsyncSelectServer } from '../src/async-select-server.js'
 import { startCompletionRoutineServer } from '../src/completion-routine-server.js'
 import { runEchoClient } from '../src/echo-client.js'
 import type { EchoServer } from '../src/echo-server.js'
+import { startEventSelectServer } from '../src/event-select-server.js'
 import { startIocpServer } from '../src/iocp-server.js'
 import { startOverlappedEventServer } from '../src/overlapped-event-server.js'
 import { openFds, waitFor } from './helpers/wait.js'
 
 const servers: Array<[string, () => EchoServer]> = [
+  ['WSAAsyncSelect', () => startAsyncSelectServer()],
+  ['WSAEventSelect', () => startEventSelectServer()],
   ['completion port', () => startIocpServer()],
   ['overlapped I/O with events', () => startOverlappedEventServer()],
   ['overlapped I/O with completion routines', () => startCompletionRoutineServer()],

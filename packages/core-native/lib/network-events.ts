@@ -1,0 +1,216 @@
+// Models 2 and 3: WSAAsyncSelect (messages to a window) and WSAEventSelect (an event object and
+// WSAEnumNetworkEvents). Both are fed by one native state machine per socket
+// (src/models/network_events.cc), which applies Winsock's recording and re-enabling rules; here
+// its batches become messages or signalled events, and the selections are kept per socket.
+import { native, type NativeSocketHandle } from './binding.js'
+import { FD_ACCEPT, FD_CLOSE, FD_CONNECT, FD_OOB, FD_READ, FD_WRITE } from './constants.js'
+import { invalidArgument, invalidType, systemError, wsaCodeOf } from './errors.js'
+import { acceptHooks, isSocket, socketInternals, type Socket } from './socket.js'
+import { WsaEvent } from './wsa-event.js'
+
+/** A window procedure: (uMsg, wParam = the socket, WSAGETSELECTEVENT, WSAGETSELECTERROR). */
+export type WindowProcedure = (msg: number, socket: Socket, event: number, error: number) => void
+
+type Selection =
+  | { kind: 'async'; window: MessageWindow; msg: number; events: number }
+  | { kind: 'event'; event: WsaEvent; events: number }
+
+const selections = new WeakMap<Socket, Selection>()
+const socketsByHandle = new WeakMap<NativeSocketHandle, Socket>()
+// The order Winsock posts events in when several are due at once.
+const DELIVERY_ORDER = [FD_CONNECT, FD_ACCEPT, FD_OOB, FD_READ, FD_WRITE, FD_CLOSE] as const
+let setUp = false
+
+function dispatch(handles: NativeSocketHandle[], events: Uint32Array, errors: Int32Array): void {
+  for (let i = 0; i < handles.length; i++) {
+    const socket = socketsByHandle.get(handles[i]!)
+    if (!socket) continue
+    const selection = selections.get(socket)
+    if (!selection) continue
+    if (selection.kind === 'event') {
+      if (!selection.event.closed) selection.event.set()
+      continue
+    }
+    const recorded = events[i]!
+    for (const bit of DELIVERY_ORDER) {
+      if (recorded & bit) selection.window.post(selection.msg, socket, bit, wsaCodeOf(errors[i * 6 + Math.log2(bit)]!))
+    }
+  }
+}
+
+function select(socket: Socket, selection: Selection | undefined, eventMode: boolean, events: number): void {
+  const { handle } = socketInternals(socket)
+  if (!setUp) {
+    native.netSetup(dispatch)
+    setUp = true
+  }
+  native.netSelect(handle, eventMode, events)
+  if (selection) {
+    selections.set(socket, selection)
+    socketsByHandle.set(handle, socket)
+  } else {
+    selections.delete(socket)
+  }
+}
+
+function checkEvents(events: unknown, syscall: string): number {
+  if (typeof events !== 'number') throw invalidType('events', 'a number', events)
+  if (!Number.isInteger(events) || events < 0 || events > 63) {
+    throw invalidArgument(syscall, 'The "events" argument must be a combination of FD_READ ... FD_CLOSE (0 to 63)')
+  }
+  return events
+}
+
+function checkSocket(s: unknown, syscall: string): Socket {
+  if (!isSocket(s)) throw invalidType('socket', 'a Socket', s)
+  if (s.closed) throw systemError(88, syscall, 'the socket is closed')
+  return s
+}
+
+interface QueuedMessage {
+  msg: number
+  socket: Socket
+  event: number
+  error: number
+}
+
+/**
+ * A window for WSAAsyncSelect: its procedure receives one message per network event, in order, on
+ * the JavaScript thread. `close()` (DestroyWindow) stops every socket's messages to it.
+ */
+export class MessageWindow {
+  readonly #proc: WindowProcedure
+  readonly #queue: QueuedMessage[] = []
+  readonly #sockets = new Set<Socket>()
+  #closed = false
+  #draining = false
+
+  constructor(proc: WindowProcedure) {
+    if (typeof proc !== 'function') throw invalidType('proc', 'a function', proc)
+    this.#proc = proc
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** DestroyWindow: the window's sockets are deselected and queued messages dropped. */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#queue.length = 0
+    for (const socket of this.#sockets) {
+      const selection = selections.get(socket)
+      if (selection?.kind === 'async' && selection.window === this && !socket.closed) select(socket, undefined, false, 0)
+    }
+    this.#sockets.clear()
+  }
+
+  /** @internal */
+  attach(socket: Socket): void {
+    this.#sockets.add(socket)
+  }
+
+  /** @internal */
+  detach(socket: Socket): void {
+    this.#sockets.delete(socket)
+  }
+
+  /** @internal PostMessage, then the message loop: in order, never re-entrantly. */
+  post(msg: number, socket: Socket, event: number, error: number): void {
+    if (this.#closed) return
+    this.#queue.push({ msg, socket, event, error })
+    if (this.#draining) return
+    this.#draining = true
+    try {
+      while (this.#queue.length > 0) {
+        const m = this.#queue.shift()!
+        // Cancelled or closed since it was queued: WSAAsyncSelect(s, w, m, 0) stops messages at once.
+        const selection = selections.get(m.socket)
+        if (m.socket.closed || selection?.kind !== 'async' || selection.window !== this || selection.msg !== m.msg) continue
+        if (!(selection.events & m.event)) continue
+        try {
+          this.#proc(m.msg, m.socket, m.event, m.error)
+        } catch (err) {
+          // A throwing window procedure is an uncaught exception; the next messages still come.
+          queueMicrotask(() => {
+            throw err
+          })
+        }
+      }
+    } finally {
+      this.#draining = false
+    }
+  }
+}
+
+/**
+ * WSAAsyncSelect: network events of `s` are posted to `window` as messages `msg`. `events` 0
+ * cancels. Replaces any earlier WSAAsyncSelect or WSAEventSelect of the socket.
+ */
+export function asyncSelect(s: Socket, window: MessageWindow, msg: number, events: number): void {
+  const socket = checkSocket(s, 'WSAAsyncSelect')
+  if (!(window instanceof MessageWindow)) throw invalidType('window', 'a MessageWindow', window)
+  if (typeof msg !== 'number') throw invalidType('msg', 'a number', msg)
+  if (!Number.isInteger(msg) || msg < 0 || msg > 0xffffffff) {
+    throw invalidArgument('WSAAsyncSelect', 'The "msg" argument must be an integer from 0 to 2^32-1')
+  }
+  const mask = checkEvents(events, 'WSAAsyncSelect')
+  if (window.closed) throw systemError(9, 'WSAAsyncSelect', 'the window is closed')
+  const previous = selections.get(socket)
+  if (previous?.kind === 'async') previous.window.detach(socket)
+  if (mask === 0) {
+    select(socket, undefined, false, 0)
+    return
+  }
+  window.attach(socket)
+  select(socket, { kind: 'async', window, msg, events: mask }, false, mask)
+}
+
+/**
+ * WSAEventSelect: network events of `s` are recorded and `event` is set. `events` 0 cancels.
+ * Replaces any earlier WSAAsyncSelect or WSAEventSelect of the socket.
+ */
+export function eventSelect(s: Socket, event: WsaEvent, events: number): void {
+  const socket = checkSocket(s, 'WSAEventSelect')
+  if (!(event instanceof WsaEvent)) throw invalidType('event', 'a WsaEvent', event)
+  const mask = checkEvents(events, 'WSAEventSelect')
+  if (event.closed) throw systemError(9, 'WSAEventSelect', 'the event is closed')
+  const previous = selections.get(socket)
+  if (previous?.kind === 'async') previous.window.detach(socket)
+  select(socket, mask === 0 ? undefined : { kind: 'event', event, events: mask }, true, mask)
+}
+
+export interface NetworkEvents {
+  /** The events recorded since the last call (FD_READ | FD_WRITE | ...). */
+  events: number
+  /** For each recorded event, keyed by its FD_ value: 0 or Winsock's error number. */
+  errors: Record<number, number>
+}
+
+/**
+ * WSAEnumNetworkEvents: the record of `s`'s network events, cleared; `event`, if given, is reset
+ * in the same step.
+ */
+export function enumNetworkEvents(s: Socket, event?: WsaEvent): NetworkEvents {
+  const socket = checkSocket(s, 'WSAEnumNetworkEvents')
+  if (event !== undefined && !(event instanceof WsaEvent)) throw invalidType('event', 'a WsaEvent', event)
+  const record = native.netEnum(socketInternals(socket).handle)
+  if (event !== undefined && !event.closed) event.reset()
+  const errors: Record<number, number> = {}
+  for (const bit of DELIVERY_ORDER) {
+    if (record.events & bit) errors[bit] = wsaCodeOf(record.errors[Math.log2(bit)]!)
+  }
+  return { events: record.events, errors }
+}
+
+// An accepted socket inherits the listening socket's selection, as in Winsock.
+acceptHooks.push((listener, accepted) => {
+  const selection = selections.get(listener)
+  if (!selection) return
+  if (selection.kind === 'async') {
+    if (!selection.window.closed) asyncSelect(accepted, selection.window, selection.msg, selection.events)
+  } else if (!selection.event.closed) {
+    eventSelect(accepted, selection.event, selection.events)
+  }
+})

@@ -1,0 +1,322 @@
+#include "models/network_events.h"
+
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <unordered_map>
+#include <vector>
+
+#include "core/addon_data.h"
+#include "core/args.h"
+#include "core/errors.h"
+#include "net/socket_handle.h"
+#include "os/linux/readiness.h"
+
+namespace wsm {
+
+namespace {
+
+// Index of an event bit in NetworkEventState::errors (Winsock's FD_READ_BIT, ...).
+int BitIndex(uint32_t bit) { return __builtin_ctz(bit); }
+
+class NetEventReactor {
+ public:
+  static NetEventReactor* Get(Napi::Env env) {
+    AddonData& data = Data(env);
+    if (!data.netReactor) {
+      uv_loop_t* loop = nullptr;
+      if (napi_get_uv_event_loop(env, &loop) != napi_ok) ThrowSystemError(env, EINVAL, "WSAEventSelect", "no event loop");
+      auto* r = new NetEventReactor(env);
+      int err = 0;
+      r->set_ = ReadinessSet::Create(loop, [r]() { r->OnReady(); }, &err);
+      if (!r->set_) {
+        delete r;
+        ThrowSystemError(env, err, "epoll_create1");
+      }
+      r->set_->KeepLoopAlive(false);  // only while sockets are selected (see Select/Cancel)
+      napi_add_env_cleanup_hook(env, &NetEventReactor::Cleanup, r);
+      data.netReactor = r;
+    }
+    return static_cast<NetEventReactor*>(data.netReactor);
+  }
+
+  static NetEventReactor* IfCreated(Napi::Env env) { return static_cast<NetEventReactor*>(Data(env).netReactor); }
+
+  void SetDispatch(Napi::Function fn) {
+    dispatch_ = Napi::Persistent(fn);
+    context_ = std::make_unique<Napi::AsyncContext>(env_, "wsm:network-events");
+  }
+
+  // WSAAsyncSelect / WSAEventSelect: (re)selects `events` (0 cancels). Clears the record, and
+  // enables every selected event, so what is already true (data waiting, a writable connected
+  // socket, a queued connection) is recorded at the next turn of the loop.
+  void Select(SocketHandle* s, bool eventMode, uint32_t events) {
+    if (events == 0) {
+      Cancel(s);
+      return;
+    }
+    NetworkEventState* net = s->netEvents_.get();
+    if (!net) {
+      s->netEvents_ = std::make_unique<NetworkEventState>();
+      net = s->netEvents_.get();
+      s->Ref();  // selected sockets stay alive for the reactor, as in Winsock, until closed or cancelled
+      bySerial_[s->serial()] = s;
+      // A selected socket keeps the process alive, as a listening net.Server does.
+      if (bySerial_.size() == 1) set_->KeepLoopAlive(true);
+    }
+    net->eventMode = eventMode;
+    net->connectPending = s->RefreshState() == SocketState::kConnecting;
+    net->selected = events;
+    net->enabled = kFdAll;
+    net->recorded = 0;
+    for (int& e : net->errors) e = 0;
+    Arm(s);
+  }
+
+  void Cancel(SocketHandle* s) {
+    NetworkEventState* net = s->netEvents_.get();
+    if (!net) return;
+    if (net->registered && s->fd() >= 0) set_->Remove(s->fd());
+    bySerial_.erase(s->serial());
+    if (bySerial_.empty()) set_->KeepLoopAlive(false);
+    s->netEvents_.reset();
+    s->Unref();
+  }
+
+  void Reenable(SocketHandle* s, uint32_t bits) {
+    NetworkEventState* net = s->netEvents_.get();
+    if (!net) return;
+    if (bits & kFdConnect) net->connectPending = true;
+    net->enabled |= bits;
+    Arm(s);
+  }
+
+  // netEnum: WSAEnumNetworkEvents' record, cleared.
+  Napi::Value Enumerate(Napi::Env env, SocketHandle* s) {
+    Napi::Object out = Napi::Object::New(env);
+    NetworkEventState* net = s->netEvents_.get();
+    Napi::Int32Array errors = Napi::Int32Array::New(env, 6);
+    uint32_t events = 0;
+    if (net) {
+      events = net->recorded;
+      for (int i = 0; i < 6; i++) errors[i] = (events & (1u << i)) ? net->errors[i] : 0;
+      net->recorded = 0;
+    }
+    out.Set("events", events);
+    out.Set("errors", errors);
+    return out;
+  }
+
+ private:
+  explicit NetEventReactor(Napi::Env env) : env_(env) {}
+
+  static void Cleanup(void* arg) {
+    auto* r = static_cast<NetEventReactor*>(arg);
+    r->shuttingDown_ = true;
+    if (r->set_) r->set_->Close();
+    r->dispatch_.Reset();
+    r->context_.reset();
+    delete r;
+  }
+
+  // The readiness to ask of the kernel so that an enabled, selected event can be recorded.
+  static uint32_t Interest(SocketHandle* s) {
+    const NetworkEventState& net = *s->netEvents_;
+    uint32_t en = net.enabled & net.selected;
+    // FD_CONNECT owed: the outcome shows as writability (or an error), whatever else is selected.
+    uint32_t owed = net.connectPending ? uint32_t{kWritable} : 0u;
+    switch (s->State()) {
+      case SocketState::kListening:
+        return (en & kFdAccept) ? uint32_t{kReadable} : 0u;
+      case SocketState::kConnecting:
+        return kWritable;  // the outcome of the connect, whatever is selected
+      case SocketState::kConnectFailed:
+        return owed;
+      case SocketState::kConnected: {
+        uint32_t i = owed;
+        if (en & kFdRead) {
+          i |= kReadable | kReadHangup;
+        } else if ((en & kFdClose) && !(net.selected & kFdRead)) {
+          i |= kReadHangup;  // FD_CLOSE without FD_READ: the close, not the data
+        }
+        // FD_CLOSE with FD_READ selected but not enabled waits for the recv that re-enables
+        // FD_READ: Winsock reports the close once the data has been read.
+        if (en & kFdOob) i |= kPriority;
+        if (en & kFdWrite) i |= kWritable;
+        return i;
+      }
+      default:
+        return 0;
+    }
+  }
+
+  void Arm(SocketHandle* s) {
+    NetworkEventState& net = *s->netEvents_;
+    if (s->fd() < 0) return;
+    uint32_t want = Interest(s);
+    if (want == net.armed && net.registered) return;
+    if (want == 0) {
+      // Unregistered rather than registered for nothing: errors and hang-ups are reported
+      // whatever the interest, and would wake the loop for ever.
+      if (net.registered) set_->Remove(s->fd());
+      net.registered = false;
+      net.armed = 0;
+      return;
+    }
+    int err = net.registered ? set_->Modify(s->fd(), want, s->serial()) : set_->Add(s->fd(), want, s->serial());
+    if (err == ENOENT && net.registered) err = set_->Add(s->fd(), want, s->serial());
+    if (err == EEXIST) err = set_->Modify(s->fd(), want, s->serial());
+    net.registered = err == 0;
+    net.armed = err == 0 ? want : 0;
+  }
+
+  struct Recorded {
+    SocketHandle* socket;
+    uint32_t events;
+    int errors[6];
+  };
+
+  // What the kernel's readiness means as network events, under the re-enabling rules.
+  void Evaluate(SocketHandle* s, uint32_t ready, std::vector<Recorded>& out) {
+    NetworkEventState& net = *s->netEvents_;
+    uint32_t en = net.enabled & net.selected;
+    Recorded r{s, 0, {0, 0, 0, 0, 0, 0}};
+    auto record = [&](uint32_t bit, int err) {
+      r.events |= bit;
+      r.errors[BitIndex(bit)] = err;
+    };
+    SocketState state = s->RefreshState();
+    if (net.connectPending && state != SocketState::kConnecting) {
+      net.connectPending = false;
+      bool ok = state == SocketState::kConnected;
+      if (en & kFdConnect) record(kFdConnect, ok ? 0 : s->PeekDeferredError());
+      if (ok && (en & kFdWrite)) record(kFdWrite, 0);  // FD_WRITE once after connect
+    } else if (state == SocketState::kListening) {
+      if ((en & kFdAccept) && (ready & kReadable)) record(kFdAccept, 0);
+    } else if (state == SocketState::kConnected) {
+      int avail = 0;
+      if (ioctl(s->fd(), FIONREAD, &avail) != 0) avail = 0;
+      if ((en & kFdOob) && (ready & kPriority)) record(kFdOob, 0);
+      if ((en & kFdRead) && avail > 0) record(kFdRead, 0);
+      if ((en & kFdWrite) && (ready & kWritable)) record(kFdWrite, 0);
+      bool reset = ready & kError;
+      bool peerGone = reset || (ready & (kReadHangup | kHangup));
+      if ((en & kFdClose) && peerGone && (reset || avail == 0 || !(net.selected & kFdRead))) {
+        int err = 0;
+        if (reset) {
+          socklen_t len = sizeof(err);
+          if (getsockopt(s->fd(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = ECONNRESET;
+          if (err == 0) err = ECONNRESET;
+          s->DeferError(err);  // reading SO_ERROR cleared it: the next recv/send still reports it
+        }
+        record(kFdClose, err);
+      }
+    }
+    if (!r.events) return;
+    net.enabled &= ~r.events;
+    if (net.eventMode) {
+      net.recorded |= r.events;
+      for (int i = 0; i < 6; i++) {
+        if (r.events & (1u << i)) net.errors[i] = r.errors[i];
+      }
+    }
+    out.push_back(r);
+  }
+
+  void OnReady() {
+    if (shuttingDown_) return;
+    Napi::HandleScope scope(env_);
+    std::vector<Recorded> batch;
+    for (const ReadinessSet::Event& ev : set_->Collect()) {
+      auto it = bySerial_.find(ev.tag);
+      if (it == bySerial_.end()) continue;
+      SocketHandle* s = it->second;
+      if (!s->netEvents_ || s->fd() < 0) continue;
+      Evaluate(s, ev.ready, batch);
+      Arm(s);
+    }
+    if (batch.empty() || dispatch_.IsEmpty()) return;
+    // One call per batch: the sockets, their new events, and six error codes each.
+    Napi::Array sockets = Napi::Array::New(env_, batch.size());
+    Napi::Uint32Array events = Napi::Uint32Array::New(env_, batch.size());
+    Napi::Int32Array errors = Napi::Int32Array::New(env_, batch.size() * 6);
+    for (size_t i = 0; i < batch.size(); i++) {
+      sockets.Set(static_cast<uint32_t>(i), batch[i].socket->Value());
+      events[i] = batch[i].events;
+      for (int j = 0; j < 6; j++) errors[i * 6 + j] = batch[i].errors[j];
+    }
+    try {
+      dispatch_.MakeCallback(env_.Global(), {sockets, events, errors}, *context_);
+    } catch (const Napi::Error& e) {
+      napi_fatal_exception(env_, e.Value());
+    }
+  }
+
+  Napi::Env env_;
+  ReadinessSet* set_ = nullptr;
+  std::unordered_map<uint64_t, SocketHandle*> bySerial_;
+  Napi::FunctionReference dispatch_;
+  std::unique_ptr<Napi::AsyncContext> context_;
+  bool shuttingDown_ = false;
+
+};
+
+// netSetup(dispatch)
+Napi::Value NetSetup(const Napi::CallbackInfo& info) {
+  NetEventReactor::Get(info.Env())->SetDispatch(FunctionArg(info, 0, "dispatch"));
+  return info.Env().Undefined();
+}
+
+// netSelect(socket, eventMode: boolean, events: 0..63)
+Napi::Value NetSelect(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SocketHandle* s = SocketHandle::FromValue(env, info.Length() > 0 ? info[0] : env.Undefined(), "socket");
+  bool eventMode = BooleanArg(info, 1, "eventMode");
+  const char* syscall = eventMode ? "WSAEventSelect" : "WSAAsyncSelect";
+  s->CheckOpen(syscall);
+  uint32_t events = static_cast<uint32_t>(IntegerArg(info, 2, "events", syscall, 0, kFdAll));
+  NetEventReactor::Get(env)->Select(s, eventMode, events);
+  return env.Undefined();
+}
+
+// netEnum(socket) -> { events, errors: Int32Array(6) }   (WSAEnumNetworkEvents)
+Napi::Value NetEnum(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SocketHandle* s = SocketHandle::FromValue(env, info.Length() > 0 ? info[0] : env.Undefined(), "socket");
+  s->CheckOpen("WSAEnumNetworkEvents");
+  return NetEventReactor::Get(env)->Enumerate(env, s);
+}
+
+}  // namespace
+
+void NetworkEventsAfterRecv(SocketHandle* s) {
+  if (s->netEvents_) NetEventReactor::IfCreated(s->Env())->Reenable(s, kFdRead | kFdOob);
+}
+
+void NetworkEventsAfterSendBlocked(SocketHandle* s) {
+  if (s->netEvents_) NetEventReactor::IfCreated(s->Env())->Reenable(s, kFdWrite);
+}
+
+void NetworkEventsAfterAccept(SocketHandle* s) {
+  if (s->netEvents_) NetEventReactor::IfCreated(s->Env())->Reenable(s, kFdAccept);
+}
+
+void NetworkEventsAfterConnect(SocketHandle* s) {
+  // A new connect: FD_CONNECT (once per connect) and the FD_WRITE that follows a connection.
+  if (s->netEvents_) NetEventReactor::IfCreated(s->Env())->Reenable(s, kFdConnect | kFdWrite);
+}
+
+void NetworkEventsBeforeClose(SocketHandle* s) {
+  if (s->netEvents_) NetEventReactor::IfCreated(s->Env())->Cancel(s);
+}
+
+void EnsureNetworkEventReactor(Napi::Env env) { NetEventReactor::Get(env); }
+
+void DefineNetworkEvents(Napi::Env env, Napi::Object exports) {
+  exports.Set("netSetup", Napi::Function::New<NetSetup>(env, "netSetup"));
+  exports.Set("netSelect", Napi::Function::New<NetSelect>(env, "netSelect"));
+  exports.Set("netEnum", Napi::Function::New<NetEnum>(env, "netEnum"));
+}
+
+}  // namespace wsm

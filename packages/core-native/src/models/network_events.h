@@ -1,0 +1,52 @@
+// Models 2 and 3, WSAAsyncSelect and WSAEventSelect, rest on one per-socket network-event state
+// machine (as Wine's ws2_32 keeps one): which events the socket is selected for, which may be
+// recorded now (the re-enabling rules), and which have been recorded with what error. This file
+// holds that machine and the reactor that feeds it from the kernel's readiness; lib/ turns its
+// batches into window messages (asyncSelect) or signalled events (eventSelect).
+#pragma once
+#include <napi.h>
+
+#include <cstdint>
+
+namespace wsm {
+
+class SocketHandle;
+
+enum NetworkEvent : uint32_t {
+  kFdRead = 1,
+  kFdWrite = 2,
+  kFdOob = 4,
+  kFdAccept = 8,
+  kFdConnect = 16,
+  kFdClose = 32,
+  kFdAll = 63,
+};
+
+// Per selected socket. Created by netSelect, freed when the selection is cancelled or the socket
+// closes.
+struct NetworkEventState {
+  bool eventMode = false;  // WSAEventSelect: keep the record until WSAEnumNetworkEvents
+  uint32_t selected = 0;   // lNetworkEvents
+  uint32_t enabled = 0;    // events that may be recorded now
+  uint32_t recorded = 0;   // WSAEventSelect's record, not yet enumerated
+  int errors[6] = {0, 0, 0, 0, 0, 0};  // per event bit: a positive errno, 0 for success
+  uint32_t armed = 0;      // the readiness asked of the kernel
+  bool registered = false;
+  bool connectPending = false;  // a connect started while selected: FD_CONNECT owed
+};
+
+// The socket hooks the re-enabling rules hang on (called by SocketHandle).
+void NetworkEventsAfterRecv(SocketHandle* s);                // FD_READ, FD_OOB
+void NetworkEventsAfterSendBlocked(SocketHandle* s);         // FD_WRITE
+void NetworkEventsAfterAccept(SocketHandle* s);              // FD_ACCEPT
+void NetworkEventsAfterConnect(SocketHandle* s);             // FD_CONNECT (and FD_WRITE on success)
+void NetworkEventsBeforeClose(SocketHandle* s);              // the selection ends with the socket
+
+// Creates the reactor (its epoll descriptor) if it is not there yet. backend() calls it, so that
+// every descriptor the core keeps for itself exists from the first call on (fd-leak checks count
+// from there).
+void EnsureNetworkEventReactor(Napi::Env env);
+
+void DefineNetworkEvents(Napi::Env env, Napi::Object exports);
+
+}  // namespace wsm
