@@ -82,6 +82,18 @@ export interface NativeBinding {
   netSetup(dispatch: (sockets: NativeSocketHandle[], events: Uint32Array, errors: Int32Array) => void): void
   netSelect(socket: NativeSocketHandle, eventMode: boolean, events: number): void
   netEnum(socket: NativeSocketHandle): { events: number; errors: Int32Array }
+
+  // The copier (src/copy/file_copy.cc); onDone(errno, syscall, onSource, bytes), errno 0 on success.
+  FileCopyJob: new (
+    src: string,
+    dest: string,
+    bufferSize: number,
+    pendingIos: number,
+    unbuffered: boolean,
+    exclusive: boolean,
+    onProgress: ((copied: bigint, total: bigint) => void) | undefined,
+    onDone: (errno: number, syscall: string, onSource: boolean, bytes: bigint) => void,
+  ) => { abort(): void }
 }
 
 const require = createRequire(import.meta.url)

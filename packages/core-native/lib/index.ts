@@ -28,3 +28,4 @@ export {
 export { CompletionPort, type CompletionPacket } from './completion-port.js'
 export { FileHandle, readFileOverlapped, writeFileOverlapped, type FileOpenOptions } from './file-handle.js'
 export { pendingOperations } from './io-dispatch.js'
+export { copyFileIocp, type CopyFileIocpOptions, type CopyFileError } from './copy-file.js'

@@ -1,6 +1,7 @@
 // Registers the native classes and functions; nothing else lives here.
 #include <napi.h>
 
+#include "copy/file_copy.h"
 #include "core/addon_data.h"
 #include "core/args.h"
 #include "models/network_events.h"
@@ -29,6 +30,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   DefineSelect(env, exports);
   DefineOverlappedIo(env, exports);
   DefineNetworkEvents(env, exports);
+  DefineFileCopy(env, exports);
   return exports;
 }
 

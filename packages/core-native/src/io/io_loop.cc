@@ -335,15 +335,27 @@ void IoLoop::Deliver() {
     size_t i = 0;
     while (i < harvested_.size()) {
       size_t count = 0;
-      for (; i < harvested_.size() && count < kMaxBatch; i++, count++) {
+      for (; i < harvested_.size() && count < kMaxBatch; i++) {
         IoOp* op = reinterpret_cast<IoOp*>(harvested_[i]->userToken);
+        if (op->sink) {
+          // An operation of the native core itself (the copier): no JavaScript record.
+          int32_t result = Finish(op);
+          IoSink* sink = op->sink;
+          uint64_t tag = op->sinkTag;
+          SubmitNextQueued(op);
+          Release(op);
+          sink->OnIoComplete(tag, result);
+          continue;
+        }
         int32_t* rec = recordData_ + count * kRecordInts;
         rec[0] = static_cast<int32_t>(op->id);
         rec[1] = Finish(op);
         rec[2] = 0;
         SubmitNextQueued(op);
         Release(op);
+        count++;
       }
+      if (count == 0) continue;
       try {
         dispatch_.MakeCallback(env_.Global(), {Napi::Number::New(env_, static_cast<double>(count))}, *context_);
       } catch (const Napi::Error& e) {

@@ -19,6 +19,16 @@ struct FreeDeleter {
 };
 using OwnedBytes = std::unique_ptr<uint8_t, FreeDeleter>;
 
+// Receives the completions of operations the native core starts for itself (the copier), on the
+// JavaScript thread, in place of a record for JavaScript.
+class IoSink {
+ public:
+  virtual void OnIoComplete(uint64_t tag, int32_t result) = 0;
+
+ protected:
+  ~IoSink() = default;
+};
+
 struct IoOp {
   // Back to the state of a new operation, for reuse from IoLoop's pool.
   void Reset() {
@@ -29,6 +39,8 @@ struct IoOp {
     owned.reset();
     acceptSocket = nullptr;
     acceptSocketRef.Reset();
+    sink = nullptr;
+    sinkTag = 0;
     harvested = queued = false;
     nextQueued = prevOnHandle = nextOnHandle = nullptr;
   }
@@ -46,6 +58,8 @@ struct IoOp {
   // AcceptEx: the socket that becomes the accepted connection.
   SocketHandle* acceptSocket = nullptr;
   Napi::ObjectReference acceptSocketRef;
+  IoSink* sink = nullptr;  // set for the core's own operations
+  uint64_t sinkTag = 0;
   bool harvested = false;  // completed by the engine, waiting to be handed to JavaScript
   bool queued = false;     // waiting behind another receive/send on the same socket
   IoOp* nextQueued = nullptr;
