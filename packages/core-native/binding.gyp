@@ -19,7 +19,8 @@
         "src/io/io_handle.cc",
         "src/io/engine_factory.cc",
         "src/files/file_handle.cc",
-        "src/copy/file_copy.cc"
+        "src/copy/file_copy.cc",
+        "src/copy/kernel_copy.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -94,6 +94,15 @@ export interface NativeBinding {
     onProgress: ((copied: bigint, total: bigint) => void) | undefined,
     onDone: (errno: number, syscall: string, onSource: boolean, bytes: bigint) => void,
   ) => { abort(): void }
+  KernelCopyJob: new (
+    list: string[],
+    concurrency: number,
+    exists: number,
+    clone: number,
+    preserveTimestamps: boolean,
+    onProgress: ((files: number, bytes: bigint) => void) | undefined,
+    onDone: (errno: number, syscall: string, failedIndex: number, files: number, bytes: bigint) => void,
+  ) => { abort(): void }
 }
 
 const require = createRequire(import.meta.url)

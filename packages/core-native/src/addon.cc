@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "copy/file_copy.h"
+#include "copy/kernel_copy.h"
 #include "core/addon_data.h"
 #include "core/args.h"
 #include "models/network_events.h"
@@ -31,6 +32,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   DefineOverlappedIo(env, exports);
   DefineNetworkEvents(env, exports);
   DefineFileCopy(env, exports);
+  DefineKernelCopy(env, exports);
   return exports;
 }
 

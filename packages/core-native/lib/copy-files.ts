@@ -1,0 +1,78 @@
+// Whole-file copies inside the kernel, for one file or many (src/copy/kernel_copy.cc).
+import { native } from './binding.js'
+import { abortError, type CopyFileError } from './copy-file.js'
+import { invalidArgument, invalidType, systemError } from './errors.js'
+
+export interface CopyFilesKernelOptions {
+  /** Files in flight at once, each a job on libuv's threadpool (default 4). */
+  concurrency?: number
+  /** When a destination exists: replace it (default; by renaming a complete copy over it), fail with EEXIST, or leave it. */
+  exists?: 'overwrite' | 'error' | 'skip'
+  /** Reflink (FICLONE): 'try' it first (default), 'force' it (ENOTSUP where the file system cannot), or 'never'. */
+  clone?: 'never' | 'try' | 'force'
+  /** Give each copy its source's access and modification times. */
+  preserveTimestamps?: boolean
+  signal?: AbortSignal
+  /** Called every 50 ms or so while files are copied, and once at the end. */
+  onProgress?: (filesDone: number, bytesDone: bigint) => void
+}
+
+const EXISTS = { overwrite: 0, error: 1, skip: 2 } as const
+const CLONE = { never: 0, try: 1, force: 2 } as const
+const ECANCELED = 125
+
+/**
+ * Copies every [src, dest] pair inside the kernel: reflink where the file system shares blocks,
+ * else copy_file_range (holes stay holes), else read/write; the source's mode is kept. Each file is
+ * one threadpool job with no JavaScript round trip. A destination this call creates is removed if
+ * its copy fails; an existing one is replaced only by renaming a complete copy over it. The first
+ * failure stops the rest and rejects with a WsmError carrying `path` (its source) and `dest`.
+ */
+export async function copyFilesKernel(
+  pairs: ReadonlyArray<readonly [string, string]>,
+  options: CopyFilesKernelOptions = {},
+): Promise<{ files: number; bytes: bigint }> {
+  if (!Array.isArray(pairs)) throw invalidType('pairs', 'an array of [src, dest] pairs', pairs)
+  if (typeof options !== 'object' || options === null) throw invalidType('options', 'an object', options)
+  const list: string[] = []
+  for (const pair of pairs) {
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
+      throw invalidType('pairs[i]', 'a [src, dest] pair of strings', pair)
+    }
+    list.push(pair[0], pair[1])
+  }
+  const concurrency = options.concurrency ?? 4
+  if (typeof concurrency !== 'number') throw invalidType('options.concurrency', 'a number', concurrency)
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1024) {
+    throw invalidArgument('copyfile', 'The "concurrency" option must be an integer from 1 to 1024')
+  }
+  const exists = EXISTS[options.exists ?? 'overwrite']
+  if (exists === undefined) throw invalidArgument('copyfile', `The "exists" option must be 'overwrite', 'error' or 'skip'`)
+  const clone = CLONE[options.clone ?? 'try']
+  if (clone === undefined) throw invalidArgument('copyfile', `The "clone" option must be 'never', 'try' or 'force'`)
+  const { signal, onProgress, preserveTimestamps = false } = options
+  if (typeof preserveTimestamps !== 'boolean') throw invalidType('options.preserveTimestamps', 'a boolean', preserveTimestamps)
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidType('options.signal', 'an AbortSignal', signal)
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidType('options.onProgress', 'a function', onProgress)
+  if (signal?.aborted) throw abortError(signal)
+
+  return new Promise((resolve, reject) => {
+    let job: { abort(): void } | undefined
+    let settled = false
+    const onAbort = () => job?.abort()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    job = new native.KernelCopyJob(list, concurrency, exists, clone, preserveTimestamps, onProgress, (errno, syscall, index, files, bytes) => {
+      settled = true
+      signal?.removeEventListener('abort', onAbort)
+      if (errno === 0) return resolve({ files, bytes })
+      if (errno === ECANCELED && signal?.aborted) return reject(abortError(signal))
+      const src = list[index * 2]!
+      const dest = list[index * 2 + 1]!
+      const err = systemError(errno, syscall, `${syscall} '${src}' -> '${dest}'`) as CopyFileError
+      err.path = src
+      err.dest = dest
+      reject(err)
+    })
+    if (settled) signal?.removeEventListener('abort', onAbort)
+  })
+}

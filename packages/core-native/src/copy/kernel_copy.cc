@@ -1,0 +1,367 @@
+#include "copy/kernel_copy.h"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/args.h"
+#include "core/errors.h"
+
+namespace wsm {
+
+namespace {
+
+enum class ExistsPolicy { kOverwrite = 0, kError = 1, kSkip = 2 };
+enum class ClonePolicy { kNever = 0, kTry = 1, kForce = 2 };
+
+struct CopyFailure {
+  int err = 0;  // positive errno
+  const char* syscall = "";
+};
+
+std::string TempBeside(const std::string& dest) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char suffix[40];
+  snprintf(suffix, sizeof(suffix), ".wsm-%d-%08llx.tmp", static_cast<int>(getpid()),
+           static_cast<unsigned long long>(rng() & 0xffffffffULL));
+  return dest + suffix;
+}
+
+// Copies [offset, offset + length) of `in` to the same place in `out`: copy_file_range, or
+// pread/pwrite where the kernel cannot (another file system type, an old kernel).
+bool CopyRange(int in, int out, off_t offset, off_t length, CopyFailure* f) {
+  off_t inOff = offset, outOff = offset;
+  off_t left = length;
+  while (left > 0) {
+    ssize_t n = copy_file_range(in, &inOff, out, &outOff, static_cast<size_t>(std::min<off_t>(left, 1 << 30)), 0);
+    if (n > 0) {
+      left -= n;
+      continue;
+    }
+    if (n == 0) break;  // the source shrank
+    if (errno == EINTR) continue;
+    if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP) {
+      *f = {errno, "copy_file_range"};
+      return false;
+    }
+    // Fallback: plain reads and writes for the rest.
+    std::unique_ptr<char[]> buf(new (std::nothrow) char[256 * 1024]);
+    if (!buf) {
+      *f = {ENOMEM, "malloc"};
+      return false;
+    }
+    while (left > 0) {
+      ssize_t r = pread(in, buf.get(), static_cast<size_t>(std::min<off_t>(left, 256 * 1024)), inOff);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) {
+        *f = {errno, "read"};
+        return false;
+      }
+      if (r == 0) return true;
+      for (ssize_t w = 0; w < r;) {
+        ssize_t k = pwrite(out, buf.get() + w, static_cast<size_t>(r - w), outOff + w);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) {
+          *f = {errno, "write"};
+          return false;
+        }
+        w += k;
+      }
+      inOff += r;
+      outOff += r;
+      left -= r;
+    }
+  }
+  return true;
+}
+
+// The data of `in`, hole by hole: holes stay holes in `out` (which is then sized to `size`).
+bool CopyData(int in, int out, const struct stat& st, CopyFailure* f) {
+  off_t size = st.st_size;
+  bool sparse = st.st_blocks * 512 < size;
+  if (!sparse) return CopyRange(in, out, 0, size, f);
+  for (off_t at = 0; at < size;) {
+    off_t data = lseek(in, at, SEEK_DATA);
+    if (data < 0) {
+      if (errno == ENXIO) break;  // only a hole is left
+      if (errno == EINVAL) return CopyRange(in, out, at, size - at, f);  // no SEEK_DATA here
+      *f = {errno, "lseek"};
+      return false;
+    }
+    off_t hole = lseek(in, data, SEEK_HOLE);
+    if (hole < 0) hole = size;
+    if (!CopyRange(in, out, data, hole - data, f)) return false;
+    at = hole;
+  }
+  if (ftruncate(out, size) != 0) {  // a trailing hole: the size, without writing it
+    *f = {errno, "ftruncate"};
+    return false;
+  }
+  return true;
+}
+
+// One file. Returns the bytes copied, or -1 with *f set. A destination this call created is removed
+// on failure; an existing one is replaced only by a rename once the copy is complete.
+int64_t CopyOne(const std::string& src, const std::string& dest, ExistsPolicy exists, ClonePolicy clone, bool times,
+                CopyFailure* f) {
+  int in;
+  do {
+    in = open(src.c_str(), O_RDONLY | O_CLOEXEC);
+  } while (in < 0 && errno == EINTR);
+  if (in < 0) {
+    *f = {errno, "open"};
+    return -1;
+  }
+  struct stat st {};
+  if (fstat(in, &st) != 0 || S_ISDIR(st.st_mode)) {
+    *f = {S_ISDIR(st.st_mode) ? EISDIR : errno, "copyfile"};
+    close(in);
+    return -1;
+  }
+  struct stat ds {};
+  bool destExists = stat(dest.c_str(), &ds) == 0;
+  if (destExists) {
+    if (ds.st_dev == st.st_dev && ds.st_ino == st.st_ino) {  // onto itself: leave it intact
+      close(in);
+      return 0;
+    }
+    if (S_ISDIR(ds.st_mode) || exists == ExistsPolicy::kError) {
+      *f = {S_ISDIR(ds.st_mode) ? EISDIR : EEXIST, "copyfile"};
+      close(in);
+      return -1;
+    }
+    if (exists == ExistsPolicy::kSkip) {
+      close(in);
+      return 0;
+    }
+  }
+  mode_t mode = st.st_mode & 07777;
+  // A new destination is created directly (O_EXCL: never anyone else's file) and removed if the
+  // copy fails; an existing one is replaced by renaming a complete copy over it.
+  std::string target = destExists ? TempBeside(dest) : dest;
+  int out;
+  do {
+    out = open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  } while (out < 0 && errno == EINTR);
+  if (out < 0) {
+    *f = {errno, errno == EEXIST ? "copyfile" : "open"};
+    close(in);
+    return -1;
+  }
+  bool ok = true;
+  bool cloned = false;
+  if (clone != ClonePolicy::kNever) {
+    cloned = ioctl(out, FICLONE, in) == 0;
+    if (!cloned && clone == ClonePolicy::kForce) {
+      *f = {errno == EINVAL || errno == EXDEV || errno == ENOTTY ? EOPNOTSUPP : errno, "copyfile"};
+      ok = false;
+    }
+  }
+  if (ok && !cloned) ok = CopyData(in, out, st, f);
+  if (ok && fchmod(out, mode) != 0) {  // creation applied the umask; copyfile keeps the mode
+    *f = {errno, "fchmod"};
+    ok = false;
+  }
+  if (ok && times) {
+    struct timespec ts[2] = {st.st_atim, st.st_mtim};
+    if (futimens(out, ts) != 0) {
+      *f = {errno, "futimens"};
+      ok = false;
+    }
+  }
+  if (close(out) != 0 && ok) {  // a deferred write error can surface only here
+    *f = {errno, "close"};
+    ok = false;
+  }
+  close(in);
+  if (ok && destExists && rename(target.c_str(), dest.c_str()) != 0) {
+    *f = {errno, "rename"};
+    ok = false;
+  }
+  if (!ok) {
+    unlink(target.c_str());
+    return -1;
+  }
+  return st.st_size;
+}
+
+struct Shared {
+  std::vector<std::string> list;  // src0, dest0, src1, dest1, ...
+  ExistsPolicy exists = ExistsPolicy::kOverwrite;
+  ClonePolicy clone = ClonePolicy::kTry;
+  bool times = false;
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> filesDone{0};
+  std::atomic<int64_t> bytesDone{0};
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  CopyFailure failure;
+  size_t failedIndex = 0;
+};
+
+class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "KernelCopyJob", {InstanceMethod<&KernelCopyJob::Abort>("abort")});
+  }
+
+  // new KernelCopyJob(list: string[] (src, dest pairs flattened), concurrency, exists 0|1|2,
+  //                   clone 0|1|2, preserveTimestamps, onProgress|undefined, onDone)
+  explicit KernelCopyJob(const Napi::CallbackInfo& info) : Napi::ObjectWrap<KernelCopyJob>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsArray()) ThrowTypeError(env, "The \"list\" argument must be an array of strings");
+    Napi::Array arr = info[0].As<Napi::Array>();
+    if (arr.Length() % 2 != 0) ThrowInvalidArgument(env, "copyfile", "the list must hold (src, dest) pairs");
+    shared_ = std::make_shared<Shared>();
+    shared_->list.reserve(arr.Length());
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+      Napi::Value v = arr.Get(i);
+      if (!v.IsString()) ThrowTypeError(env, "The \"list\" argument must be an array of strings");
+      std::string s = v.As<Napi::String>().Utf8Value();
+      if (s.empty() || s.find('\0') != std::string::npos) ThrowInvalidArgument(env, "copyfile", "paths must be non-empty and free of NUL bytes");
+      shared_->list.push_back(std::move(s));
+    }
+    int concurrency = static_cast<int>(IntegerArg(info, 1, "concurrency", "copyfile", 1, 1024));
+    shared_->exists = static_cast<ExistsPolicy>(IntegerArg(info, 2, "exists", "copyfile", 0, 2));
+    shared_->clone = static_cast<ClonePolicy>(IntegerArg(info, 3, "clone", "copyfile", 0, 2));
+    shared_->times = BooleanArg(info, 4, "preserveTimestamps");
+    if (info.Length() > 5 && info[5].IsFunction()) onProgress_ = Napi::Persistent(info[5].As<Napi::Function>());
+    onDone_ = Napi::Persistent(FunctionArg(info, 6, "onDone"));
+    if (napi_get_uv_event_loop(env, &loop_) != napi_ok) ThrowSystemError(env, EINVAL, "copyfile", "no event loop");
+    context_ = std::make_unique<Napi::AsyncContext>(env, "wsm:copyfiles");
+    size_t files = shared_->list.size() / 2;
+    workers_ = static_cast<int>(std::min<size_t>(static_cast<size_t>(concurrency), files));
+    Ref();
+    if (workers_ == 0) {
+      Finish();
+      return;
+    }
+    if (!onProgress_.IsEmpty()) {
+      uv_timer_init(loop_, &timer_);
+      timer_.data = this;
+      uv_timer_start(&timer_, [](uv_timer_t* t) { static_cast<KernelCopyJob*>(t->data)->Progress(); }, 50, 50);
+      uv_unref(reinterpret_cast<uv_handle_t*>(&timer_));
+      timerActive_ = true;
+    }
+    for (int i = 0; i < workers_; i++) {
+      auto* work = new uv_work_t{};
+      work->data = this;
+      uv_queue_work(loop_, work, &KernelCopyJob::Work, &KernelCopyJob::AfterWork);
+    }
+  }
+
+ private:
+  // On the threadpool: take the next file until none is left, or one failed, or abort().
+  static void Work(uv_work_t* work) {
+    std::shared_ptr<Shared> sh = static_cast<KernelCopyJob*>(work->data)->shared_;
+    size_t files = sh->list.size() / 2;
+    while (!sh->stop.load(std::memory_order_relaxed)) {
+      size_t i = sh->next.fetch_add(1);
+      if (i >= files) break;
+      CopyFailure f;
+      int64_t bytes = CopyOne(sh->list[2 * i], sh->list[2 * i + 1], sh->exists, sh->clone, sh->times, &f);
+      if (bytes < 0) {
+        std::lock_guard<std::mutex> lock(sh->mutex);
+        if (!sh->failure.err) {
+          sh->failure = f;
+          sh->failedIndex = i;
+        }
+        sh->stop = true;
+        break;
+      }
+      sh->bytesDone += bytes;
+      sh->filesDone++;
+    }
+  }
+
+  static void AfterWork(uv_work_t* work, int /*status*/) {
+    auto* job = static_cast<KernelCopyJob*>(work->data);
+    delete work;
+    if (--job->workers_ == 0) job->Finish();
+  }
+
+  Napi::Value Abort(const Napi::CallbackInfo& info) {
+    if (!finished_ && !shared_->stop) {
+      aborted_ = true;
+      shared_->stop = true;
+    }
+    return info.Env().Undefined();
+  }
+
+  void Progress() {
+    if (onProgress_.IsEmpty() || finished_) return;
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    try {
+      onProgress_.MakeCallback(env.Global(),
+                               {Napi::Number::New(env, static_cast<double>(shared_->filesDone.load())),
+                                Napi::BigInt::New(env, shared_->bytesDone.load())},
+                               *context_);
+    } catch (const Napi::Error& e) {
+      napi_fatal_exception(env, e.Value());
+    }
+  }
+
+  // onDone(errno, syscall, failedIndex, files, bytes); errno 0 on success, ECANCELED when aborted.
+  void Finish() {
+    Progress();
+    finished_ = true;
+    if (timerActive_) {
+      timerActive_ = false;
+      uv_timer_stop(&timer_);
+      Ref();  // until the timer handle is closed
+      uv_close(reinterpret_cast<uv_handle_t*>(&timer_), [](uv_handle_t* h) { static_cast<KernelCopyJob*>(h->data)->Unref(); });
+    }
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    int err = shared_->failure.err;
+    const char* syscall = shared_->failure.syscall;
+    if (!err && aborted_ && shared_->filesDone.load() < shared_->list.size() / 2) {
+      err = ECANCELED;
+      syscall = "copyfile";
+    }
+    Napi::FunctionReference cb = std::move(onDone_);
+    try {
+      cb.MakeCallback(env.Global(),
+                      {Napi::Number::New(env, err), Napi::String::New(env, syscall),
+                       Napi::Number::New(env, static_cast<double>(shared_->failedIndex)),
+                       Napi::Number::New(env, static_cast<double>(shared_->filesDone.load())),
+                       Napi::BigInt::New(env, shared_->bytesDone.load())},
+                      *context_);
+    } catch (const Napi::Error& e) {
+      napi_fatal_exception(env, e.Value());
+    }
+    onProgress_.Reset();
+    Unref();
+  }
+
+  std::shared_ptr<Shared> shared_;
+  uv_loop_t* loop_ = nullptr;
+  uv_timer_t timer_{};
+  bool timerActive_ = false;
+  int workers_ = 0;
+  bool aborted_ = false;
+  bool finished_ = false;
+  Napi::FunctionReference onProgress_;
+  Napi::FunctionReference onDone_;
+  std::unique_ptr<Napi::AsyncContext> context_;
+};
+
+}  // namespace
+
+void DefineKernelCopy(Napi::Env env, Napi::Object exports) { exports.Set("KernelCopyJob", KernelCopyJob::Define(env)); }
+
+}  // namespace wsm
