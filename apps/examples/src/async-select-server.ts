@@ -13,7 +13,8 @@ import {
   WsmError,
   asyncSelect,
 } from '@wsm/core-native'
-import type { EchoServer, EchoServerOptions } from './echo-server.js'
+import { openListener, type EchoServer, type EchoServerOptions } from './echo-server.js'
+import { Outbox, receive } from './outbox.js'
 
 export interface AsyncSelectServerOptions extends EchoServerOptions {
   /** Bytes of echo queued for one client before the server stops reading from it. */
@@ -25,17 +26,14 @@ const WM_SOCKET = WM_USER + 1
 
 interface Client {
   name: string
-  outbox: Buffer[]
-  outboxBytes: number
+  outbox: Outbox
   peerClosed: boolean
 }
 
 export function startAsyncSelectServer(options: AsyncSelectServerOptions = {}): EchoServer {
   const log = options.log ?? (() => {})
   const highWaterMark = options.highWaterMark ?? 64 * 1024
-  const listener = Socket.tcp()
-  listener.bind(options.port ?? 0, options.host ?? '127.0.0.1')
-  listener.listen(options.backlog)
+  const listener = openListener(options)
   const clients = new Map<Socket, Client>()
   const stats = { accepted: 0, closed: 0, bytesEchoed: 0 }
   const recvBuffer = Buffer.allocUnsafe(16 * 1024)
@@ -52,59 +50,38 @@ export function startAsyncSelectServer(options: AsyncSelectServerOptions = {}): 
 
   // Sends what is queued; false if the kernel's buffer filled (FD_WRITE will say when to go on).
   function flush(socket: Socket, client: Client): boolean {
-    while (client.outbox.length > 0) {
-      const head = client.outbox[0]!
-      let sent: number
-      try {
-        sent = socket.send(head)
-      } catch (err) {
-        if (err instanceof WsmError && err.code === 'EWOULDBLOCK') return false
-        throw err
-      }
-      stats.bytesEchoed += sent
-      client.outboxBytes -= sent
-      if (sent === head.length) client.outbox.shift()
-      else client.outbox[0] = head.subarray(sent)
-    }
-    return true
+    stats.bytesEchoed += client.outbox.flush(socket)
+    return client.outbox.bytes === 0
   }
 
   // One recv: its data is queued for echo. Returns false at the end of the stream.
-  function receive(socket: Socket, client: Client): boolean {
-    let n: number
-    try {
-      n = socket.recv(recvBuffer)
-    } catch (err) {
-      if (err instanceof WsmError && err.code === 'EWOULDBLOCK') return true
-      throw err
-    }
-    if (n === 0) return false
-    client.outbox.push(Buffer.from(recvBuffer.subarray(0, n)))
-    client.outboxBytes += n
+  function receiveInto(socket: Socket, client: Client): boolean {
+    const data = receive(socket, recvBuffer)
+    if (data === null) return false
+    if (data) client.outbox.push(data)
     return true
   }
 
   function onClientEvent(socket: Socket, client: Client, event: number): void {
     switch (event) {
       case FD_READ:
-        if (client.outboxBytes >= highWaterMark) return // backpressure: no recv, no new FD_READ
-        if (!receive(socket, client)) client.peerClosed = true
+        if (client.outbox.bytes >= highWaterMark) return // backpressure: no recv, no new FD_READ
+        if (!receiveInto(socket, client)) client.peerClosed = true
         flush(socket, client)
         break
       case FD_WRITE:
-        if (flush(socket, client) && !client.peerClosed) receive(socket, client) // resume reading
+        if (flush(socket, client) && !client.peerClosed && !receiveInto(socket, client)) client.peerClosed = true // resume reading
         break
       case FD_CLOSE:
         // Winsock's advice: FD_CLOSE may come with data still unread. Take it all, echo it.
-        while (receive(socket, client) && client.outboxBytes < highWaterMark * 4) {
-          if (client.outbox.length === 0) break
+        while (receiveInto(socket, client) && client.outbox.bytes > 0 && client.outbox.bytes < highWaterMark * 4) {
           if (!flush(socket, client)) break
         }
         client.peerClosed = true
         flush(socket, client)
         break
     }
-    if (client.peerClosed && client.outboxBytes === 0) drop(socket, client, 'peer closed, echoes delivered')
+    if (client.peerClosed && client.outbox.bytes === 0) drop(socket, client, 'peer closed, echoes delivered')
   }
 
   const window = new MessageWindow((msg, socket, event, error) => {
@@ -113,7 +90,7 @@ export function startAsyncSelectServer(options: AsyncSelectServerOptions = {}): 
       if (event === FD_ACCEPT && !error) {
         const accepted = socket.accept() // inherits the listener's selection; re-selected below
         if (!accepted) return
-        const client: Client = { name: `${accepted.remoteAddress}:${accepted.remotePort}`, outbox: [], outboxBytes: 0, peerClosed: false }
+        const client: Client = { name: `${accepted.remoteAddress}:${accepted.remotePort}`, outbox: new Outbox(), peerClosed: false }
         clients.set(accepted, client)
         stats.accepted++
         log(`accepted ${client.name}`)

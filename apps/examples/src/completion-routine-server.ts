@@ -13,7 +13,7 @@ import {
   sendOverlapped,
   waitForMultipleEvents,
 } from '@wsm/core-native'
-import type { EchoServer, EchoServerOptions, EchoStats } from './echo-server.js'
+import { openListener, type EchoServer, type EchoServerOptions, type EchoStats } from './echo-server.js'
 
 export interface CompletionRoutineServerOptions extends EchoServerOptions {
   bufferSize?: number
@@ -24,9 +24,7 @@ export function startCompletionRoutineServer(
 ): EchoServer<EchoStats & { routinesRun: number }> {
   const log = options.log ?? (() => {})
   const bufferSize = options.bufferSize ?? 16 * 1024
-  const listener = Socket.tcp()
-  listener.bind(options.port ?? 0, options.host ?? '127.0.0.1')
-  listener.listen(options.backlog)
+  const listener = openListener(options)
   const open = new Set<Socket>()
   const stats = { accepted: 0, closed: 0, bytesEchoed: 0, routinesRun: 0 }
   let stopping = false

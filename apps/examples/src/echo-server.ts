@@ -1,3 +1,5 @@
+import { Socket } from '@wsm/core-native'
+
 // What every example echo server returns, whatever its model, so that the demo, the tests and the
 // benchmark drive them all the same way.
 
@@ -22,4 +24,12 @@ export interface EchoServer<Stats extends EchoStats = EchoStats> {
   readonly done: Promise<void>
   /** Stops accepting, closes every connection, and resolves once `done` has. */
   close(): Promise<void>
+}
+
+/** The listening socket every example starts with: bound (127.0.0.1 and an ephemeral port by default) and listening. */
+export function openListener(options: EchoServerOptions): Socket {
+  const listener = Socket.tcp()
+  listener.bind(options.port ?? 0, options.host ?? '127.0.0.1')
+  listener.listen(options.backlog)
+  return listener
 }

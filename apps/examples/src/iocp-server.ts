@@ -4,7 +4,7 @@
 // while a send is still going waits in one slot, and no new receive is posted until that send is
 // done, so a client that does not read its echoes cannot make the server buffer without bound.
 import { CompletionPort, Overlapped, Socket, WsmError, acceptEx, recvOverlapped, sendOverlapped, type CompletionPacket } from '@wsm/core-native'
-import type { EchoServer, EchoServerOptions } from './echo-server.js'
+import { openListener, type EchoServer, type EchoServerOptions } from './echo-server.js'
 
 export interface IocpServerOptions extends EchoServerOptions {
   /** AcceptEx calls kept posted on the listener. */
@@ -32,9 +32,7 @@ export function startIocpServer(options: IocpServerOptions = {}): EchoServer {
   const bufferSize = options.bufferSize ?? 16 * 1024
   const batch = options.batch ?? 128
   const port = new CompletionPort()
-  const listener = Socket.tcp()
-  listener.bind(options.port ?? 0, options.host ?? '127.0.0.1')
-  listener.listen(options.backlog)
+  const listener = openListener(options)
   port.associate(listener, LISTENER_KEY)
   const accepts = new Map<Overlapped, Socket>()
   const connections = new Map<number, Connection>()

@@ -6,8 +6,6 @@
 import {
   Overlapped,
   Socket,
-  WSA_MAXIMUM_WAIT_EVENTS,
-  WSA_WAIT_EVENT_0,
   WsaEvent,
   WsmError,
   acceptEx,
@@ -16,7 +14,8 @@ import {
   sendOverlapped,
   waitForMultipleEvents,
 } from '@wsm/core-native'
-import type { EchoServer, EchoServerOptions, EchoStats } from './echo-server.js'
+import { openListener, type EchoServer, type EchoServerOptions, type EchoStats } from './echo-server.js'
+import { WaitGroups } from './wait-groups.js'
 
 export interface OverlappedEventServerOptions extends EchoServerOptions {
   bufferSize?: number
@@ -31,78 +30,52 @@ interface Connection {
   sending: boolean
 }
 
-interface Group {
-  wake: WsaEvent
-  members: Connection[]
-  done: Promise<void>
-}
-
-const PER_GROUP = WSA_MAXIMUM_WAIT_EVENTS - 1 // slot 0 is the group's wake-up event
-
 export function startOverlappedEventServer(
   options: OverlappedEventServerOptions = {},
 ): EchoServer<EchoStats & { groups: number }> {
   const log = options.log ?? (() => {})
   const bufferSize = options.bufferSize ?? 16 * 1024
-  const listener = Socket.tcp()
-  listener.bind(options.port ?? 0, options.host ?? '127.0.0.1')
-  listener.listen(options.backlog)
-  const groups: Group[] = []
+  const listener = openListener(options)
   const stats = { accepted: 0, closed: 0, bytesEchoed: 0, groups: 0 }
   let stopping = false
 
   log(`listening on ${listener.localAddress}:${listener.localPort} (overlapped I/O, event notification)`)
 
-  function drop(group: Group, conn: Connection, why: string): void {
-    const i = group.members.indexOf(conn)
-    if (i < 0) return
-    group.members.splice(i, 1)
+  function drop(conn: Connection, why: string): void {
+    if (!groups.remove(conn)) return
     conn.socket.close()
     conn.event.close()
     stats.closed++
     log(`${conn.name} closed (${why})`)
   }
 
-  async function serveGroup(group: Group): Promise<void> {
-    while (!stopping && group.members.length > 0) {
-      const events = [group.wake, ...group.members.map((c) => c.event)]
-      let index: number
-      try {
-        index = (await waitForMultipleEvents(events)) - WSA_WAIT_EVENT_0
-      } catch (err) {
-        if (stopping) break // close() closed the events under the wait
-        throw err
-      }
-      if (index === 0) {
-        group.wake.reset() // membership changed: wait again on the new set
-        continue
-      }
-      const conn = group.members[index - 1]!
-      conn.event.reset()
-      let bytes: number
-      try {
-        ;({ bytes } = await getOverlappedResult(conn.socket, conn.ov, false))
-      } catch (err) {
-        drop(group, conn, err instanceof WsmError ? err.code : String(err))
-        continue
-      }
-      try {
-        if (conn.sending) {
-          conn.sending = false
-          recvOverlapped(conn.socket, conn.buffer, conn.ov)
-        } else if (bytes === 0) {
-          drop(group, conn, 'peer closed')
-        } else {
-          conn.sending = true
-          stats.bytesEchoed += bytes
-          sendOverlapped(conn.socket, conn.buffer.subarray(0, bytes), conn.ov)
-        }
-      } catch (err) {
-        drop(group, conn, err instanceof WsmError ? err.code : String(err))
-      }
+  // The connection's operation has completed: the next one is the send of what came, or the
+  // receive after a send.
+  async function serve(conn: Connection): Promise<void> {
+    conn.event.reset()
+    let bytes: number
+    try {
+      ;({ bytes } = await getOverlappedResult(conn.socket, conn.ov, false))
+    } catch (err) {
+      return drop(conn, err instanceof WsmError ? err.code : String(err))
     }
-    groups.splice(groups.indexOf(group), 1)
+    try {
+      if (conn.sending) {
+        conn.sending = false
+        recvOverlapped(conn.socket, conn.buffer, conn.ov)
+      } else if (bytes === 0) {
+        drop(conn, 'peer closed')
+      } else {
+        conn.sending = true
+        stats.bytesEchoed += bytes
+        sendOverlapped(conn.socket, conn.buffer.subarray(0, bytes), conn.ov)
+      }
+    } catch (err) {
+      drop(conn, err instanceof WsmError ? err.code : String(err))
+    }
   }
+
+  const groups = new WaitGroups<Connection>(serve)
 
   function adopt(socket: Socket): void {
     const conn: Connection = {
@@ -114,18 +87,10 @@ export function startOverlappedEventServer(
       sending: false,
     }
     conn.ov = new Overlapped({ event: conn.event })
-    let group = groups.find((g) => g.members.length < PER_GROUP)
-    if (group) {
-      group.members.push(conn)
-      group.wake.set()
-    } else {
-      group = { wake: new WsaEvent(), members: [conn], done: Promise.resolve() }
-      groups.push(group)
-      stats.groups = Math.max(stats.groups, groups.length)
-      group.done = serveGroup(group)
-    }
+    const group = groups.add(conn)
+    stats.groups = groups.peak
     stats.accepted++
-    log(`accepted ${conn.name} (group ${groups.indexOf(group) + 1})`)
+    log(`accepted ${conn.name} (group ${group + 1})`)
     recvOverlapped(socket, conn.buffer, conn.ov)
   }
 
@@ -151,7 +116,7 @@ export function startOverlappedEventServer(
     }
   }
 
-  const done = acceptLoop().then(() => Promise.all(groups.map((g) => g.done)).then(() => {}))
+  const done = acceptLoop().then(() => groups.stop())
   return {
     port: listener.localPort,
     stats,
@@ -160,14 +125,10 @@ export function startOverlappedEventServer(
       if (!stopping) {
         stopping = true
         listener.close()
-        for (const group of [...groups]) {
-          for (const conn of [...group.members]) drop(group, conn, 'server closing')
-          group.wake.set()
-        }
+        for (const conn of groups.members()) drop(conn, 'server closing')
         log('server closed')
       }
       await done
-      for (const group of groups) group.wake.close()
     },
   }
 }

@@ -2,7 +2,8 @@
 // the listener and up to FD_SETSIZE - 1 clients, partial sends queued, a client that will not
 // read its echoes stops being read from (backpressure), half-closed clients flushed then closed.
 import { FD_SETSIZE, FdSet, Socket, WsmError, select } from '@wsm/core-native'
-import type { EchoServer, EchoServerOptions } from './echo-server.js'
+import { openListener, type EchoServer, type EchoServerOptions } from './echo-server.js'
+import { Outbox, receive } from './outbox.js'
 
 export interface SelectServerOptions extends EchoServerOptions {
   /** Bytes of echo queued for one client before the server stops reading from it. */
@@ -12,8 +13,7 @@ export interface SelectServerOptions extends EchoServerOptions {
 interface Client {
   socket: Socket
   name: string
-  outbox: Buffer[]
-  outboxBytes: number
+  outbox: Outbox
   peerEnded: boolean
   received: number
 }
@@ -23,9 +23,7 @@ const RECV_SIZE = 4096
 export function startSelectServer(options: SelectServerOptions = {}): EchoServer {
   const log = options.log ?? (() => {})
   const highWaterMark = options.highWaterMark ?? 64 * 1024
-  const listener = Socket.tcp()
-  listener.bind(options.port ?? 0, options.host ?? '127.0.0.1')
-  listener.listen(options.backlog)
+  const listener = openListener(options)
   const clients = new Map<Socket, Client>()
   const stats = { accepted: 0, closed: 0, bytesEchoed: 0 }
   const recvBuffer = Buffer.allocUnsafe(RECV_SIZE)
@@ -45,7 +43,7 @@ export function startSelectServer(options: SelectServerOptions = {}): EchoServer
     while (clients.size < FD_SETSIZE - 1) {
       const socket = listener.accept()
       if (!socket) return
-      const client: Client = { socket, name: `${socket.remoteAddress}:${socket.remotePort}`, outbox: [], outboxBytes: 0, peerEnded: false, received: 0 }
+      const client: Client = { socket, name: `${socket.remoteAddress}:${socket.remotePort}`, outbox: new Outbox(), peerEnded: false, received: 0 }
       clients.set(socket, client)
       stats.accepted++
       log(`accepted ${client.name} (${clients.size} client(s))`)
@@ -53,41 +51,21 @@ export function startSelectServer(options: SelectServerOptions = {}): EchoServer
   }
 
   function flush(client: Client): void {
-    while (client.outbox.length > 0) {
-      const head = client.outbox[0]!
-      let sent: number
-      try {
-        sent = client.socket.send(head)
-      } catch (err) {
-        if (err instanceof WsmError && err.code === 'EWOULDBLOCK') return
-        throw err
-      }
-      stats.bytesEchoed += sent
-      client.outboxBytes -= sent
-      if (sent === head.length) client.outbox.shift()
-      else client.outbox[0] = head.subarray(sent)
-    }
+    stats.bytesEchoed += client.outbox.flush(client.socket)
   }
 
   function serveReadable(client: Client): void {
-    let n: number
-    try {
-      n = client.socket.recv(recvBuffer)
-    } catch (err) {
-      if (err instanceof WsmError && err.code === 'EWOULDBLOCK') return
-      throw err
-    }
-    if (n === 0) {
+    const data = receive(client.socket, recvBuffer)
+    if (data === undefined) return
+    if (data === null) {
       client.peerEnded = true
       log(`${client.name} finished sending`)
       return
     }
-    const data = Buffer.from(recvBuffer.subarray(0, n))
-    client.received += n
+    client.received += data.length
     // Short messages are shown; bulk data only counted, in the line that closes the client.
-    if (n <= 64) log(`${client.name} sent ${JSON.stringify(data.toString())}`)
+    if (data.length <= 64) log(`${client.name} sent ${JSON.stringify(data.toString())}`)
     client.outbox.push(data)
-    client.outboxBytes += n
     flush(client)
   }
 
@@ -95,7 +73,7 @@ export function startSelectServer(options: SelectServerOptions = {}): EchoServer
     try {
       if (writable) flush(client)
       if (readable) serveReadable(client)
-      if (client.peerEnded && client.outboxBytes === 0) dropClient(client, 'peer ended, echoes delivered')
+      if (client.peerEnded && client.outbox.bytes === 0) dropClient(client, 'peer ended, echoes delivered')
     } catch (err) {
       // A reset or broken pipe ends this client, never the server.
       dropClient(client, err instanceof WsmError ? err.code : String(err))
@@ -108,8 +86,8 @@ export function startSelectServer(options: SelectServerOptions = {}): EchoServer
       const write = new FdSet()
       if (clients.size < FD_SETSIZE - 1) read.add(listener)
       for (const client of clients.values()) {
-        if (!client.peerEnded && client.outboxBytes < highWaterMark) read.add(client.socket)
-        if (client.outboxBytes > 0) write.add(client.socket)
+        if (!client.peerEnded && client.outbox.bytes < highWaterMark) read.add(client.socket)
+        if (client.outbox.bytes > 0) write.add(client.socket)
       }
       try {
         await select({ read, write })
