@@ -81,7 +81,10 @@ interface QueuedMessage {
 export class MessageWindow {
   readonly #proc: WindowProcedure
   readonly #queue: QueuedMessage[] = []
-  readonly #sockets = new Set<Socket>()
+  // The sockets selected to this window, each with the unsubscription of the observer that
+  // detaches it when it closes: a long-lived window (a server's) otherwise kept every socket it had
+  // ever served alive, closed or not.
+  readonly #sockets = new Map<Socket, () => void>()
   #closed = false
   #draining = false
 
@@ -99,7 +102,8 @@ export class MessageWindow {
     if (this.#closed) return
     this.#closed = true
     this.#queue.length = 0
-    for (const socket of this.#sockets) {
+    for (const [socket, unobserve] of this.#sockets) {
+      unobserve()
       const selection = selections.get(socket)
       if (selection?.kind === 'async' && selection.window === this && !socket.closed) select(socket, undefined, false, 0)
     }
@@ -108,11 +112,18 @@ export class MessageWindow {
 
   /** @internal */
   attach(socket: Socket): void {
-    this.#sockets.add(socket)
+    if (this.#sockets.has(socket)) return
+    const unobserve = socketInternals(socket).observe((change) => {
+      if (change === 'close') this.detach(socket)
+    })
+    this.#sockets.set(socket, unobserve)
   }
 
   /** @internal */
   detach(socket: Socket): void {
+    const unobserve = this.#sockets.get(socket)
+    if (!unobserve) return
+    unobserve()
     this.#sockets.delete(socket)
   }
 

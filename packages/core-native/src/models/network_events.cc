@@ -20,6 +20,10 @@ namespace {
 // Index of an event bit in NetworkEventState::errors (Winsock's FD_READ_BIT, ...).
 int BitIndex(uint32_t bit) { return __builtin_ctz(bit); }
 
+// An interest of its own, outside Readiness (the readiness set maps it to no epoll bit): registered
+// for nothing but what epoll reports whatever is asked, EPOLLERR and EPOLLHUP.
+constexpr uint32_t kErrorsOnly = 1u << 31;
+
 class NetEventReactor {
  public:
   static NetEventReactor* Get(Napi::Env env) {
@@ -70,6 +74,7 @@ class NetEventReactor {
     net->selected = events;
     net->enabled = kFdAll;
     net->recorded = 0;
+    net->quiet = 0;
     for (int& e : net->errors) e = 0;
     Arm(s);
   }
@@ -89,6 +94,7 @@ class NetEventReactor {
     if (!net) return;
     if (bits & kFdConnect) net->connectPending = true;
     net->enabled |= bits;
+    net->quiet = 0;  // the call may have changed what the readiness means: ask again
     Arm(s);
   }
 
@@ -120,8 +126,11 @@ class NetEventReactor {
     delete r;
   }
 
-  // The readiness to ask of the kernel so that an enabled, selected event can be recorded.
-  static uint32_t Interest(SocketHandle* s) {
+  // The readiness to ask of the kernel so that an enabled, selected event can be recorded, less
+  // what is known to wake us for nothing (NetworkEventState::quiet).
+  static uint32_t Interest(SocketHandle* s) { return WantedReadiness(s) & ~s->netEvents_->quiet; }
+
+  static uint32_t WantedReadiness(SocketHandle* s) {
     const NetworkEventState& net = *s->netEvents_;
     uint32_t en = net.enabled & net.selected;
     // FD_CONNECT owed: the outcome shows as writability (or an error), whatever else is selected.
@@ -144,6 +153,10 @@ class NetEventReactor {
         // FD_READ: Winsock reports the close once the data has been read.
         if (en & kFdOob) i |= kPriority;
         if (en & kFdWrite) i |= kWritable;
+        // FD_CLOSE enabled: registered at least for EPOLLERR/EPOLLHUP, so that a reset is heard when
+        // it comes, also while FD_READ waits for its recv (Winsock posts an abortive FD_CLOSE at
+        // once). Unregistered, the reset went unnoticed until the application's recv took it.
+        if (en & kFdClose) i |= kErrorsOnly;
         return i;
       }
       default:
@@ -187,33 +200,48 @@ class NetEventReactor {
       r.errors[BitIndex(bit)] = err;
     };
     SocketState state = s->RefreshState();
+    bool settled = false;  // evaluated in a stable state (not the outcome of a connect)
     if (net.connectPending && state != SocketState::kConnecting) {
       net.connectPending = false;
       bool ok = state == SocketState::kConnected;
       if (en & kFdConnect) record(kFdConnect, ok ? 0 : s->PeekDeferredError());
       if (ok && (en & kFdWrite)) record(kFdWrite, 0);  // FD_WRITE once after connect
     } else if (state == SocketState::kListening) {
+      settled = true;
       if ((en & kFdAccept) && (ready & kReadable)) record(kFdAccept, 0);
     } else if (state == SocketState::kConnected) {
+      settled = true;
       int avail = 0;
       if (ioctl(s->fd(), FIONREAD, &avail) != 0) avail = 0;
       if ((en & kFdOob) && (ready & kPriority)) record(kFdOob, 0);
       if ((en & kFdRead) && avail > 0) record(kFdRead, 0);
       if ((en & kFdWrite) && (ready & kWritable)) record(kFdWrite, 0);
-      bool reset = ready & kError;
+      // A reset shows as EPOLLERR while SO_ERROR holds it; once something has taken it (the
+      // RefreshState of a connect, a recv or send that failed with it, getError) only the hang-up
+      // is left, and the socket remembers the error (AbortError): a reset all the same, never a
+      // graceful close with 0.
+      bool reset = (ready & kError) || s->AbortError() != 0;
       bool peerGone = reset || (ready & (kReadHangup | kHangup));
       if ((en & kFdClose) && peerGone && (reset || avail == 0 || !(net.selected & kFdRead))) {
         int err = 0;
-        if (reset) {
+        if (ready & kError) {
           socklen_t len = sizeof(err);
-          if (getsockopt(s->fd(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = ECONNRESET;
-          if (err == 0) err = ECONNRESET;
-          s->DeferError(err);  // reading SO_ERROR cleared it: the next recv/send still reports it
+          if (getsockopt(s->fd(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = 0;
+          if (err != 0) s->DeferError(err);  // reading SO_ERROR cleared it: the next recv/send still reports it
         }
+        if (err == 0 && reset) err = s->AbortError() != 0 ? s->AbortError() : ECONNRESET;
         record(kFdClose, err);
       }
     }
-    if (!r.events) return;
+    if (!r.events) {
+      // Woken with nothing to record: the readiness is level-triggered and stays (the end of the
+      // stream after FD_CLOSE, a hang-up while FD_READ waits for its recv, ...), so asked again it
+      // woke the loop at every turn for ever, at 100% CPU. It is not asked again until a call
+      // re-enables an event (Reenable) or the socket is selected again; EPOLLERR and EPOLLHUP come
+      // whatever is asked, so with those the socket is not registered at all meanwhile.
+      if (settled) net.quiet |= (ready & (kError | kHangup)) ? ~0u : ready;
+      return;
+    }
     net.enabled &= ~r.events;
     if (net.eventMode) {
       net.recorded |= r.events;

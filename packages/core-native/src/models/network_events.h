@@ -33,6 +33,10 @@ struct NetworkEventState {
   uint32_t armed = 0;      // the readiness asked of the kernel
   bool registered = false;
   bool connectPending = false;  // a connect started while selected: FD_CONNECT owed
+  // Readiness that woke the reactor with nothing to record (the end of the stream once FD_CLOSE
+  // is recorded, a hang-up while FD_READ waits for its recv, ...): not asked for again until a call
+  // re-enables an event or the socket is selected again. ~0u: not registered at all.
+  uint32_t quiet = 0;
 };
 
 // The socket hooks the re-enabling rules hang on (called by SocketHandle).

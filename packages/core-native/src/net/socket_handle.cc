@@ -131,6 +131,7 @@ SocketState SocketHandle::RefreshState() {
   socklen_t len = sizeof(err);
   if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
   deferredError_ = err;
+  NoteAbort(err);
   state_ = (err == 0 || err == ECONNRESET || err == EPIPE) ? SocketState::kConnected : SocketState::kConnectFailed;
   return state_;
 }
@@ -241,7 +242,10 @@ Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
   // Data still queued comes first; then the error RefreshState took from SO_ERROR, which the
   // kernel would have reported here instead of this 0 or EAGAIN.
   if (n <= 0 && deferredError_ != 0) ThrowSystemError(Env(), TakeDeferredError(), "recv");
-  if (n < 0) ThrowSystemError(Env(), errno, "recv");
+  if (n < 0) {
+    NoteAbort(recvErrno);  // the kernel's copy of a reset is consumed here: FD_CLOSE still needs it
+    ThrowSystemError(Env(), recvErrno, "recv");
+  }
   return Napi::Number::New(Env(), static_cast<double>(n));
 }
 
@@ -259,6 +263,7 @@ Napi::Value SocketHandle::Send(const Napi::CallbackInfo& info) {
     int err = errno;
     // Only a send that would block re-enables FD_WRITE: it is recorded again once there is room.
     if (err == EAGAIN || err == EWOULDBLOCK) NetworkEventsAfterSendBlocked(this);
+    NoteAbort(err);  // as in Recv
     ThrowSystemError(Env(), err, "send");
   }
   return Napi::Number::New(Env(), static_cast<double>(n));
@@ -327,6 +332,7 @@ Napi::Value SocketHandle::GetError(const Napi::CallbackInfo& info) {
   int err = TakeDeferredError();
   socklen_t len = sizeof(err);
   if (err == 0 && getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) ThrowSystemError(info.Env(), errno, "getsockopt");
+  NoteAbort(err);  // as in Recv
   return Napi::Number::New(info.Env(), err);
 }
 

@@ -6,6 +6,7 @@
 #include "io/io_handle.h"
 #include "models/network_events.h"
 
+#include <cerrno>
 #include <memory>
 
 namespace wsm {
@@ -52,7 +53,18 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
 
   int PeekDeferredError() const { return deferredError_; }
   // An error read from SO_ERROR (which clears it) by a model, kept for the next recv or send.
-  void DeferError(int err) { deferredError_ = err; }
+  void DeferError(int err) {
+    deferredError_ = err;
+    NoteAbort(err);
+  }
+  // The abortive error (ECONNRESET, ECONNABORTED, ETIMEDOUT) the connection ended with, once
+  // anything has seen it (SO_ERROR read by a model or getError, a recv or send that failed with
+  // it); 0 until then. Sticky, because each of those consumes the kernel's copy: afterwards only a
+  // hang-up shows, and FD_CLOSE passed a reset off as a graceful close (error 0).
+  int AbortError() const { return abortError_; }
+  void NoteAbort(int err) {
+    if (err == ECONNRESET || err == ECONNABORTED || err == ETIMEDOUT) abortError_ = err;
+  }
   // WSAAsyncSelect / WSAEventSelect state; null when not selected (src/models/network_events.cc).
   std::unique_ptr<NetworkEventState> netEvents_;
 
@@ -81,6 +93,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   // given it to. 0 for none.
   int TakeDeferredError();
   int deferredError_ = 0;
+  int abortError_ = 0;  // see AbortError
 
   int family_ = 0;  // AF_INET or AF_INET6
   SocketState state_ = SocketState::kCreated;

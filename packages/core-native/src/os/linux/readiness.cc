@@ -114,15 +114,20 @@ void ReadinessSet::KeepLoopAlive(bool on) {
 void ReadinessSet::Remove(int fd) { epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr); }
 
 std::vector<ReadinessSet::Event> ReadinessSet::Collect() {
+  // One epoll_wait, not "again while the buffer came back full": the set is level-triggered, so a
+  // descriptor just reported is queued again at once (until its owner acts on it, after Collect),
+  // and with more descriptors always ready than the buffer holds the loop never ended: the
+  // JavaScript thread hung for good with 80 sockets selected for FD_WRITE. What is not taken now
+  // keeps the epoll fd readable, so libuv calls back at the next turn of the loop; epoll hands the
+  // ready descriptors out round-robin, so none is starved.
+  constexpr int kMaxEvents = 256;
   std::vector<Event> out;
-  epoll_event evs[64];
-  for (;;) {
-    int n = epoll_wait(epfd_, evs, 64, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    for (int i = 0; i < n; i++) out.push_back(Event{evs[i].data.u64, FromEpollEvents(evs[i].events)});
-    if (n < 64) break;
-  }
+  epoll_event evs[kMaxEvents];
+  int n;
+  do {
+    n = epoll_wait(epfd_, evs, kMaxEvents, 0);
+  } while (n < 0 && errno == EINTR);
+  for (int i = 0; i < n; i++) out.push_back(Event{evs[i].data.u64, FromEpollEvents(evs[i].events)});
   return out;
 }
 
