@@ -146,3 +146,11 @@ function describe(value: unknown): string {
   if (typeof value === 'object') return `an instance of ${(value as object).constructor?.name ?? 'Object'}`
   return `${typeof value} ${String(value)}`
 }
+
+/**
+ * A function that can be called as a callback: classes are functions too, but calling one without
+ * `new` always throws, so a completion routine or window procedure must not be one.
+ */
+export function isCallable(value: unknown): value is (...args: never[]) => unknown {
+  return typeof value === 'function' && !Function.prototype.toString.call(value).startsWith('class')
+}

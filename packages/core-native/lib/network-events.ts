@@ -4,7 +4,7 @@
 // its batches become messages or signalled events, and the selections are kept per socket.
 import { native, type NativeSocketHandle } from './binding.js'
 import { FD_ACCEPT, FD_CLOSE, FD_CONNECT, FD_OOB, FD_READ, FD_WRITE } from './constants.js'
-import { invalidArgument, invalidType, systemError, wsaCodeOf } from './errors.js'
+import { invalidArgument, invalidType, isCallable, systemError, wsaCodeOf } from './errors.js'
 import { acceptHooks, isSocket, socketInternals, type Socket } from './socket.js'
 import { WsaEvent } from './wsa-event.js'
 
@@ -89,7 +89,7 @@ export class MessageWindow {
   #draining = false
 
   constructor(proc: WindowProcedure) {
-    if (typeof proc !== 'function') throw invalidType('proc', 'a function', proc)
+    if (!isCallable(proc)) throw invalidType('proc', 'a function (not a class)', proc)
     this.#proc = proc
   }
 

@@ -5,7 +5,7 @@
 import { queueApc } from './apc.js'
 import { native } from './binding.js'
 import { associationOf } from './completion-port.js'
-import { invalidArgument, invalidType, systemError, WsmError } from './errors.js'
+import { invalidArgument, invalidType, isCallable, systemError, WsmError } from './errors.js'
 import type { CompletionPort } from './completion-port.js'
 import { nativeFileHandle } from './file-handle.js'
 import { ensureIo, track, type PendingOperation } from './io-dispatch.js'
@@ -115,7 +115,7 @@ export function checkOverlapped(ov: unknown, syscall: string): Overlapped {
 }
 
 export function checkRoutine(routine: unknown): CompletionRoutine | undefined {
-  if (routine !== undefined && typeof routine !== 'function') throw invalidType('routine', 'a function', routine)
+  if (routine !== undefined && !isCallable(routine)) throw invalidType('routine', 'a function (not a class)', routine)
   return routine as CompletionRoutine | undefined
 }
 
