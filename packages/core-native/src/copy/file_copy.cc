@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <random>
@@ -29,6 +30,8 @@ constexpr size_t kDirectAlign = 4096;
 constexpr int64_t kProgressEveryMs = 50;
 
 int64_t RoundUp(int64_t n, int64_t a) { return (n + a - 1) / a * a; }
+
+bool AllZero(const uint8_t* p, size_t n) { return n == 0 || (p[0] == 0 && std::memcmp(p, p + 1, n - 1) == 0); }
 
 // rename(2) that fails with EEXIST instead of replacing (COPYFILE_EXCL, atomically).
 int RenameNoReplace(const std::string& from, const std::string& to) {
@@ -89,6 +92,7 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
     size_t want = 0;     // bytes of the file this slot carries
     size_t done = 0;     // read so far, then written so far
     size_t writeLen = 0; // what the write must cover (rounded up when unbuffered)
+    size_t writeFrom = 0; // where in the chunk the write starts (past leading holes of a sparse source)
     bool writing = false;
     bool busy = false;
   };
@@ -111,7 +115,8 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
   // --- set-up: open the source, size it, create the temporary destination beside `dest` ---
 
   void OpenSource() {
-    int flags = O_RDONLY | O_CLOEXEC | (unbuffered_ ? O_DIRECT : 0);
+    // Without O_DIRECT first: a directory must be EISDIR (as Node says), not O_DIRECT's EINVAL.
+    int flags = O_RDONLY | O_CLOEXEC;
     fsPending_++;
     RunFs(uvLoop_, [this, flags](uv_loop_t* l, uv_fs_t* r, uv_fs_cb cb) { return uv_fs_open(l, r, src_.c_str(), flags, 0, cb); },
           [this](ssize_t fd, const uv_stat_t*) {
@@ -125,15 +130,52 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
                    if (S_ISDIR(st->st_mode)) return Fail(EISDIR, "copyfile", true);
                    size_ = static_cast<int64_t>(st->st_size);
                    mode_ = static_cast<int>(st->st_mode & 07777);
-                   if (!exclusive_) return OpenDestination();
-                   // COPYFILE_EXCL: fail before copying anything if the destination exists (the
-                   // final rename refuses to replace it too, which is what makes it atomic).
-                   Step([this](uv_loop_t* l, uv_fs_t* r, uv_fs_cb cb) { return uv_fs_lstat(l, r, dest_.c_str(), cb); },
-                        [this](ssize_t rc2, const uv_stat_t*) {
-                          if (rc2 == 0) return Fail(EEXIST, "copyfile", false);
-                          OpenDestination();
-                        });
+                   // Holes are kept: all-zero chunks of a sparse source are not written.
+                   sparse_ = static_cast<int64_t>(st->st_blocks) * 512 < size_;
+                   srcDev_ = st->st_dev;
+                   srcIno_ = st->st_ino;
+                   CheckDestination();
                  });
+          });
+  }
+
+  // As Node's copyFile: COPYFILE_EXCL refuses an existing destination before anything is copied
+  // (the final rename refuses it too, which is what makes it atomic), a directory is EISDIR, and a
+  // file copied onto itself (or a hard link of itself) is left intact.
+  void CheckDestination() {
+    Step([this](uv_loop_t* l, uv_fs_t* r, uv_fs_cb cb) { return uv_fs_stat(l, r, dest_.c_str(), cb); },
+         [this](ssize_t rc, const uv_stat_t* ds) {
+           if (rc == 0) {
+             if (exclusive_) return Fail(EEXIST, "copyfile", false);
+             if (S_ISDIR(ds->st_mode)) return Fail(EISDIR, "copyfile", false);
+             if (ds->st_dev == srcDev_ && ds->st_ino == srcIno_) return Skip();
+           }
+           if (!unbuffered_) return OpenDestination();
+           int fd = src_file_.fd();
+           fsPending_++;
+           RunWork(uvLoop_, [fd]() {
+                     int fl = fcntl(fd, F_GETFL);
+                     return fl >= 0 && fcntl(fd, F_SETFL, fl | O_DIRECT) == 0 ? 0 : -errno;
+                   },
+                   [this](int rc2) {
+                     fsPending_--;
+                     if (err_ || aborted_) return MaybeCleanup();
+                     if (rc2 < 0) return Fail(-rc2, "open", true);  // EINVAL: no O_DIRECT on this file system
+                     OpenDestination();
+                   });
+         });
+  }
+
+  // Nothing to copy (onto itself): close the source and report success.
+  void Skip() {
+    int fd = src_file_.Release();
+    fsPending_++;
+    RunFs(uvLoop_, [fd](uv_loop_t* l, uv_fs_t* r, uv_fs_cb cb) { return uv_fs_close(l, r, fd, cb); },
+          [this](ssize_t, const uv_stat_t*) {
+            fsPending_--;
+            if (err_ || aborted_) return MaybeCleanup();
+            Progress(true);
+            Done(0, "");
           });
   }
 
@@ -193,8 +235,12 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
     op->sink = this;
     op->sinkTag = i;
     if (s.writing) {
-      op->req.data = buffers_[i] + s.done;
+      op->req.data = buffers_[i] + s.writeFrom + s.done;
       op->req.length = s.writeLen - s.done;
+      op->req.offset = s.offset + static_cast<int64_t>(s.writeFrom + s.done);
+      inflight_++;
+      loop_->Start(std::move(op));
+      return;
     } else {
       size_t len = unbuffered_ ? static_cast<size_t>(RoundUp(static_cast<int64_t>(s.want), kDirectAlign)) : s.want;
       op->req.data = buffers_[i] + s.done;
@@ -227,12 +273,33 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
       s.writeLen = unbuffered_ ? static_cast<size_t>(RoundUp(static_cast<int64_t>(s.want), kDirectAlign)) : s.want;
       s.done = 0;
       if (s.writeLen == 0) return ChunkDone(i);
+      if (sparse_ && !TrimToData(i)) return ChunkDone(i);  // all holes: they stay holes
       return Issue(i);
     }
     s.done += static_cast<size_t>(result);
     if (result == 0) return Fail(EIO, "write", false);
     if (s.done < s.writeLen) return Issue(i);  // a short write: the rest
     ChunkDone(i);
+  }
+
+  // A sparse source: write only from the first to the last 4 KiB block with data in the chunk, so
+  // the holes around it stay holes. False if the chunk is all zeros.
+  bool TrimToData(size_t i) {
+    Slot& s = slots_[i];
+    const uint8_t* buf = buffers_[i];
+    size_t blocks = (s.writeLen + kDirectAlign - 1) / kDirectAlign;
+    auto blockIsZero = [&](size_t b) {
+      size_t from = b * kDirectAlign;
+      return AllZero(buf + from, std::min(kDirectAlign, s.want > from ? s.want - from : 0));
+    };
+    size_t first = 0;
+    while (first < blocks && blockIsZero(first)) first++;
+    if (first == blocks) return false;
+    size_t last = blocks - 1;
+    while (last > first && blockIsZero(last)) last--;
+    s.writeFrom = first * kDirectAlign;
+    s.writeLen = std::min(s.writeLen, (last + 1) * kDirectAlign) - s.writeFrom;
+    return true;
   }
 
   void ChunkDone(size_t i) {
@@ -273,7 +340,7 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
               closeAndRename();
             });
     };
-    if (unbuffered_ && size_ % static_cast<int64_t>(kDirectAlign) != 0) {
+    if ((unbuffered_ && size_ % static_cast<int64_t>(kDirectAlign) != 0) || sparse_) {  // exact size; a trailing hole
       Step([this](uv_loop_t* l, uv_fs_t* r, uv_fs_cb cb) { return uv_fs_ftruncate(l, r, dst_file_.fd(), size_, cb); },
             [this, chmod](ssize_t rc, const uv_stat_t*) {
               if (rc < 0) return Fail(static_cast<int>(-rc), "ftruncate", false);
@@ -397,6 +464,9 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
   bool cleaning_ = false;
   bool finished_ = false;
   bool tempCreated_ = false;
+  bool sparse_ = false;
+  uint64_t srcDev_ = 0;
+  uint64_t srcIno_ = 0;
   int64_t lastProgress_ = 0;
   RawFile src_file_;
   RawFile dst_file_;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -42,11 +43,16 @@ std::string TempBeside(const std::string& dest) {
 
 // Copies [offset, offset + length) of `in` to the same place in `out`: copy_file_range, or
 // pread/pwrite where the kernel cannot (another file system type, an old kernel).
-bool CopyRange(int in, int out, off_t offset, off_t length, CopyFailure* f) {
+bool CopyRange(int in, int out, off_t offset, off_t length, const std::atomic<bool>& stop, CopyFailure* f) {
   off_t inOff = offset, outOff = offset;
   off_t left = length;
   while (left > 0) {
-    ssize_t n = copy_file_range(in, &inOff, out, &outOff, static_cast<size_t>(std::min<off_t>(left, 1 << 30)), 0);
+    // In 64 MiB steps, so that abort() stops a huge file midway.
+    if (stop.load(std::memory_order_relaxed)) {
+      *f = {ECANCELED, "copyfile"};
+      return false;
+    }
+    ssize_t n = copy_file_range(in, &inOff, out, &outOff, static_cast<size_t>(std::min<off_t>(left, 64 << 20)), 0);
     if (n > 0) {
       left -= n;
       continue;
@@ -64,6 +70,10 @@ bool CopyRange(int in, int out, off_t offset, off_t length, CopyFailure* f) {
       return false;
     }
     while (left > 0) {
+      if (stop.load(std::memory_order_relaxed)) {
+        *f = {ECANCELED, "copyfile"};
+        return false;
+      }
       ssize_t r = pread(in, buf.get(), static_cast<size_t>(std::min<off_t>(left, 256 * 1024)), inOff);
       if (r < 0 && errno == EINTR) continue;
       if (r < 0) {
@@ -89,21 +99,21 @@ bool CopyRange(int in, int out, off_t offset, off_t length, CopyFailure* f) {
 }
 
 // The data of `in`, hole by hole: holes stay holes in `out` (which is then sized to `size`).
-bool CopyData(int in, int out, const struct stat& st, CopyFailure* f) {
+bool CopyData(int in, int out, const struct stat& st, const std::atomic<bool>& stop, CopyFailure* f) {
   off_t size = st.st_size;
   bool sparse = st.st_blocks * 512 < size;
-  if (!sparse) return CopyRange(in, out, 0, size, f);
+  if (!sparse) return CopyRange(in, out, 0, size, stop, f);
   for (off_t at = 0; at < size;) {
     off_t data = lseek(in, at, SEEK_DATA);
     if (data < 0) {
       if (errno == ENXIO) break;  // only a hole is left
-      if (errno == EINVAL) return CopyRange(in, out, at, size - at, f);  // no SEEK_DATA here
+      if (errno == EINVAL) return CopyRange(in, out, at, size - at, stop, f);  // no SEEK_DATA here
       *f = {errno, "lseek"};
       return false;
     }
     off_t hole = lseek(in, data, SEEK_HOLE);
     if (hole < 0) hole = size;
-    if (!CopyRange(in, out, data, hole - data, f)) return false;
+    if (!CopyRange(in, out, data, hole - data, stop, f)) return false;
     at = hole;
   }
   if (ftruncate(out, size) != 0) {  // a trailing hole: the size, without writing it
@@ -113,10 +123,22 @@ bool CopyData(int in, int out, const struct stat& st, CopyFailure* f) {
   return true;
 }
 
-// One file. Returns the bytes copied, or -1 with *f set. A destination this call created is removed
-// on failure; an existing one is replaced only by a rename once the copy is complete.
+// rename(2) that refuses to replace an existing name (EEXIST), atomically where the kernel can.
+int RenameNoReplace(const char* from, const char* to) {
+#ifdef SYS_renameat2
+  if (syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 1 /* RENAME_NOREPLACE */) == 0) return 0;
+  if (errno != EINVAL && errno != ENOSYS) return -errno;
+#endif
+  if (link(from, to) != 0) return -errno;
+  unlink(from);
+  return 0;
+}
+
+// One file. Returns the bytes copied, or -1 with *f set. The copy is written beside `dest` under a
+// temporary name and renamed into place once complete, so no one ever sees a partial destination,
+// not even after a SIGKILL (which can leave only the .wsm-*.tmp file).
 int64_t CopyOne(const std::string& src, const std::string& dest, ExistsPolicy exists, ClonePolicy clone, bool times,
-                CopyFailure* f) {
+                const std::atomic<bool>& stop, CopyFailure* f) {
   int in;
   do {
     in = open(src.c_str(), O_RDONLY | O_CLOEXEC);
@@ -132,32 +154,27 @@ int64_t CopyOne(const std::string& src, const std::string& dest, ExistsPolicy ex
     return -1;
   }
   struct stat ds {};
-  bool destExists = stat(dest.c_str(), &ds) == 0;
-  if (destExists) {
-    if (ds.st_dev == st.st_dev && ds.st_ino == st.st_ino) {  // onto itself: leave it intact
-      close(in);
-      return 0;
-    }
-    if (S_ISDIR(ds.st_mode) || exists == ExistsPolicy::kError) {
-      *f = {S_ISDIR(ds.st_mode) ? EISDIR : EEXIST, "copyfile"};
+  if (stat(dest.c_str(), &ds) == 0) {
+    // As Node's copyFile: COPYFILE_EXCL refuses any existing destination first (itself included),
+    // then a directory is EISDIR, and a file onto itself is left intact.
+    if (exists == ExistsPolicy::kError || S_ISDIR(ds.st_mode)) {
+      *f = {exists == ExistsPolicy::kError ? EEXIST : EISDIR, "copyfile"};
       close(in);
       return -1;
     }
-    if (exists == ExistsPolicy::kSkip) {
+    if (exists == ExistsPolicy::kSkip || (ds.st_dev == st.st_dev && ds.st_ino == st.st_ino)) {
       close(in);
       return 0;
     }
   }
   mode_t mode = st.st_mode & 07777;
-  // A new destination is created directly (O_EXCL: never anyone else's file) and removed if the
-  // copy fails; an existing one is replaced by renaming a complete copy over it.
-  std::string target = destExists ? TempBeside(dest) : dest;
+  std::string temp = TempBeside(dest);
   int out;
   do {
-    out = open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    out = open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   } while (out < 0 && errno == EINTR);
   if (out < 0) {
-    *f = {errno, errno == EEXIST ? "copyfile" : "open"};
+    *f = {errno, "open"};
     close(in);
     return -1;
   }
@@ -170,7 +187,7 @@ int64_t CopyOne(const std::string& src, const std::string& dest, ExistsPolicy ex
       ok = false;
     }
   }
-  if (ok && !cloned) ok = CopyData(in, out, st, f);
+  if (ok && !cloned) ok = CopyData(in, out, st, stop, f);
   if (ok && fchmod(out, mode) != 0) {  // creation applied the umask; copyfile keeps the mode
     *f = {errno, "fchmod"};
     ok = false;
@@ -187,12 +204,22 @@ int64_t CopyOne(const std::string& src, const std::string& dest, ExistsPolicy ex
     ok = false;
   }
   close(in);
-  if (ok && destExists && rename(target.c_str(), dest.c_str()) != 0) {
-    *f = {errno, "rename"};
-    ok = false;
+  if (ok) {
+    // Overwrite: rename replaces atomically. Otherwise the name must still be free (someone may
+    // have created it meanwhile): 'error' says EEXIST, 'skip' keeps theirs.
+    int rc = exists == ExistsPolicy::kOverwrite ? (rename(temp.c_str(), dest.c_str()) == 0 ? 0 : -errno)
+                                                : RenameNoReplace(temp.c_str(), dest.c_str());
+    if (rc == -EEXIST && exists == ExistsPolicy::kSkip) {
+      unlink(temp.c_str());
+      return 0;
+    }
+    if (rc < 0) {
+      *f = {-rc, rc == -EEXIST ? "copyfile" : "rename"};
+      ok = false;
+    }
   }
   if (!ok) {
-    unlink(target.c_str());
+    unlink(temp.c_str());
     return -1;
   }
   return st.st_size;
@@ -265,14 +292,18 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
 
  private:
   // On the threadpool: take the next file until none is left, or one failed, or abort().
+  // A work item copies at most kFilesPerTurn files, then gives its thread back to the pool (other
+  // fs and dns calls of the process share it) and is queued again if files remain.
+  static constexpr size_t kFilesPerTurn = 16;
+
   static void Work(uv_work_t* work) {
     std::shared_ptr<Shared> sh = static_cast<KernelCopyJob*>(work->data)->shared_;
     size_t files = sh->list.size() / 2;
-    while (!sh->stop.load(std::memory_order_relaxed)) {
+    for (size_t turn = 0; turn < kFilesPerTurn && !sh->stop.load(std::memory_order_relaxed); turn++) {
       size_t i = sh->next.fetch_add(1);
       if (i >= files) break;
       CopyFailure f;
-      int64_t bytes = CopyOne(sh->list[2 * i], sh->list[2 * i + 1], sh->exists, sh->clone, sh->times, &f);
+      int64_t bytes = CopyOne(sh->list[2 * i], sh->list[2 * i + 1], sh->exists, sh->clone, sh->times, sh->stop, &f);
       if (bytes < 0) {
         std::lock_guard<std::mutex> lock(sh->mutex);
         if (!sh->failure.err) {
@@ -289,6 +320,11 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
 
   static void AfterWork(uv_work_t* work, int /*status*/) {
     auto* job = static_cast<KernelCopyJob*>(work->data);
+    const Shared& sh = *job->shared_;
+    if (!sh.stop.load() && sh.next.load() < sh.list.size() / 2 &&
+        uv_queue_work(job->loop_, work, &KernelCopyJob::Work, &KernelCopyJob::AfterWork) == 0) {
+      return;  // more to do: back in the queue, behind whatever else waits for a thread
+    }
     delete work;
     if (--job->workers_ == 0) job->Finish();
   }
