@@ -16,13 +16,19 @@ node scripts/build-native.cjs --sanitize >/dev/null
 asan=$(g++ -print-file-name=libasan.so)
 [ -f "$asan" ] || { echo "asan-test: libasan.so not found (g++ -print-file-name)"; exit 1; }
 
-status=0
-for engine in io_uring epoll; do
-  echo "asan-test: WSM_BACKEND=$engine"
+run() {
   LD_PRELOAD="$asan" \
   ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:halt_on_error=1:detect_stack_use_after_return=0 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  WSM_BACKEND=$engine \
-    pnpm exec vitest run || status=1
+  "$@"
+}
+
+status=0
+for engine in io_uring epoll; do
+  echo "asan-test: core suite, WSM_BACKEND=$engine"
+  WSM_BACKEND=$engine run pnpm exec vitest run || status=1
+  # The copiers' native code is driven by @wsm/fs-iocp's suite, which loads this same addon.
+  echo "asan-test: @wsm/fs-iocp suite, WSM_BACKEND=$engine"
+  (cd "$root/packages/fs-iocp" && WSM_BACKEND=$engine run pnpm exec vitest run) || status=1
 done
 exit $status
