@@ -123,6 +123,37 @@ bool CopyData(int in, int out, const struct stat& st, const std::atomic<bool>& s
   return true;
 }
 
+// The process's umask, read without changing it (umask(2) can only set it, and racily).
+mode_t CurrentUmask() {
+  FILE* f = fopen("/proc/self/status", "re");
+  unsigned mask = 022;
+  if (!f) return mask;
+  char line[256];
+  while (fgets(line, sizeof(line), f)) {
+    if (sscanf(line, "Umask: %o", &mask) == 1) break;
+  }
+  fclose(f);
+  return static_cast<mode_t>(mask);
+}
+
+// What every file of a job shares: the file systems where reflink already failed (one failed
+// ioctl per file system, not per file) and the umask (fchmod only when it changed the mode).
+struct JobContext {
+  mode_t umask = 022;
+  std::mutex mutex;
+  std::vector<dev_t> noClone;
+
+  bool CloneWorthTrying(dev_t dev) {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (dev_t d : noClone) if (d == dev) return false;
+    return true;
+  }
+  void CloneFailed(dev_t dev) {
+    std::lock_guard<std::mutex> lock(mutex);
+    noClone.push_back(dev);
+  }
+};
+
 // rename(2) that refuses to replace an existing name (EEXIST), atomically where the kernel can.
 int RenameNoReplace(const char* from, const char* to) {
 #ifdef SYS_renameat2
@@ -138,7 +169,7 @@ int RenameNoReplace(const char* from, const char* to) {
 // temporary name and renamed into place once complete, so no one ever sees a partial destination,
 // not even after a SIGKILL (which can leave only the .wsm-*.tmp file).
 int64_t CopyOne(const std::string& src, const std::string& dest, ExistsPolicy exists, ClonePolicy clone, bool times,
-                const std::atomic<bool>& stop, CopyFailure* f) {
+                const std::atomic<bool>& stop, JobContext& ctx, CopyFailure* f) {
   int in;
   do {
     in = open(src.c_str(), O_RDONLY | O_CLOEXEC);
@@ -180,15 +211,18 @@ int64_t CopyOne(const std::string& src, const std::string& dest, ExistsPolicy ex
   }
   bool ok = true;
   bool cloned = false;
-  if (clone != ClonePolicy::kNever) {
+  if (clone == ClonePolicy::kForce || (clone == ClonePolicy::kTry && ctx.CloneWorthTrying(st.st_dev))) {
     cloned = ioctl(out, FICLONE, in) == 0;
+    int err = errno;
+    bool unsupported = !cloned && (err == EOPNOTSUPP || err == EINVAL || err == EXDEV || err == ENOTTY);
+    if (unsupported && clone == ClonePolicy::kTry) ctx.CloneFailed(st.st_dev);
     if (!cloned && clone == ClonePolicy::kForce) {
-      *f = {errno == EINVAL || errno == EXDEV || errno == ENOTTY ? EOPNOTSUPP : errno, "copyfile"};
+      *f = {unsupported ? EOPNOTSUPP : err, "copyfile"};
       ok = false;
     }
   }
   if (ok && !cloned) ok = CopyData(in, out, st, stop, f);
-  if (ok && fchmod(out, mode) != 0) {  // creation applied the umask; copyfile keeps the mode
+  if (ok && (mode & ctx.umask) != 0 && fchmod(out, mode) != 0) {  // creation applied the umask; copyfile keeps the mode
     *f = {errno, "fchmod"};
     ok = false;
   }
@@ -226,6 +260,7 @@ int64_t CopyOne(const std::string& src, const std::string& dest, ExistsPolicy ex
 }
 
 struct Shared {
+  JobContext context;
   std::vector<std::string> list;  // src0, dest0, src1, dest1, ...
   ExistsPolicy exists = ExistsPolicy::kOverwrite;
   ClonePolicy clone = ClonePolicy::kTry;
@@ -265,6 +300,7 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
     shared_->exists = static_cast<ExistsPolicy>(IntegerArg(info, 2, "exists", "copyfile", 0, 2));
     shared_->clone = static_cast<ClonePolicy>(IntegerArg(info, 3, "clone", "copyfile", 0, 2));
     shared_->times = BooleanArg(info, 4, "preserveTimestamps");
+    shared_->context.umask = CurrentUmask();
     if (info.Length() > 5 && info[5].IsFunction()) onProgress_ = Napi::Persistent(info[5].As<Napi::Function>());
     onDone_ = Napi::Persistent(FunctionArg(info, 6, "onDone"));
     if (napi_get_uv_event_loop(env, &loop_) != napi_ok) ThrowSystemError(env, EINVAL, "copyfile", "no event loop");
@@ -303,7 +339,7 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
       size_t i = sh->next.fetch_add(1);
       if (i >= files) break;
       CopyFailure f;
-      int64_t bytes = CopyOne(sh->list[2 * i], sh->list[2 * i + 1], sh->exists, sh->clone, sh->times, sh->stop, &f);
+      int64_t bytes = CopyOne(sh->list[2 * i], sh->list[2 * i + 1], sh->exists, sh->clone, sh->times, sh->stop, sh->context, &f);
       if (bytes < 0) {
         std::lock_guard<std::mutex> lock(sh->mutex);
         if (!sh->failure.err) {
