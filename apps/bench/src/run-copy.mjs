@@ -35,8 +35,9 @@ const USAGE = `usage: pnpm bench copy [options]
   --dirs N                directories in the tree                        (default 100)
   --unbuffered-source S   cold (drop the page cache before each copy; needs root)
                           or warm (read the source first)               (default cold)
-  --tree-dest D           keep: every tree copy goes to a directory of its own, all
-                          deleted (rm -rf) after the section; rm: delete the last copy
+  --tree-dest D           keep: every tree copy goes to a directory of its own (the last
+                          one's files truncated to 0 first), all deleted (rm -rf) after
+                          the section; rm: delete the last copy
                           before the next one (on ext4 without a journal, inodes freed
                           in the last 60-360 s are skipped when new ones are allocated,
                           so that slows every copy after it; for the same reason, wait
@@ -196,6 +197,12 @@ function touchMemory(bytes) {
   spawnSync(process.execPath, ['-e', `const a = []; for (let n = ${bytes}; n > 0; n -= ${chunk}) a.push(Buffer.alloc(Math.min(n, ${chunk}), 1));`], { stdio: 'ignore' });
 }
 
+/** Truncates every file under `dir` to 0 bytes: frees their page cache and blocks, keeps the inodes. */
+function truncateTree(dir) {
+  const r = spawnSync('find', [dir, '-type', 'f', '-exec', 'truncate', '-s', '0', '{}', '+'], { stdio: 'ignore' });
+  if (r.status !== 0) for (const f of walkTree(dir, { list: true }).list) fs.truncateSync(f, 0);
+}
+
 function rmrf(p) {
   // rm -rf is a little faster than fs.rmSync on 10,000 files and behaves the same
   const r = spawnSync('rm', ['-rf', '--', p], { stdio: 'ignore' });
@@ -335,8 +342,8 @@ async function runSection(name, ctx) {
   // trees: each copy into a directory of its own, all deleted after the section (see --tree-dest)
   let keep = section.kind === 'tree' && opts.treeDest === 'keep';
   if (keep) {
-    const copies = runnable.length * opts.runs + (opts.warmup ? 1 : 0);
-    const need = copies * fixtures.tree.bytes * 1.2 + 2 ** 30;
+    // each copy's files are truncated before the next, so about two copies' worth at a time
+    const need = 3 * fixtures.tree.bytes + 2 ** 30;
     let avail = Infinity;
     try { const st = fs.statfsSync(work); avail = st.bavail * st.bsize; } catch {}
     if (avail < need) {
@@ -358,6 +365,9 @@ async function runSection(name, ctx) {
     if (cold) touchMemory(2 * fixtures.bigSize + (256 << 20));
     const g0 = performance.now();
     if (keep) {
+      // empty the last copy's files (their pages are freed for this copy to reuse, as with the
+      // 1 GiB file) but keep their inodes, so that this copy allocates no recently freed inode
+      if (kept.length) truncateTree(kept[kept.length - 1]);
       dest = path.join(work, `dest-${name}-${kept.length}`);
       kept.push(dest);
     } else {
@@ -625,7 +635,7 @@ function sectionMethod(name, opts, fixtures) {
   }
   return `${fixtures.tree.files.toLocaleString('en-US')} files of 1–64 KiB (${fmtMiB(fixtures.tree.bytes)} MiB) in ${fixtures.tree.dirs} directories, sizes from a fixed seed; tree read before each round (warm); ` +
     (opts.treeDest === 'keep'
-      ? 'every copy into a new directory, `sync` run before it, all the copies deleted after the section (not between copies: on ext4 without a journal a new inode skips those freed in the last 60 s, or 360 s if their inode-table block is dirty, which makes a copy after an `rm -rf` of 10,000 files several times slower; for the same reason nothing should delete many files on this file system in the 6 minutes before the section).'
+      ? 'every copy into a new directory; before it, the files of the last copy truncated to 0 bytes (their page cache freed for this copy to reuse) and `sync` run; all the copies deleted after the section. Not deleted between copies: on ext4 without a journal a new inode skips those freed in the last 60 s, or 360 s if their inode-table block is dirty, which makes a copy after an `rm -rf` of 10,000 files several times slower; for the same reason nothing should delete many files on this file system in the 6 minutes before the section.'
       : 'the last copy deleted (`rm -rf`) and `sync` run before each copy (--tree-dest rm).');
 }
 
@@ -771,7 +781,7 @@ ${notes.length ? `\nNotes:\n\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}
 | CPU | ${env.cpuModel} (${env.cpus} CPUs, ${env.memGiB} GiB) |
 | work dir | under ${opts.workdir}: ${env.mount} |
 | peers | ${env.coreutilsCp}; fs-extra ${env.fsExtra}; cpy ${env.cpy}; Node's fs.promises |
-| method | every copy in a child process of its own (Node copiers: apps/bench/src/copy-worker.mjs, timing the call alone after loading the module; cp: a bash wrapper timing cp with $EPOCHREALTIME); in each round every tool once, the order rotating; one discarded warm-up copy per section; destination deleted and \`sync\` run between copies (not timed); copies checked (size or file count every time, every byte in round 1) |
+| method | every copy in a child process of its own (Node copiers: apps/bench/src/copy-worker.mjs, timing the call alone after loading the module; cp: a bash wrapper timing cp with $EPOCHREALTIME); in each round every tool once, the order rotating; one discarded warm-up copy per section; previous destination deleted (tree copies: emptied, see above) and \`sync\` run before each copy (not timed); copies checked (size or file count every time, every byte in round 1) |
 
 Columns: sys ms / user ms = CPU the child used during the copy (\`process.resourceUsage()\` deltas,
 all threads; for cp, bash's \`times\` for its child); Cached +MiB = growth of /proc/meminfo
