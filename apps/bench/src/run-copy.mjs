@@ -15,6 +15,7 @@ import { spawn, execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { UsageError, eachFlag, numberFlag } from './args.mjs';
 import { fileURLToPath } from 'node:url';
 import { BENCH_DIR, REPO_ROOT, RESULTS_DIR } from './paths.mjs';
 import { SECTIONS, TARGETS } from './copy-tools.mjs';
@@ -58,7 +59,6 @@ const CHILD_TIMEOUT_MS = 180_000;
 const QUIET_BUSY = 0.25;
 const NOISY_OTHER = 0.3;
 
-class UsageError extends Error {}
 
 // ---------------------------------------------------------------- options
 
@@ -89,17 +89,8 @@ function parseArgs(argv) {
     noiseBudget: 45,
     write: true,
   };
-  const num = (flag, v, { int = false, min = 0 } = {}) => {
-    const n = Number(v);
-    if (v === undefined || !Number.isFinite(n) || n < min || (int && !Number.isInteger(n))) {
-      throw new UsageError(`${flag}: expected ${int ? 'an integer' : 'a number'} >= ${min}, got ${v}`);
-    }
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = () => (inline !== undefined ? inline : argv[++i]);
+  const num = numberFlag;
+  eachFlag(argv, (flag, value, a) => {
     switch (flag) {
       case '--runs': o.runs = num(flag, value(), { int: true, min: 1 }); break;
       case '--sections': {
@@ -132,7 +123,7 @@ function parseArgs(argv) {
       case '-h': case '--help': o.help = true; break;
       default: throw new UsageError(`unknown option ${a}`);
     }
-  }
+  });
   return o;
 }
 

@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { UsageError, eachFlag, numberFlag } from './args.mjs';
 import { BENCH_DIR, BUILD_DIR, C_DIR, REPO_ROOT, RESULTS_DIR } from './paths.mjs';
 import { echoServers, NODE_NET, C_EPOLL } from './echo-servers.mjs';
 
@@ -67,17 +68,8 @@ function parseArgs(argv) {
     retries: 1,
     noiseBudget: 60,
   };
-  const num = (flag, v, { int = false, min = 0 } = {}) => {
-    const n = Number(v);
-    if (v === undefined || !Number.isFinite(n) || n < min || (int && !Number.isInteger(n))) {
-      throw new UsageError(`${flag}: expected ${int ? 'an integer' : 'a number'} >= ${min}, got ${v}`);
-    }
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = () => (inline !== undefined ? inline : argv[++i]);
+  const num = numberFlag;
+  eachFlag(argv, (flag, value, a) => {
     switch (flag) {
       case '--conns':
         o.conns = String(value() ?? '').split(',').filter(Boolean).map((c) => num('--conns', c, { int: true, min: 1 }));
@@ -98,11 +90,10 @@ function parseArgs(argv) {
       case '-h': case '--help': o.help = true; break;
       default: throw new UsageError(`unknown option ${a}`);
     }
-  }
+  });
   return o;
 }
 
-class UsageError extends Error {}
 
 // ---------------------------------------------------------------- build
 

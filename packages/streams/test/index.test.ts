@@ -1,29 +1,5 @@
-import { execFileSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { describePackageEntry } from '../../../test-support/package-entry.js'
 import * as entry from '../src/index.js'
 
-// Nothing yet: createServer, connect and the Duplex socket arrive with their issue.
-// A name added without updating this list fails here.
-const expected: string[] = []
-
-describe('@wsm/streams entry point', () => {
-  it('exports exactly the expected names', () => {
-    expect(Object.keys(entry).sort()).toEqual(expected)
-  })
-
-  it('loads from the built package through both export conditions', () => {
-    // A separate Node process resolves '@wsm/streams' as a user would: by name, through "exports".
-    const script = [
-      "import { createRequire } from 'node:module'",
-      "const esm = await import('@wsm/streams')",
-      "const cjs = createRequire(import.meta.url)('@wsm/streams')",
-      'console.log(JSON.stringify({ esm: Object.keys(esm).sort(), cjs: Object.keys(cjs).sort() }))',
-    ].join('\n')
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: fileURLToPath(new URL('..', import.meta.url)),
-      encoding: 'utf8',
-    })
-    expect(JSON.parse(out)).toEqual({ esm: expected, cjs: expected })
-  })
-})
+// Nothing yet: createServer/connect arrive with the adapters' issue.
+describePackageEntry('@wsm/streams', new URL('..', import.meta.url), entry, [])

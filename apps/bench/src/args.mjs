@@ -1,0 +1,22 @@
+// Command-line flags shared by the benchmark runners: `--flag value` or `--flag=value`.
+
+export class UsageError extends Error {}
+
+/** A number flag: finite, >= min, an integer if asked. */
+export function numberFlag(flag, v, { int = false, min = 0 } = {}) {
+  const n = Number(v);
+  if (v === undefined || !Number.isFinite(n) || n < min || (int && !Number.isInteger(n))) {
+    throw new UsageError(`${flag}: expected ${int ? 'an integer' : 'a number'} >= ${min}, got ${v}`);
+  }
+  return n;
+}
+
+/** Calls `onFlag(flag, value, raw)` for each argument; `value()` takes the flag's value. */
+export function eachFlag(argv, onFlag) {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const [flag, inline] = eq >= 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
+    onFlag(flag, () => (inline !== undefined ? inline : argv[++i]), a);
+  }
+}
