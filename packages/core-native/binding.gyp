@@ -12,6 +12,7 @@
         "src/core/args.cc",
         "src/net/socket_handle.cc",
         "src/net/sockaddr.cc",
+        "src/net/socket_table.cc",
         "src/models/select.cc",
         "src/models/overlapped_io.cc",
         "src/models/network_events.cc",

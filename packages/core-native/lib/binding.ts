@@ -22,6 +22,8 @@ export const NativeSocketState = {
 export type NativeSocketState = (typeof NativeSocketState)[keyof typeof NativeSocketState]
 
 export interface NativeSocketHandle {
+  /** Its number for ioRecv/ioSend (src/net/socket_table.h). */
+  readonly id: number
   bind(port: number, host?: string): void
   listen(backlog?: number): void
   accept(): NativeSocketHandle | null
@@ -66,8 +68,8 @@ export interface NativeBinding {
   // completion arrives through the dispatch function as an [id, result, flags] record.
   ioSetup(dispatch: (count: number) => void): { records: Int32Array; backend: 'io_uring' | 'epoll' }
   ioBackend(): 'io_uring' | 'epoll'
-  ioRecv(socket: NativeSocketHandle, buffers: Uint8Array | Uint8Array[]): number
-  ioSend(socket: NativeSocketHandle, buffers: Uint8Array | Uint8Array[]): number
+  ioRecv(socketId: number, buffers: Uint8Array | Uint8Array[]): number
+  ioSend(socketId: number, buffers: Uint8Array | Uint8Array[]): number
   ioAccept(listener: NativeSocketHandle, acceptSocket: NativeSocketHandle): number
   ioConnect(socket: NativeSocketHandle, port: number, host?: string): number
   ioRead(file: NativeFileHandle, buffer: Uint8Array, offset: bigint | number): number

@@ -171,7 +171,7 @@ export function recvOverlapped(s: Socket, buffers: Uint8Array | Uint8Array[], ov
   checkOverlapped(ov, 'WSARecv')
   const r = checkRoutine(routine)
   ensureIo()
-  started(s, ov, 'WSARecv', r, native.ioRecv(handle, buffers))
+  started(s, ov, 'WSARecv', r, native.ioRecv(handle.id, buffers))
 }
 
 /**
@@ -183,7 +183,7 @@ export function sendOverlapped(s: Socket, buffers: Uint8Array | Uint8Array[], ov
   checkOverlapped(ov, 'WSASend')
   const r = checkRoutine(routine)
   ensureIo()
-  started(s, ov, 'WSASend', r, native.ioSend(handle, buffers))
+  started(s, ov, 'WSASend', r, native.ioSend(handle.id, buffers))
 }
 
 /**

@@ -10,6 +10,7 @@
 #include "core/addon_data.h"
 #include "core/args.h"
 #include "core/errors.h"
+#include "core/type_tags.h"
 
 namespace wsm {
 
@@ -47,15 +48,14 @@ Napi::Function FileHandle::Define(Napi::Env env) {
 }
 
 FileHandle* FileHandle::FromValue(Napi::Env env, const Napi::Value& value, const char* name) {
-  if (value.IsObject() && value.As<Napi::Object>().InstanceOf(Data(env).fileHandleCtor.Value())) {
-    return ObjectWrap<FileHandle>::Unwrap(value.As<Napi::Object>());
-  }
+  if (FileHandle* f = UnwrapTagged<FileHandle>(env, value, kFileHandleTag)) return f;
   ThrowTypeError(env, std::string("The \"") + name + "\" argument must be a FileHandle");
 }
 
 // new FileHandle(path: string, flags: number, mode?: number)
 FileHandle::FileHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FileHandle>(info) {
   Napi::Env env = info.Env();
+  TagObject(env, info.This().As<Napi::Object>(), kFileHandleTag);
   if (info.Length() < 1 || !info[0].IsString()) ThrowTypeError(env, "The \"path\" argument must be a string");
   std::string path = info[0].As<Napi::String>().Utf8Value();
   if (path.empty() || path.find('\0') != std::string::npos) {

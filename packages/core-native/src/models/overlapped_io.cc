@@ -114,9 +114,16 @@ Napi::Value IoBackend(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), IoLoop::Get(info.Env())->EngineName());
 }
 
-// ioRecv(socket, buffers) -> id   (WSARecv)
+// The socket numbered info[index] (SocketHandle#id), open.
+SocketHandle* OpenSocketIdArg(const Napi::CallbackInfo& info, size_t index, const char* name, const char* syscall) {
+  SocketHandle* s = SocketHandle::FromId(info.Env(), index < info.Length() ? info[index] : info.Env().Undefined(), name);
+  s->CheckOpen(syscall);
+  return s;
+}
+
+// ioRecv(socketId, buffers) -> id   (WSARecv)
 Napi::Value IoRecv(const Napi::CallbackInfo& info) {
-  SocketHandle* s = OpenSocketArg(info, 0, "socket", "WSARecv");
+  SocketHandle* s = OpenSocketIdArg(info, 0, "socket", "WSARecv");
   BufferList list = ReadBuffers(info, 1, "WSARecv");
   auto op = NewOp(info.Env(), IoKind::kRecv, s);
   op->req.length = list.total;  // 0: the zero-byte receive
@@ -124,10 +131,10 @@ Napi::Value IoRecv(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), IoLoop::Get(info.Env())->Start(std::move(op)));
 }
 
-// ioSend(socket, buffers) -> id   (WSASend). The bytes are copied now: the kernel never reads
+// ioSend(socketId, buffers) -> id   (WSASend). The bytes are copied now: the kernel never reads
 // JavaScript memory, so the caller may reuse its buffers at once.
 Napi::Value IoSend(const Napi::CallbackInfo& info) {
-  SocketHandle* s = OpenSocketArg(info, 0, "socket", "WSASend");
+  SocketHandle* s = OpenSocketIdArg(info, 0, "socket", "WSASend");
   BufferList list = ReadBuffers(info, 1, "WSASend");
   auto op = NewOp(info.Env(), IoKind::kSend, s);
   uint8_t* dst = op->inlineData;
@@ -226,13 +233,8 @@ Napi::Value IoCancel(const Napi::CallbackInfo& info) {
 Napi::Value IoCancelAll(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Value v = info.Length() > 0 ? info[0] : env.Undefined();
-  IoHandle* handle = nullptr;
-  Napi::Object obj = v.IsObject() ? v.As<Napi::Object>() : Napi::Object();
-  if (v.IsObject() && obj.InstanceOf(Data(env).socketHandleCtor.Value())) {
-    handle = SocketHandle::FromValue(env, v, "handle");
-  } else {
-    handle = FileHandle::FromValue(env, v, "handle");
-  }
+  IoHandle* handle = SocketHandle::IfSocket(env, v);
+  if (!handle) handle = FileHandle::FromValue(env, v, "handle");
   IoLoop* loop = IoLoop::IfCreated(env);
   return Napi::Boolean::New(env, loop && loop->CancelAll(handle) > 0);
 }

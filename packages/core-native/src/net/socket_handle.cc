@@ -12,7 +12,9 @@
 #include "core/addon_data.h"
 #include "core/args.h"
 #include "core/errors.h"
+#include "core/type_tags.h"
 #include "net/sockaddr.h"
+#include "net/socket_table.h"
 
 namespace wsm {
 
@@ -63,23 +65,32 @@ Napi::Value SocketHandle::Getter(const Napi::CallbackInfo& info) {
 }
 
 SocketHandle* SocketHandle::FromValue(Napi::Env env, const Napi::Value& value, const char* name) {
-  if (value.IsObject()) {
-    Napi::Object obj = value.As<Napi::Object>();
-    Napi::FunctionReference& ctor = Data(env).socketHandleCtor;
-    // instanceof alone is not enough: Object.create(SocketHandle.prototype) passes it without
-    // wrapping a native handle, and ObjectWrap::Unwrap would throw a bare Error("Invalid argument").
-    void* wrapped = nullptr;
-    if (obj.InstanceOf(ctor.Value()) && napi_unwrap(env, obj, &wrapped) == napi_ok && wrapped != nullptr) {
-      return static_cast<SocketHandle*>(wrapped);
+  if (SocketHandle* s = UnwrapTagged<SocketHandle>(env, value, kSocketHandleTag)) return s;
+  ThrowTypeError(env, std::string("The \"") + name + "\" argument must be a Socket");
+}
+
+SocketHandle* SocketHandle::FromId(Napi::Env env, const Napi::Value& value, const char* name) {
+  double number;
+  if (napi_get_value_double(env, value, &number) == napi_ok && number >= 0 && number <= UINT32_MAX) {
+    if (SocketHandle* s = socket_table::Find(static_cast<uint32_t>(number))) {
+      if (s->id_ == number) return s;  // not a fraction of the number
     }
   }
-  ThrowTypeError(env, std::string("The \"") + name + "\" argument must be a Socket");
+  ThrowTypeError(env, std::string("The \"") + name + "\" argument must be the id of a Socket");
+}
+
+SocketHandle* SocketHandle::IfSocket(Napi::Env env, const Napi::Value& value) {
+  return UnwrapTagged<SocketHandle>(env, value, kSocketHandleTag);
 }
 
 // new SocketHandle(family: 4 | 6) creates a socket; new SocketHandle(External<int>, family) adopts
 // an accepted descriptor (only native code can make an External, so JavaScript cannot forge one).
 SocketHandle::SocketHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SocketHandle>(info) {
   Napi::Env env = info.Env();
+  Napi::Object self = info.This().As<Napi::Object>();
+  TagObject(env, self, kSocketHandleTag);
+  id_ = socket_table::Add(this);
+  self.DefineProperty(Napi::PropertyDescriptor::Value("id", Napi::Number::New(env, id_), napi_enumerable));
   if (info.Length() >= 1 && info[0].IsExternal()) {
     fd_ = *info[0].As<Napi::External<int>>().Data();
     family_ = FamilyFromNumber(IntegerArg(info, 1, "family", "socket", 4, 6));
@@ -96,6 +107,7 @@ SocketHandle::SocketHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<So
 SocketHandle::~SocketHandle() {
   // Collected without close(): release the descriptor rather than leak it. (Operations in flight
   // hold a reference to this object, so none can be pending here.)
+  socket_table::Remove(id_);
   if (fd_ >= 0) ::close(fd_);
 }
 

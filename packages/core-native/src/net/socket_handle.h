@@ -26,6 +26,10 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   static Napi::Function Define(Napi::Env env);
   // Unwraps `value` if it is a SocketHandle, else throws a TypeError naming `name`.
   static SocketHandle* FromValue(Napi::Env env, const Napi::Value& value, const char* name);
+  // The SocketHandle whose `id` is `value` (socket_table.h), else throws a TypeError naming `name`.
+  static SocketHandle* FromId(Napi::Env env, const Napi::Value& value, const char* name);
+  // The SocketHandle `value` wraps, else nullptr (no exception).
+  static SocketHandle* IfSocket(Napi::Env env, const Napi::Value& value);
 
   explicit SocketHandle(const Napi::CallbackInfo& info);
   ~SocketHandle() override;
@@ -96,6 +100,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   int abortError_ = 0;  // see AbortError
 
   int family_ = 0;  // AF_INET or AF_INET6
+  uint32_t id_ = 0;  // its number in socket_table, the `id` JavaScript names it by
   SocketState state_ = SocketState::kCreated;
 };
 
