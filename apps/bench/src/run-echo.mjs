@@ -292,6 +292,9 @@ function summarize(records, servers, opts) {
         p50Us: median(ok.map((r) => r.client.p50Us)),
         p99Us: median(ok.map((r) => r.client.p99Us)),
         serverCpu: median(ok.map((r) => r.serverCpu)),
+        // Server CPU time per round trip: what a message costs the server whatever limited the
+        // rate (a client-bound row's msgs/s understates how much cheaper its server is).
+        serverUsPerMsg: median(ok.map((r) => (r.serverCpu / r.client.msgsPerSec) * 1e6)),
         clientCpu: median(ok.map((r) => r.client.clientCpu)),
         otherCpu: median(ok.map((r) => r.otherCpu)),
         perRun: ok.map((r) => r.client.msgsPerSec),
@@ -320,18 +323,19 @@ function summarize(records, servers, opts) {
 const fmtInt = (n) => (n == null ? '–' : Math.round(n).toLocaleString('en-US'));
 const fmtMs = (us) => (us == null ? '–' : (us / 1000).toFixed(3));
 const fmtX = (x) => (x == null ? '–' : `${x.toFixed(2)}×`);
+const fmtUs = (x) => (x == null ? '–' : x.toFixed(2));
 const fmtCpu = (x) => (x == null ? '–' : Math.max(0, x).toFixed(2));
 
-const HEADER = ['server', 'conns', 'msgs/s', 'p50 ms', 'p99 ms', '× node-net', '× c-epoll', 'server CPU', 'client CPU', 'other CPU'];
+const HEADER = ['server', 'conns', 'msgs/s', 'p50 ms', 'p99 ms', '× node-net', '× c-epoll', 'server CPU', 'server µs/msg', 'client CPU', 'other CPU'];
 
 function rowCells(r) {
   if (r.okRuns === 0) {
     const why = r.skipped ? `skipped: ${r.skipped}` : 'FAILED';
-    return [r.server, String(r.conns), why, '', '', '', '', '', '', ''];
+    return [r.server, String(r.conns), why, '', '', '', '', '', '', '', ''];
   }
   const failed = r.okRuns < r.runs ? ` (${r.runs - r.okRuns} failed)` : '';
   return [r.server, String(r.conns), fmtInt(r.msgsPerSec) + failed, fmtMs(r.p50Us), fmtMs(r.p99Us),
-    fmtX(r.vsNodeNet), fmtX(r.vsCEpoll), fmtCpu(r.serverCpu), fmtCpu(r.clientCpu), fmtCpu(r.otherCpu)];
+    fmtX(r.vsNodeNet), fmtX(r.vsCEpoll), fmtCpu(r.serverCpu), fmtUs(r.serverUsPerMsg), fmtCpu(r.clientCpu), fmtCpu(r.otherCpu)];
 }
 
 function textTable(rows) {
@@ -395,7 +399,9 @@ ${notes.length ? `\nNotes:\n\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}
 
 Columns: msgs/s = round trips completed per second over all connections; p50/p99 = round-trip
 time; × node-net and × c-epoll = msgs/s divided by that server's in the same run; server CPU,
-client CPU = CPUs used during the measured window (1.00 = one core saturated); other CPU = the rest
+client CPU = CPUs used during the measured window (1.00 = one core saturated); server µs/msg = the
+server's CPU time per round trip (server CPU / msgs/s), its cost per message whatever limited the
+rate; other CPU = the rest
 of the machine's busy time in the window (anything but the two processes: noise). A client CPU near
 1.00 means the client, not the server, limited that row. Raw per-run data: the matching
 \`echo-<date>.json\` in this folder. How to read it: apps/bench/README.md.
