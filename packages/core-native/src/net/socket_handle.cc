@@ -87,21 +87,34 @@ SocketHandle* SocketHandle::IfSocket(Napi::Env env, const Napi::Value& value) {
 // an accepted descriptor (only native code can make an External, so JavaScript cannot forge one).
 SocketHandle::SocketHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SocketHandle>(info) {
   Napi::Env env = info.Env();
-  Napi::Object self = info.This().As<Napi::Object>();
-  TagObject(env, self, kSocketHandleTag);
-  id_ = socket_table::Add(this);
-  self.DefineProperty(Napi::PropertyDescriptor::Value("id", Napi::Number::New(env, id_), napi_enumerable));
   if (info.Length() >= 1 && info[0].IsExternal()) {
     fd_ = *info[0].As<Napi::External<int>>().Data();
     family_ = FamilyFromNumber(IntegerArg(info, 1, "family", "socket", 4, 6));
     state_ = SocketState::kConnected;
-    return;
+  } else {
+    int64_t family = IntegerArg(info, 0, "family", "socket", 4, 6);
+    if (family != 4 && family != 6) ThrowInvalidArgument(env, "socket", "The \"family\" argument must be 4 or 6");
+    family_ = FamilyFromNumber(family);
+    fd_ = socket(family_, SOCK_STREAM | kSocketFlags, IPPROTO_TCP);
+    if (fd_ < 0) ThrowSystemError(env, errno, "socket");
   }
-  int64_t family = IntegerArg(info, 0, "family", "socket", 4, 6);
-  if (family != 4 && family != 6) ThrowInvalidArgument(env, "socket", "The \"family\" argument must be 4 or 6");
-  family_ = FamilyFromNumber(family);
-  fd_ = socket(family_, SOCK_STREAM | kSocketFlags, IPPROTO_TCP);
-  if (fd_ < 0) ThrowSystemError(env, errno, "socket");
+  Register(info.This().As<Napi::Object>());
+}
+
+// Tags the object and gives it its number, last: a constructor that throws leaves no C++ object
+// behind (its destructor never runs), and socket_table must never point at one.
+void SocketHandle::Register(Napi::Object self) {
+  Napi::Env env = self.Env();
+  try {
+    TagObject(env, self, kSocketHandleTag);
+    id_ = socket_table::Add(this);
+    self.DefineProperty(Napi::PropertyDescriptor::Value("id", Napi::Number::New(env, id_), napi_enumerable));
+  } catch (...) {
+    socket_table::Remove(id_);
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    throw;
+  }
 }
 
 SocketHandle::~SocketHandle() {

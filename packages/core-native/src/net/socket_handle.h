@@ -73,6 +73,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   std::unique_ptr<NetworkEventState> netEvents_;
 
  private:
+  void Register(Napi::Object self);
   Napi::Value Bind(const Napi::CallbackInfo& info);
   Napi::Value Listen(const Napi::CallbackInfo& info);
   Napi::Value Accept(const Napi::CallbackInfo& info);
