@@ -102,6 +102,7 @@ export interface NativeBinding {
     preserveTimestamps: boolean,
     onProgress: ((files: number, bytes: bigint) => void) | undefined,
     onDone: (errno: number, syscall: string, failedIndex: number, files: number, bytes: bigint) => void,
+    fresh: boolean,
   ) => { abort(): void }
 }
 

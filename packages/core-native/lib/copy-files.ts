@@ -12,6 +12,15 @@ export interface CopyFilesKernelOptions {
   clone?: 'never' | 'try' | 'force'
   /** Give each copy its source's access and modification times. */
   preserveTimestamps?: boolean
+  /**
+   * The destinations lie in a directory tree that the caller has just made and that no one else
+   * sees until the caller renames it into place (default false). Each file is then created
+   * directly under its name (`O_CREAT | O_EXCL`, the source's mode) instead of being written
+   * under a temporary name, checked against an existing destination and renamed: a failed copy is
+   * unlinked, and after a SIGKILL the caller's unfinished tree is what is left. A destination
+   * that exists after all is handled as without `fresh`, by `exists`.
+   */
+  fresh?: boolean
   signal?: AbortSignal
   /** Called every 50 ms or so while files are copied, and once at the end. */
   onProgress?: (filesDone: number, bytesDone: bigint) => void
@@ -25,7 +34,9 @@ const ECANCELED = 125
  * Copies every [src, dest] pair inside the kernel: reflink where the file system shares blocks,
  * else copy_file_range (holes stay holes), else read/write; the source's mode is kept. Each file is
  * one threadpool job with no JavaScript round trip. A destination this call creates is removed if
- * its copy fails; an existing one is replaced only by renaming a complete copy over it. The first
+ * its copy fails; an existing one is replaced only by renaming a complete copy over it. The
+ * workers take the files round-robin over the destinations' directories, so that they seldom
+ * create files in the same directory at the same moment (see `fresh` for new trees). The first
  * failure stops the rest and rejects with a WsmError carrying `path` (its source) and `dest`.
  */
 export async function copyFilesKernel(
@@ -50,8 +61,9 @@ export async function copyFilesKernel(
   if (exists === undefined) throw invalidArgument('copyfile', `The "exists" option must be 'overwrite', 'error' or 'skip'`)
   const clone = CLONE[options.clone ?? 'try']
   if (clone === undefined) throw invalidArgument('copyfile', `The "clone" option must be 'never', 'try' or 'force'`)
-  const { signal, onProgress, preserveTimestamps = false } = options
+  const { signal, onProgress, preserveTimestamps = false, fresh = false } = options
   if (typeof preserveTimestamps !== 'boolean') throw invalidType('options.preserveTimestamps', 'a boolean', preserveTimestamps)
+  if (typeof fresh !== 'boolean') throw invalidType('options.fresh', 'a boolean', fresh)
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidType('options.signal', 'an AbortSignal', signal)
   if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidType('options.onProgress', 'a function', onProgress)
   if (signal?.aborted) throw abortError(signal)
@@ -72,7 +84,7 @@ export async function copyFilesKernel(
       err.path = src
       err.dest = dest
       reject(err)
-    })
+    }, fresh)
     if (settled) signal?.removeEventListener('abort', onAbort)
   })
 }

@@ -110,8 +110,17 @@ export async function copySymlink(target: string, dest: string, exists: Exists):
   return true
 }
 
-/** Every file in one native call: `concurrency` at a time on the threadpool, no JavaScript between them. */
-export async function copyAll(pairs: Array<[string, string]>, options: ManyOptions): Promise<{ files: number; bytes: number }> {
+/**
+ * Every file in one native call: `concurrency` at a time on the threadpool, no JavaScript between them.
+ * `fresh`: the destinations are in a tree the caller has just made under a temporary name (the
+ * core then creates each file directly, without a temporary name of its own); `shown` gives the
+ * name a destination will have once that tree is in place, for the error.
+ */
+export async function copyAll(
+  pairs: Array<[string, string]>,
+  options: ManyOptions,
+  { fresh = false, shown = (dest: string) => dest }: { fresh?: boolean; shown?: (dest: string) => string } = {},
+): Promise<{ files: number; bytes: number }> {
   const { onProgress } = options
   const totalFiles = pairs.length
   try {
@@ -120,12 +129,13 @@ export async function copyAll(pairs: Array<[string, string]>, options: ManyOptio
       exists: options.exists,
       clone: 'try',
       preserveTimestamps: options.preserveTimestamps,
+      fresh,
       signal: options.signal,
       onProgress: onProgress && ((files, bytes) => onProgress({ files, totalFiles, bytes: Number(bytes) })),
     })
     return { files, bytes: Number(bytes) }
   } catch (err) {
     const failed = err as { path?: unknown; dest?: unknown }
-    throw typeof failed?.path === 'string' && typeof failed.dest === 'string' ? toCopyError(err, failed.path, failed.dest) : err
+    throw typeof failed?.path === 'string' && typeof failed.dest === 'string' ? toCopyError(err, failed.path, shown(failed.dest)) : err
   }
 }

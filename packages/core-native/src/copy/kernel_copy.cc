@@ -16,6 +16,8 @@
 #include <mutex>
 #include <random>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/args.h"
@@ -33,10 +35,10 @@ struct CopyFailure {
   const char* syscall = "";
 };
 
-std::string TempBeside(const std::string& dest) {
+std::string TempBeside(const std::string& dest, pid_t pid) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   char suffix[40];
-  snprintf(suffix, sizeof(suffix), ".wsm-%d-%08llx.tmp", static_cast<int>(getpid()),
+  snprintf(suffix, sizeof(suffix), ".wsm-%d-%08llx.tmp", static_cast<int>(pid),
            static_cast<unsigned long long>(rng() & 0xffffffffULL));
   return dest + suffix;
 }
@@ -140,6 +142,7 @@ mode_t CurrentUmask() {
 // ioctl per file system, not per file) and the umask (fchmod only when it changed the mode).
 struct JobContext {
   mode_t umask = 022;
+  pid_t pid = 0;  // for temporary names; getpid() is a system call every time
   std::mutex mutex;
   std::vector<dev_t> noClone;
 
@@ -165,50 +168,11 @@ int RenameNoReplace(const char* from, const char* to) {
   return 0;
 }
 
-// One file. Returns the bytes copied, or -1 with *f set. The copy is written beside `dest` under a
-// temporary name and renamed into place once complete, so no one ever sees a partial destination,
-// not even after a SIGKILL (which can leave only the .wsm-*.tmp file).
-int64_t CopyOne(const std::string& src, const std::string& dest, ExistsPolicy exists, ClonePolicy clone, bool times,
-                const std::atomic<bool>& stop, JobContext& ctx, CopyFailure* f) {
-  int in;
-  do {
-    in = open(src.c_str(), O_RDONLY | O_CLOEXEC);
-  } while (in < 0 && errno == EINTR);
-  if (in < 0) {
-    *f = {errno, "open"};
-    return -1;
-  }
-  struct stat st {};
-  if (fstat(in, &st) != 0 || S_ISDIR(st.st_mode)) {
-    *f = {S_ISDIR(st.st_mode) ? EISDIR : errno, "copyfile"};
-    close(in);
-    return -1;
-  }
-  struct stat ds {};
-  if (stat(dest.c_str(), &ds) == 0) {
-    // As Node's copyFile: COPYFILE_EXCL refuses any existing destination first (itself included),
-    // then a directory is EISDIR, and a file onto itself is left intact.
-    if (exists == ExistsPolicy::kError || S_ISDIR(ds.st_mode)) {
-      *f = {exists == ExistsPolicy::kError ? EEXIST : EISDIR, "copyfile"};
-      close(in);
-      return -1;
-    }
-    if (exists == ExistsPolicy::kSkip || (ds.st_dev == st.st_dev && ds.st_ino == st.st_ino)) {
-      close(in);
-      return 0;
-    }
-  }
+// Fills the new file `out` from `in` (reflink, else the data), gives it the source's mode and,
+// when asked, times, and closes it. Returns false with *f set; `out` is closed either way.
+bool FillNew(int in, int out, const struct stat& st, ClonePolicy clone, bool times, const std::atomic<bool>& stop,
+             JobContext& ctx, CopyFailure* f) {
   mode_t mode = st.st_mode & 07777;
-  std::string temp = TempBeside(dest);
-  int out;
-  do {
-    out = open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  } while (out < 0 && errno == EINTR);
-  if (out < 0) {
-    *f = {errno, "open"};
-    close(in);
-    return -1;
-  }
   bool ok = true;
   bool cloned = false;
   if (clone == ClonePolicy::kForce || (clone == ClonePolicy::kTry && ctx.CloneWorthTrying(st.st_dev))) {
@@ -237,6 +201,83 @@ int64_t CopyOne(const std::string& src, const std::string& dest, ExistsPolicy ex
     *f = {errno, "close"};
     ok = false;
   }
+  return ok;
+}
+
+int OpenNew(const char* path, mode_t mode) {
+  int fd;
+  do {
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  } while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+// One file. Returns the bytes copied, or -1 with *f set. The copy is written beside `dest` under a
+// temporary name and renamed into place once complete, so no one ever sees a partial destination,
+// not even after a SIGKILL (which can leave only the .wsm-*.tmp file).
+//
+// `fresh`: `dest` lies in a directory tree that the caller has just made and that no one else
+// sees yet (fs-iocp's cp builds a new tree under a temporary name and renames it into place at
+// the end). There, the file is created directly under its name (O_EXCL, the source's mode), with
+// no stat of the destination, no temporary name and no rename: a failed copy is unlinked, and
+// after a SIGKILL the whole tree is the caller's leftover, not a partial destination. Should the
+// name exist after all, the regular path below takes over.
+int64_t CopyOne(const std::string& src, const std::string& dest, ExistsPolicy exists, ClonePolicy clone, bool times,
+                bool fresh, const std::atomic<bool>& stop, JobContext& ctx, CopyFailure* f) {
+  int in;
+  do {
+    in = open(src.c_str(), O_RDONLY | O_CLOEXEC);
+  } while (in < 0 && errno == EINTR);
+  if (in < 0) {
+    *f = {errno, "open"};
+    return -1;
+  }
+  struct stat st {};
+  if (fstat(in, &st) != 0 || S_ISDIR(st.st_mode)) {
+    *f = {S_ISDIR(st.st_mode) ? EISDIR : errno, "copyfile"};
+    close(in);
+    return -1;
+  }
+  mode_t mode = st.st_mode & 07777;
+  if (fresh) {
+    int out = OpenNew(dest.c_str(), mode);
+    if (out >= 0) {
+      bool ok = FillNew(in, out, st, clone, times, stop, ctx, f);
+      close(in);
+      if (!ok) {
+        unlink(dest.c_str());
+        return -1;
+      }
+      return st.st_size;
+    }
+    if (errno != EEXIST) {
+      *f = {errno, "open"};
+      close(in);
+      return -1;
+    }
+  }
+  struct stat ds {};
+  if (stat(dest.c_str(), &ds) == 0) {
+    // As Node's copyFile: COPYFILE_EXCL refuses any existing destination first (itself included),
+    // then a directory is EISDIR, and a file onto itself is left intact.
+    if (exists == ExistsPolicy::kError || S_ISDIR(ds.st_mode)) {
+      *f = {exists == ExistsPolicy::kError ? EEXIST : EISDIR, "copyfile"};
+      close(in);
+      return -1;
+    }
+    if (exists == ExistsPolicy::kSkip || (ds.st_dev == st.st_dev && ds.st_ino == st.st_ino)) {
+      close(in);
+      return 0;
+    }
+  }
+  std::string temp = TempBeside(dest, ctx.pid);
+  int out = OpenNew(temp.c_str(), mode);
+  if (out < 0) {
+    *f = {errno, "open"};
+    close(in);
+    return -1;
+  }
+  bool ok = FillNew(in, out, st, clone, times, stop, ctx, f);
   close(in);
   if (ok) {
     // Overwrite: rename replaces atomically. Otherwise the name must still be free (someone may
@@ -259,12 +300,42 @@ int64_t CopyOne(const std::string& src, const std::string& dest, ExistsPolicy ex
   return st.st_size;
 }
 
+// The order in which the workers take the files: round-robin over the destinations' directories
+// (the first file of every directory, then the second of every directory, ...), so that the
+// threads copying at the same moment create their files in different directories. Creating a name
+// takes the directory's lock (i_rwsem) for writing, so workers in one directory wait for each
+// other, sleep and wake: a tree of 100 directories copied by 4 threads in walk order (directory by
+// directory) took ~300 ms of copying on ext4 where this order takes ~210 ms.
+std::vector<uint32_t> SpreadOverDirectories(const std::vector<std::string>& list) {
+  size_t files = list.size() / 2;
+  std::vector<std::vector<uint32_t>> groups;
+  std::unordered_map<std::string_view, size_t> byDir;
+  for (size_t i = 0; i < files; i++) {
+    const std::string& dest = list[2 * i + 1];
+    size_t slash = dest.find_last_of('/');
+    std::string_view dir(dest.data(), slash == std::string::npos ? 0 : slash);
+    auto [it, added] = byDir.try_emplace(dir, groups.size());
+    if (added) groups.emplace_back();
+    groups[it->second].push_back(static_cast<uint32_t>(i));
+  }
+  std::vector<uint32_t> order;
+  order.reserve(files);
+  for (size_t round = 0; order.size() < files; round++) {
+    for (const auto& g : groups) {
+      if (round < g.size()) order.push_back(g[round]);
+    }
+  }
+  return order;
+}
+
 struct Shared {
   JobContext context;
   std::vector<std::string> list;  // src0, dest0, src1, dest1, ...
+  std::vector<uint32_t> order;    // the files' indices, in the order the workers take them
   ExistsPolicy exists = ExistsPolicy::kOverwrite;
   ClonePolicy clone = ClonePolicy::kTry;
   bool times = false;
+  bool fresh = false;
   std::atomic<size_t> next{0};
   std::atomic<size_t> filesDone{0};
   std::atomic<int64_t> bytesDone{0};
@@ -281,7 +352,7 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
   }
 
   // new KernelCopyJob(list: string[] (src, dest pairs flattened), concurrency, exists 0|1|2,
-  //                   clone 0|1|2, preserveTimestamps, onProgress|undefined, onDone)
+  //                   clone 0|1|2, preserveTimestamps, onProgress|undefined, onDone, fresh)
   explicit KernelCopyJob(const Napi::CallbackInfo& info) : Napi::ObjectWrap<KernelCopyJob>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 1 || !info[0].IsArray()) ThrowTypeError(env, "The \"list\" argument must be an array of strings");
@@ -300,7 +371,10 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
     shared_->exists = static_cast<ExistsPolicy>(IntegerArg(info, 2, "exists", "copyfile", 0, 2));
     shared_->clone = static_cast<ClonePolicy>(IntegerArg(info, 3, "clone", "copyfile", 0, 2));
     shared_->times = BooleanArg(info, 4, "preserveTimestamps");
+    shared_->fresh = BooleanArg(info, 7, "fresh");
     shared_->context.umask = CurrentUmask();
+    shared_->context.pid = getpid();
+    shared_->order = SpreadOverDirectories(shared_->list);
     if (info.Length() > 5 && info[5].IsFunction()) onProgress_ = Napi::Persistent(info[5].As<Napi::Function>());
     onDone_ = Napi::Persistent(FunctionArg(info, 6, "onDone"));
     if (napi_get_uv_event_loop(env, &loop_) != napi_ok) ThrowSystemError(env, EINVAL, "copyfile", "no event loop");
@@ -336,10 +410,12 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
     std::shared_ptr<Shared> sh = static_cast<KernelCopyJob*>(work->data)->shared_;
     size_t files = sh->list.size() / 2;
     for (size_t turn = 0; turn < kFilesPerTurn && !sh->stop.load(std::memory_order_relaxed); turn++) {
-      size_t i = sh->next.fetch_add(1);
-      if (i >= files) break;
+      size_t at = sh->next.fetch_add(1);
+      if (at >= files) break;
+      size_t i = sh->order[at];
       CopyFailure f;
-      int64_t bytes = CopyOne(sh->list[2 * i], sh->list[2 * i + 1], sh->exists, sh->clone, sh->times, sh->stop, sh->context, &f);
+      int64_t bytes = CopyOne(sh->list[2 * i], sh->list[2 * i + 1], sh->exists, sh->clone, sh->times, sh->fresh, sh->stop,
+                              sh->context, &f);
       if (bytes < 0) {
         std::lock_guard<std::mutex> lock(sh->mutex);
         if (!sh->failure.err) {
