@@ -1,0 +1,140 @@
+// copyFilesKernel: many whole-file copies in the kernel, in one call. These tests cover what the
+// core itself promises (fs-iocp's tests cover cp and copyFiles on top of it): identical copies on
+// both paths (regular, and `fresh` for a tree the caller has just made), modes, the spread over
+// directories, the `exists` policies, the cleanup of a failed file, and the checks of the options.
+import { createHash, randomFillSync } from 'node:crypto'
+import { execFileSync } from 'node:child_process'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { copyFilesKernel } from '../lib/index.js'
+import { native } from '../lib/binding.js'
+import { expectNoFdLeaks } from './helpers/fds.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'wsm-kcopy-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+expectNoFdLeaks()
+
+const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex')
+const TEMP = /\.wsm-\d+-[0-9a-f]+\.tmp$/
+
+// Sizes around the page and the 64 KiB boundaries; random (so not sparse: st_blocks covers the size).
+const SIZES = [0, 1, 4095, 4096, 65535, 65536, 65537, 1 << 20, (1 << 20) + 1]
+const src = join(dir, 'src')
+mkdirSync(src)
+SIZES.forEach((size, i) => {
+  writeFileSync(join(src, `f${i}`), randomFillSync(Buffer.alloc(size)))
+  chmodSync(join(src, `f${i}`), [0o644, 0o600, 0o755, 0o640, 0o777][i % 5]!)
+})
+const names = SIZES.map((_, i) => `f${i}`)
+
+describe.each([false, true])('fresh: %s', (fresh) => {
+  it('copies every file identical (non-sparse sources take the plain copy_file_range path), with its mode', async () => {
+    const out = join(dir, `same-${fresh}`)
+    mkdirSync(out)
+    const { files, bytes } = await copyFilesKernel(
+      names.map((n) => [join(src, n), join(out, n)] as const),
+      { fresh },
+    )
+    expect(files).toBe(SIZES.length)
+    expect(bytes).toBe(BigInt(SIZES.reduce((a, b) => a + b, 0)))
+    for (const n of names) {
+      expect(sha(join(out, n))).toBe(sha(join(src, n)))
+      expect(statSync(join(out, n)).mode & 0o7777).toBe(statSync(join(src, n)).mode & 0o7777)
+    }
+    expect(readdirSync(out).sort()).toEqual([...names].sort())
+  })
+
+  it('a sparse source stays sparse and reads the same', async () => {
+    const sparse = join(dir, `sparse-src-${fresh}`)
+    writeFileSync(sparse, 'head')
+    truncateSync(sparse, 64 << 20)
+    const dest = join(dir, `sparse-dest-${fresh}`)
+    await copyFilesKernel([[sparse, dest]], { fresh })
+    expect(statSync(dest).size).toBe(64 << 20)
+    expect(statSync(dest).blocks * 512).toBeLessThan(1 << 20)
+    expect(sha(dest)).toBe(sha(sparse))
+  })
+
+  it('spreads the work over directories and still copies every file of every directory', async () => {
+    const out = join(dir, `spread-${fresh}`)
+    const pairs: Array<[string, string]> = []
+    for (let d = 0; d < 7; d++) {
+      mkdirSync(join(out, `d${d}`), { recursive: true })
+      // uneven directories: 1 to 37 files
+      for (let f = 0; f < 1 + ((d * 17) % 37); f++) pairs.push([join(src, names[f % names.length]!), join(out, `d${d}`, `x${f}`)])
+    }
+    const { files } = await copyFilesKernel(pairs, { fresh, concurrency: 3 })
+    expect(files).toBe(pairs.length)
+    for (const [s, d] of pairs) expect(sha(d)).toBe(sha(s))
+  })
+})
+
+describe('fresh: a destination that exists after all is handled by `exists`, as without fresh', () => {
+  it("'overwrite' replaces it by rename (a new inode), 'skip' leaves it, 'error' is EEXIST", async () => {
+    const out = join(dir, 'exists')
+    mkdirSync(out)
+    const a = join(src, 'f2')
+    const dest = join(out, 'd')
+    writeFileSync(dest, 'old')
+    const oldIno = statSync(dest).ino
+    await copyFilesKernel([[a, dest]], { fresh: true, exists: 'skip' })
+    expect(readFileSync(dest, 'utf8')).toBe('old')
+    await expect(copyFilesKernel([[a, dest]], { fresh: true, exists: 'error' })).rejects.toMatchObject({ code: 'EEXIST', path: a, dest })
+    expect(readFileSync(dest, 'utf8')).toBe('old')
+    await copyFilesKernel([[a, dest]], { fresh: true })
+    expect(sha(dest)).toBe(sha(a))
+    expect(statSync(dest).ino).not.toBe(oldIno)
+    expect(readdirSync(out).filter((n) => TEMP.test(n))).toEqual([])
+  })
+})
+
+// ENOSPC mid-copy on a 1 MiB tmpfs of our own (we run as root; if the mount is refused, the name says so).
+const tiny = join(dir, 'tiny')
+mkdirSync(tiny)
+let mountRefusal = ''
+try {
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', tiny], { stdio: 'pipe' })
+} catch (err) {
+  mountRefusal = String((err as { stderr?: Buffer }).stderr ?? err).trim()
+}
+afterAll(() => {
+  if (!mountRefusal) execFileSync('umount', [tiny])
+})
+
+describe(mountRefusal ? `a failed file: NOT TESTED, mount refused (${mountRefusal})` : 'a file whose copy fails is removed', () => {
+  it.each([false, true])('fresh: %s — ENOSPC leaves neither the file nor a temporary one', async (fresh) => {
+    if (mountRefusal) return
+    const big = join(src, `f${SIZES.length - 1}`) // 1 MiB + 1
+    const ok = join(src, 'f1') // 1 byte
+    const err = await copyFilesKernel(
+      [
+        [ok, join(tiny, 'small')],
+        [big, join(tiny, 'big')],
+      ],
+      { fresh, concurrency: 1 },
+    ).catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'ENOSPC', path: big, dest: join(tiny, 'big') })
+    expect(existsSync(join(tiny, 'big'))).toBe(false)
+    expect(readdirSync(tiny).filter((n) => TEMP.test(n))).toEqual([])
+    for (const n of readdirSync(tiny)) rmSync(join(tiny, n))
+  })
+})
+
+describe('the fresh option is checked', () => {
+  it('a non-boolean fresh rejects with a TypeError, and copies nothing', async () => {
+    const dest = join(dir, 'never')
+    for (const fresh of [1, 'yes', null, {}]) {
+      await expect(copyFilesKernel([[join(src, 'f1'), dest]], { fresh } as never)).rejects.toBeInstanceOf(TypeError)
+    }
+    expect(existsSync(dest)).toBe(false)
+  })
+
+  it('the native constructor refuses a missing or non-boolean fresh with a TypeError', () => {
+    const noop = () => {}
+    for (const fresh of [undefined, 0, 'true']) {
+      expect(() => new native.KernelCopyJob([], 1, 0, 1, false, undefined, noop, fresh as never)).toThrow(TypeError)
+    }
+  })
+})
