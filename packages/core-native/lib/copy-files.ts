@@ -30,6 +30,32 @@ const EXISTS = { overwrite: 0, error: 1, skip: 2 } as const
 const CLONE = { never: 0, try: 1, force: 2 } as const
 const ECANCELED = 125
 
+export interface KernelCopier {
+  /**
+   * More files to copy; their copies start at once. Returns false, taking none, once the copier has
+   * stopped (a failure, an abort). Throws like copyFilesKernel for a bad pair, and after end().
+   */
+  add(pairs: ReadonlyArray<readonly [string, string]>): boolean
+  /** No more files will be added: `done` settles once those added are copied. */
+  end(): void
+  /** Stops: no more files are taken (those in flight finish, none is left partial), and `done` rejects with an AbortError if any added was left. */
+  stop(): void
+  /** `{ files, bytes }` once end() was called and every file added is copied; rejects at the first failure (the rest stop), or with an AbortError. */
+  readonly done: Promise<{ files: number; bytes: bigint }>
+}
+
+function flatten(pairs: ReadonlyArray<readonly [string, string]>): string[] {
+  if (!Array.isArray(pairs)) throw invalidType('pairs', 'an array of [src, dest] pairs', pairs)
+  const list: string[] = []
+  for (const pair of pairs) {
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
+      throw invalidType('pairs[i]', 'a [src, dest] pair of strings', pair)
+    }
+    list.push(pair[0], pair[1])
+  }
+  return list
+}
+
 /**
  * Copies every [src, dest] pair inside the kernel: reflink where the file system shares blocks,
  * else copy_file_range (holes stay holes), else read/write; the source's mode is kept. Each file is
@@ -43,15 +69,35 @@ export async function copyFilesKernel(
   pairs: ReadonlyArray<readonly [string, string]>,
   options: CopyFilesKernelOptions = {},
 ): Promise<{ files: number; bytes: bigint }> {
-  if (!Array.isArray(pairs)) throw invalidType('pairs', 'an array of [src, dest] pairs', pairs)
-  if (typeof options !== 'object' || options === null) throw invalidType('options', 'an object', options)
-  const list: string[] = []
-  for (const pair of pairs) {
-    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
-      throw invalidType('pairs[i]', 'a [src, dest] pair of strings', pair)
-    }
-    list.push(pair[0], pair[1])
+  const list = flatten(pairs)
+  const copier = startCopier(options)
+  copier.addList(list)
+  copier.end()
+  return copier.done
+}
+
+/**
+ * copyFilesKernel for files that are not all known yet: a copier that starts copying with the
+ * first add(), so that a caller still walking a tree overlaps its walk with the copies. It takes
+ * the options of copyFilesKernel (bad ones throw here, as does an AbortSignal already aborted).
+ */
+export function openKernelCopier(options: CopyFilesKernelOptions = {}): KernelCopier {
+  const copier = startCopier(options)
+  return {
+    add: (pairs) => copier.addList(flatten(pairs)),
+    end: copier.end,
+    stop: copier.stop,
+    done: copier.done,
   }
+}
+
+function startCopier(options: CopyFilesKernelOptions): {
+  addList(list: string[]): boolean
+  end(): void
+  stop(): void
+  done: Promise<{ files: number; bytes: bigint }>
+} {
+  if (typeof options !== 'object' || options === null) throw invalidType('options', 'an object', options)
   const concurrency = options.concurrency ?? 4
   if (typeof concurrency !== 'number') throw invalidType('options.concurrency', 'a number', concurrency)
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1024) {
@@ -68,23 +114,30 @@ export async function copyFilesKernel(
   if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidType('options.onProgress', 'a function', onProgress)
   if (signal?.aborted) throw abortError(signal)
 
-  return new Promise((resolve, reject) => {
-    let job: { abort(): void } | undefined
-    let settled = false
-    const onAbort = () => job?.abort()
-    signal?.addEventListener('abort', onAbort, { once: true })
-    job = new native.KernelCopyJob(list, concurrency, exists, clone, preserveTimestamps, onProgress, (errno, syscall, index, files, bytes) => {
-      settled = true
+  let job: { add(list: string[]): boolean; end(): void; abort(): void } | undefined
+  let stopped = false
+  const onAbort = () => job?.abort()
+  const done = new Promise<{ files: number; bytes: bigint }>((resolve, reject) => {
+    job = new native.KernelCopyJob(concurrency, exists, clone, preserveTimestamps, fresh, onProgress, (errno, syscall, src, dest, files, bytes) => {
       signal?.removeEventListener('abort', onAbort)
       if (errno === 0) return resolve({ files, bytes })
       if (errno === ECANCELED && signal?.aborted) return reject(abortError(signal))
-      const src = list[index * 2]!
-      const dest = list[index * 2 + 1]!
+      if (errno === ECANCELED && stopped) return reject(abortError(AbortSignal.abort()))
       const err = systemError(errno, syscall, `${syscall} '${src}' -> '${dest}'`) as CopyFileError
       err.path = src
       err.dest = dest
       reject(err)
-    }, fresh)
-    if (settled) signal?.removeEventListener('abort', onAbort)
+    })
   })
+  signal?.addEventListener('abort', onAbort, { once: true })
+  const native_ = job!
+  return {
+    addList: (list) => native_.add(list),
+    end: () => native_.end(),
+    stop: () => {
+      stopped = true
+      native_.abort()
+    },
+    done,
+  }
 }

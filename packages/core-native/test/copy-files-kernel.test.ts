@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { copyFilesKernel } from '../lib/index.js'
+import { copyFilesKernel, openKernelCopier } from '../lib/index.js'
 import { native } from '../lib/binding.js'
 import { expectNoFdLeaks } from './helpers/fds.js'
 
@@ -134,7 +134,66 @@ describe('the fresh option is checked', () => {
   it('the native constructor refuses a missing or non-boolean fresh with a TypeError', () => {
     const noop = () => {}
     for (const fresh of [undefined, 0, 'true']) {
-      expect(() => new native.KernelCopyJob([], 1, 0, 1, false, undefined, noop, fresh as never)).toThrow(TypeError)
+      expect(() => new native.KernelCopyJob(1, 0, 1, false, fresh as never, undefined, noop)).toThrow(TypeError)
     }
+  })
+})
+
+describe('openKernelCopier: files added while the copies run', () => {
+  it('copies what each add() brings, and settles after end() with the totals', async () => {
+    const out = join(dir, 'stream')
+    mkdirSync(join(out, 'a'), { recursive: true })
+    mkdirSync(join(out, 'b'))
+    const copier = openKernelCopier({ fresh: true })
+    expect(copier.add(names.slice(0, 4).map((n) => [join(src, n), join(out, 'a', n)] as const))).toBe(true)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(copier.add(names.map((n) => [join(src, n), join(out, 'b', n)] as const))).toBe(true)
+    expect(copier.add([])).toBe(true)
+    copier.end()
+    const { files, bytes } = await copier.done
+    expect(files).toBe(4 + names.length)
+    expect(bytes).toBe(BigInt(SIZES.slice(0, 4).reduce((a, b) => a + b, 0) + SIZES.reduce((a, b) => a + b, 0)))
+    for (const n of names.slice(0, 4)) expect(sha(join(out, 'a', n))).toBe(sha(join(src, n)))
+    for (const n of names) expect(sha(join(out, 'b', n))).toBe(sha(join(src, n)))
+  })
+
+  it('end() with nothing added resolves with nothing done; add() after end() throws', async () => {
+    const copier = openKernelCopier()
+    copier.end()
+    expect(() => copier.add([[join(src, 'f1'), join(dir, 'late')]])).toThrow()
+    await expect(copier.done).resolves.toEqual({ files: 0, bytes: 0n })
+    expect(existsSync(join(dir, 'late'))).toBe(false)
+  })
+
+  it('the first failure rejects done with the failing pair; add() then takes nothing', async () => {
+    const out = join(dir, 'stream-fail')
+    mkdirSync(out)
+    const copier = openKernelCopier()
+    const missing = join(src, 'no-such-file')
+    copier.add([[missing, join(out, 'x')]])
+    const err = await copier.done.catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'ENOENT', path: missing, dest: join(out, 'x') })
+    expect(copier.add([[join(src, 'f1'), join(out, 'y')]])).toBe(false)
+    copier.end()
+    expect(readdirSync(out)).toEqual([])
+  })
+
+  it('stop() before end() rejects done with an AbortError and copies nothing more', async () => {
+    const out = join(dir, 'stream-stop')
+    mkdirSync(out)
+    const copier = openKernelCopier()
+    copier.stop()
+    expect(copier.add([[join(src, 'f1'), join(out, 'y')]])).toBe(false)
+    await expect(copier.done).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' })
+    expect(readdirSync(out)).toEqual([])
+  })
+
+  it('bad pairs throw a TypeError from add(), and bad options from openKernelCopier()', () => {
+    const copier = openKernelCopier()
+    expect(() => copier.add('nope' as never)).toThrow(TypeError)
+    expect(() => copier.add([[1, 2]] as never)).toThrow(TypeError)
+    copier.end()
+    expect(() => openKernelCopier({ fresh: 'yes' } as never)).toThrow(TypeError)
+    expect(() => openKernelCopier({ concurrency: 0 })).toThrow()
   })
 })

@@ -1,7 +1,7 @@
 // What cp and copyFiles share: their options, symlinks, and the one call that copies every file.
 import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
-import { copyFilesKernel } from '@wsm/core-native'
+import { type CopyFilesKernelOptions, copyFilesKernel } from '@wsm/core-native'
 import {
   optionalBoolean,
   optionalFunction,
@@ -33,7 +33,7 @@ export interface CopyManyOptions {
 export interface CopyManyProgress {
   /** Files done so far (copied, or left alone as `overwrite: false` asks). */
   files: number
-  /** Files to copy, once the sources are known. */
+  /** Files to copy found so far. `cp` starts copying while its walk still finds files: the number is final once the walk is done. */
   totalFiles: number
   /** Bytes copied so far. */
   bytes: number
@@ -121,21 +121,30 @@ export async function copyAll(
   options: ManyOptions,
   { fresh = false, shown = (dest: string) => dest }: { fresh?: boolean; shown?: (dest: string) => string } = {},
 ): Promise<{ files: number; bytes: number }> {
-  const { onProgress } = options
-  const totalFiles = pairs.length
   try {
-    const { files, bytes } = await copyFilesKernel(pairs, {
-      concurrency: options.concurrency,
-      exists: options.exists,
-      clone: 'try',
-      preserveTimestamps: options.preserveTimestamps,
-      fresh,
-      signal: options.signal,
-      onProgress: onProgress && ((files, bytes) => onProgress({ files, totalFiles, bytes: Number(bytes) })),
-    })
+    const { files, bytes } = await copyFilesKernel(pairs, kernelOptions(options, fresh, () => pairs.length))
     return { files, bytes: Number(bytes) }
   } catch (err) {
-    const failed = err as { path?: unknown; dest?: unknown }
-    throw typeof failed?.path === 'string' && typeof failed.dest === 'string' ? toCopyError(err, failed.path, shown(failed.dest)) : err
+    throw toManyError(err, shown)
+  }
+}
+
+/** The core's error for one of many files, as copyFile's error (an AbortError passes through). */
+export function toManyError(err: unknown, shown: (dest: string) => string = (dest) => dest): unknown {
+  const failed = err as { path?: unknown; dest?: unknown }
+  return typeof failed?.path === 'string' && typeof failed.dest === 'string' ? toCopyError(err, failed.path, shown(failed.dest)) : err
+}
+
+/** The core's copier options for cp and copyFiles. */
+export function kernelOptions(options: ManyOptions, fresh: boolean, totalFiles: () => number): CopyFilesKernelOptions {
+  const { onProgress } = options
+  return {
+    concurrency: options.concurrency,
+    exists: options.exists,
+    clone: 'try',
+    preserveTimestamps: options.preserveTimestamps,
+    fresh,
+    signal: options.signal,
+    onProgress: onProgress && ((files, bytes) => onProgress({ files, totalFiles: totalFiles(), bytes: Number(bytes) })),
   }
 }

@@ -2,21 +2,24 @@ import { randomBytes } from 'node:crypto'
 import { type Dirent, type Stats, promises as fsp } from 'node:fs'
 import { basename, dirname, join, normalize, resolve, sep } from 'node:path'
 import { type PathLike, requireUtf8, validatePath } from './args.js'
+import { openKernelCopier } from '@wsm/core-native'
 import {
   type CopyManyOptions,
   type CopyManyResult,
   type ManyOptions,
   all,
-  copyAll,
   copySymlink,
+  kernelOptions,
   throwIfAborted,
+  toManyError,
   validateManyOptions,
 } from './copy-many.js'
 import { cpError } from './node-errors.js'
 
-/** What the walk found: every file for the one native call, the links, the directories it made. */
+/** What the walk found: the links, the directories it made; the files go to the copier as it finds them. */
 interface Plan {
-  files: Array<[string, string]>
+  /** Hands files to the core's copier, which starts on them at once. */
+  add: (files: Array<[string, string]>) => void
   links: Array<[string, string]>
   made: Array<{ dest: string; stat: Stats; depth: number }>
   /** Set by the first failure: the rest of the walk stops starting work. */
@@ -75,7 +78,7 @@ async function copyRoot(from: string, to: string, srcStat: Stats, opts: ManyOpti
     // Undefined: `to` was taken meanwhile (or has no room for a temporary name beside it): merge as into an existing directory.
     return built ?? copyRoot(from, to, srcStat, opts, dereference, false)
   }
-  const plan: Plan = { files: [], links: [], made: [], failed: false, fresh: false, shown: (d) => d }
+  const plan: Plan = { add: () => {}, links: [], made: [], failed: false, fresh: false, shown: (d) => d }
   return copyPlan(from, to, srcStat, plan, opts, dereference)
 }
 
@@ -93,7 +96,7 @@ async function buildNew(from: string, to: string, srcStat: Stats, opts: ManyOpti
     throw err
   }
   const shown = (d: string): string => (d === temp ? to : d.startsWith(temp + sep) ? join(to, d.slice(temp.length)) : d)
-  const plan: Plan = { files: [], links: [], made: [], failed: false, fresh: true, shown }
+  const plan: Plan = { add: () => {}, links: [], made: [], failed: false, fresh: true, shown }
   let result: CopyManyResult
   try {
     result = await copyPlan(from, temp, srcStat, plan, opts, dereference, true)
@@ -110,19 +113,55 @@ async function buildNew(from: string, to: string, srcStat: Stats, opts: ManyOpti
   return result
 }
 
+/**
+ * The walk and the copies overlap: the core's copier starts on a directory's files as soon as the
+ * walk has read it (and made its destination), while the walk goes on. Links are made once the
+ * walk is done, directories get their modes once every file is in.
+ */
 async function copyPlan(from: string, to: string, srcStat: Stats, plan: Plan, opts: ManyOptions, dereference: boolean, rootMade = false): Promise<CopyManyResult> {
-  await visit(from, to, srcStat, 0, new Set(), plan, opts, dereference, rootMade)
-  throwIfAborted(opts.signal)
-
-  const made = await all(plan.links.map(async ([s, d]) => copySymlink(await fsp.readlink(s), d, opts.exists)))
-  const done = await copyAll(plan.files, opts, { fresh: plan.fresh, shown: plan.shown })
+  let totalFiles = 0
+  const copier = openKernelCopier(kernelOptions(opts, plan.fresh, () => totalFiles))
+  plan.add = (files) => {
+    if (files.length === 0) return
+    totalFiles += files.length
+    copier.add(files)
+  }
+  // The copier's own failure (or the signal's abort) stops the walk; one we cause by stopping it is not a failure.
+  const state: { failure?: { err: unknown }; stopping: boolean } = { stopping: false }
+  const copying = copier.done.then(
+    (done) => done,
+    (err: unknown) => {
+      if (!state.stopping) state.failure = { err }
+      plan.failed = true
+      return undefined
+    },
+  )
+  let links: boolean[]
+  try {
+    await visit(from, to, srcStat, 0, new Set(), plan, opts, dereference, rootMade)
+    throwIfAborted(opts.signal)
+    if (state.failure) throw state.failure.err
+    links = await all(plan.links.map(async ([s, d]) => copySymlink(await fsp.readlink(s), d, opts.exists)))
+  } catch (err) {
+    // Nothing of this call may still be copying when it settles.
+    if (!state.failure) {
+      state.stopping = true
+      copier.stop()
+    }
+    await copying
+    throw state.failure ? toManyError(state.failure.err, plan.shown) : err
+  }
+  copier.end()
+  const done = await copying
+  const failure = state.failure as { err: unknown } | undefined // set by the callback above, which TypeScript cannot see
+  if (failure || !done) throw toManyError(failure?.err, plan.shown)
   await settleDirectories(plan.made, opts.preserveTimestamps)
-  return { ...done, links: made.filter(Boolean).length }
+  return { files: done.files, bytes: Number(done.bytes), links: links.filter(Boolean).length }
 }
 
 async function visit(src: string, dest: string, stat: Stats, depth: number, ancestors: Set<string>, plan: Plan, opts: ManyOptions, dereference: boolean, made = false): Promise<void> {
   if (stat.isFile()) {
-    plan.files.push([src, dest])
+    plan.add([[src, dest]])
   } else if (stat.isSymbolicLink()) {
     plan.links.push([src, dest])
   } else if (stat.isDirectory()) {
@@ -170,11 +209,13 @@ async function walk(src: string, dest: string, stat: Stats, depth: number, ances
   // join() costs more than the copy's own bookkeeping here: 20,000 of them for 10,000 files.
   const srcPrefix = prefixOf(src)
   const destPrefix = prefixOf(dest)
+  // This directory's files, handed to the copier together.
+  const files: Array<[string, string]> = []
   const one = async (s: string, d: string, isFile: boolean, isLink: boolean): Promise<void> => {
     try {
       if (filter && !(await filter(s, plan.shown(d)))) return
       // The entry's type is known from readdir: a file costs no stat here (its mode is read by the copy itself).
-      if (isFile) return void plan.files.push([s, d])
+      if (isFile) return void files.push([s, d])
       if (isLink && !dereference) return void plan.links.push([s, d])
       const st = await (dereference ? fsp.stat(s) : fsp.lstat(s))
       return await visit(s, d, st, depth + 1, inside, plan, opts, dereference)
@@ -190,11 +231,14 @@ async function walk(src: string, dest: string, stat: Stats, depth: number, ances
     const isFile = entry.isFile()
     const isLink = entry.isSymbolicLink()
     // Without a filter, files and links need no promise of their own.
-    if (!filter && isFile) plan.files.push([s, d])
+    if (!filter && isFile) files.push([s, d])
     else if (!filter && isLink && !dereference) plan.links.push([s, d])
     else tasks.push(one(s, d, isFile, isLink))
   }
+  // Without a filter the files are known now: they are copied while the walk goes on below.
+  if (!filter) plan.add(files)
   await all(tasks)
+  if (filter && !plan.failed) plan.add(files)
 }
 
 /** The directories cp made get their sources' modes (and times), deepest first: a mode without write or search permission set earlier would have stopped their contents. */

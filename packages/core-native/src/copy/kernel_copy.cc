@@ -300,92 +300,137 @@ int64_t CopyOne(const std::string& src, const std::string& dest, ExistsPolicy ex
   return st.st_size;
 }
 
-// The order in which the workers take the files: round-robin over the destinations' directories
-// (the first file of every directory, then the second of every directory, ...), so that the
-// threads copying at the same moment create their files in different directories. Creating a name
-// takes the directory's lock (i_rwsem) for writing, so workers in one directory wait for each
-// other, sleep and wake: a tree of 100 directories copied by 4 threads in walk order (directory by
-// directory) took ~300 ms of copying on ext4 where this order takes ~210 ms.
-std::vector<uint32_t> SpreadOverDirectories(const std::vector<std::string>& list) {
-  size_t files = list.size() / 2;
-  std::vector<std::vector<uint32_t>> groups;
-  std::unordered_map<std::string_view, size_t> byDir;
-  for (size_t i = 0; i < files; i++) {
-    const std::string& dest = list[2 * i + 1];
-    size_t slash = dest.find_last_of('/');
-    std::string_view dir(dest.data(), slash == std::string::npos ? 0 : slash);
-    auto [it, added] = byDir.try_emplace(dir, groups.size());
-    if (added) groups.emplace_back();
-    groups[it->second].push_back(static_cast<uint32_t>(i));
-  }
-  std::vector<uint32_t> order;
-  order.reserve(files);
-  for (size_t round = 0; order.size() < files; round++) {
-    for (const auto& g : groups) {
-      if (round < g.size()) order.push_back(g[round]);
+// Files handed to the copier in one add(): (src, dest) pairs, never changed once added, so
+// workers read them without a lock.
+struct Batch {
+  std::vector<std::string> list;  // src0, dest0, src1, dest1, ...
+};
+
+// The files of one batch that go to one destination directory, in the order they were given.
+struct Group {
+  const Batch* batch = nullptr;
+  std::vector<uint32_t> items;
+  size_t next = 0;
+};
+
+// What the workers take files from. They take them round-robin over the destinations' directories
+// (one file of every directory with files left, then again), so that the threads copying at the
+// same moment create their files in different directories. Creating a name takes the directory's
+// lock (i_rwsem) for writing, so workers in one directory wait for each other, sleep and wake: a
+// tree of 100 directories copied by 4 threads in walk order (directory by directory) took ~300 ms
+// of copying on ext4 where this order takes ~210 ms.
+struct Queue {
+  std::vector<std::unique_ptr<Batch>> batches;
+  std::vector<Group> groups;  // those with files left
+  size_t cursor = 0;
+  size_t added = 0;   // files added in all
+  size_t pending = 0; // files added and not yet taken
+
+  void Add(std::unique_ptr<Batch> batch) {
+    Batch* b = batch.get();
+    size_t files = b->list.size() / 2;
+    std::unordered_map<std::string_view, size_t> byDir;
+    for (size_t i = 0; i < files; i++) {
+      const std::string& dest = b->list[2 * i + 1];
+      size_t slash = dest.find_last_of('/');
+      std::string_view dir(dest.data(), slash == std::string::npos ? 0 : slash);
+      auto [it, isNew] = byDir.try_emplace(dir, groups.size());
+      if (isNew) groups.push_back(Group{b, {}, 0});
+      groups[it->second].items.push_back(static_cast<uint32_t>(i));
     }
+    batches.push_back(std::move(batch));
+    added += files;
+    pending += files;
   }
-  return order;
-}
+
+  bool Take(const Batch** batch, size_t* index) {
+    if (groups.empty()) return false;
+    if (cursor >= groups.size()) cursor = 0;
+    Group& g = groups[cursor];
+    *batch = g.batch;
+    *index = g.items[g.next++];
+    pending--;
+    if (g.next == g.items.size()) {
+      // Done with this directory: the last group takes its place (the round goes on from there).
+      if (cursor != groups.size() - 1) groups[cursor] = std::move(groups.back());
+      groups.pop_back();
+    } else {
+      cursor++;
+    }
+    return true;
+  }
+};
 
 struct Shared {
   JobContext context;
-  std::vector<std::string> list;  // src0, dest0, src1, dest1, ...
-  std::vector<uint32_t> order;    // the files' indices, in the order the workers take them
   ExistsPolicy exists = ExistsPolicy::kOverwrite;
   ClonePolicy clone = ClonePolicy::kTry;
   bool times = false;
   bool fresh = false;
-  std::atomic<size_t> next{0};
   std::atomic<size_t> filesDone{0};
   std::atomic<int64_t> bytesDone{0};
   std::atomic<bool> stop{false};
-  std::mutex mutex;
+  std::mutex mutex;  // guards queue and the failure
+  Queue queue;
   CopyFailure failure;
-  size_t failedIndex = 0;
+  std::string failedSrc, failedDest;
+
+  bool Take(const Batch** batch, size_t* index) {
+    std::lock_guard<std::mutex> lock(mutex);
+    return queue.Take(batch, index);
+  }
+  size_t Pending() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return queue.pending;
+  }
 };
+
+// Reads a list of (src, dest) pairs, flattened, from JavaScript (throws on a bad one).
+std::unique_ptr<Batch> BatchArg(const Napi::CallbackInfo& info, size_t index) {
+  Napi::Env env = info.Env();
+  if (info.Length() <= index || !info[index].IsArray()) ThrowTypeError(env, "The \"list\" argument must be an array of strings");
+  Napi::Array arr = info[index].As<Napi::Array>();
+  if (arr.Length() % 2 != 0) ThrowInvalidArgument(env, "copyfile", "the list must hold (src, dest) pairs");
+  auto batch = std::make_unique<Batch>();
+  batch->list.reserve(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Value v = arr.Get(i);
+    if (!v.IsString()) ThrowTypeError(env, "The \"list\" argument must be an array of strings");
+    std::string s = v.As<Napi::String>().Utf8Value();
+    if (s.empty() || s.find('\0') != std::string::npos) ThrowInvalidArgument(env, "copyfile", "paths must be non-empty and free of NUL bytes");
+    batch->list.push_back(std::move(s));
+  }
+  return batch;
+}
 
 class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "KernelCopyJob", {InstanceMethod<&KernelCopyJob::Abort>("abort")});
+    return DefineClass(env, "KernelCopyJob",
+                       {InstanceMethod<&KernelCopyJob::Add>("add"), InstanceMethod<&KernelCopyJob::End>("end"),
+                        InstanceMethod<&KernelCopyJob::Abort>("abort")});
   }
 
-  // new KernelCopyJob(list: string[] (src, dest pairs flattened), concurrency, exists 0|1|2,
-  //                   clone 0|1|2, preserveTimestamps, onProgress|undefined, onDone, fresh)
+  // new KernelCopyJob(concurrency, exists 0|1|2, clone 0|1|2, preserveTimestamps, fresh,
+  //                   onProgress|undefined, onDone)
+  // then add(list: string[] (src, dest pairs flattened)) as many times as needed, and end().
+  // Copying starts with the first add(); onDone comes once end() was called and every file added
+  // is done, or at the first failure or abort() (which also ends it: add() then returns false).
   explicit KernelCopyJob(const Napi::CallbackInfo& info) : Napi::ObjectWrap<KernelCopyJob>(info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsArray()) ThrowTypeError(env, "The \"list\" argument must be an array of strings");
-    Napi::Array arr = info[0].As<Napi::Array>();
-    if (arr.Length() % 2 != 0) ThrowInvalidArgument(env, "copyfile", "the list must hold (src, dest) pairs");
+    concurrency_ = static_cast<size_t>(IntegerArg(info, 0, "concurrency", "copyfile", 1, 1024));
     shared_ = std::make_shared<Shared>();
-    shared_->list.reserve(arr.Length());
-    for (uint32_t i = 0; i < arr.Length(); i++) {
-      Napi::Value v = arr.Get(i);
-      if (!v.IsString()) ThrowTypeError(env, "The \"list\" argument must be an array of strings");
-      std::string s = v.As<Napi::String>().Utf8Value();
-      if (s.empty() || s.find('\0') != std::string::npos) ThrowInvalidArgument(env, "copyfile", "paths must be non-empty and free of NUL bytes");
-      shared_->list.push_back(std::move(s));
-    }
-    int concurrency = static_cast<int>(IntegerArg(info, 1, "concurrency", "copyfile", 1, 1024));
-    shared_->exists = static_cast<ExistsPolicy>(IntegerArg(info, 2, "exists", "copyfile", 0, 2));
-    shared_->clone = static_cast<ClonePolicy>(IntegerArg(info, 3, "clone", "copyfile", 0, 2));
-    shared_->times = BooleanArg(info, 4, "preserveTimestamps");
-    shared_->fresh = BooleanArg(info, 7, "fresh");
+    shared_->exists = static_cast<ExistsPolicy>(IntegerArg(info, 1, "exists", "copyfile", 0, 2));
+    shared_->clone = static_cast<ClonePolicy>(IntegerArg(info, 2, "clone", "copyfile", 0, 2));
+    shared_->times = BooleanArg(info, 3, "preserveTimestamps");
+    shared_->fresh = BooleanArg(info, 4, "fresh");
     shared_->context.umask = CurrentUmask();
     shared_->context.pid = getpid();
-    shared_->order = SpreadOverDirectories(shared_->list);
     if (info.Length() > 5 && info[5].IsFunction()) onProgress_ = Napi::Persistent(info[5].As<Napi::Function>());
     onDone_ = Napi::Persistent(FunctionArg(info, 6, "onDone"));
     if (napi_get_uv_event_loop(env, &loop_) != napi_ok) ThrowSystemError(env, EINVAL, "copyfile", "no event loop");
     context_ = std::make_unique<Napi::AsyncContext>(env, "wsm:copyfiles");
-    size_t files = shared_->list.size() / 2;
-    workers_ = static_cast<int>(std::min<size_t>(static_cast<size_t>(concurrency), files));
-    Ref();
-    if (workers_ == 0) {
-      Finish();
-      return;
-    }
+    Ref();  // until onDone
     if (!onProgress_.IsEmpty()) {
       uv_timer_init(loop_, &timer_);
       timer_.data = this;
@@ -393,14 +438,61 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
       uv_unref(reinterpret_cast<uv_handle_t*>(&timer_));
       timerActive_ = true;
     }
-    for (int i = 0; i < workers_; i++) {
-      auto* work = new uv_work_t{};
-      work->data = this;
-      uv_queue_work(loop_, work, &KernelCopyJob::Work, &KernelCopyJob::AfterWork);
-    }
   }
 
  private:
+  // add(list): true if taken, false once the job has stopped (a failure, abort()); after end(), an error.
+  Napi::Value Add(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::unique_ptr<Batch> batch = BatchArg(info, 0);
+    if (ended_) ThrowInvalidArgument(env, "copyfile", "add() after end()");
+    if (finished_ || shared_->stop) return Napi::Boolean::New(env, false);
+    {
+      std::lock_guard<std::mutex> lock(shared_->mutex);
+      shared_->queue.Add(std::move(batch));
+    }
+    StartWorkers();
+    return Napi::Boolean::New(env, true);
+  }
+
+  Napi::Value End(const Napi::CallbackInfo& info) {
+    if (!ended_) {
+      ended_ = true;
+      MaybeFinish();
+    }
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Abort(const Napi::CallbackInfo& info) {
+    if (!finished_ && !shared_->stop) {
+      aborted_ = true;
+      shared_->stop = true;
+      MaybeFinish();
+    }
+    return info.Env().Undefined();
+  }
+
+  // As many workers as files wait, up to `concurrency`. Runs on the loop thread only.
+  void StartWorkers() {
+    size_t pending = shared_->Pending();
+    while (!shared_->stop && workers_ < concurrency_ && workers_ < pending) {
+      auto* work = new uv_work_t{};
+      work->data = this;
+      if (uv_queue_work(loop_, work, &KernelCopyJob::Work, &KernelCopyJob::AfterWork) != 0) {
+        delete work;
+        break;
+      }
+      workers_++;
+    }
+  }
+
+  // Done when no worker runs and either nothing more can come (end() and the queue empty) or
+  // nothing more will be taken (a failure, abort()).
+  void MaybeFinish() {
+    if (finished_ || workers_ > 0) return;
+    if (shared_->stop || (ended_ && shared_->Pending() == 0)) Finish();
+  }
+
   // On the threadpool: take the next file until none is left, or one failed, or abort().
   // A work item copies files for about kTurnNs (at least one file), then gives its thread back to
   // the pool (other fs and dns calls of the process share it) and is queued again if files remain.
@@ -410,21 +502,22 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
 
   static void Work(uv_work_t* work) {
     std::shared_ptr<Shared> sh = static_cast<KernelCopyJob*>(work->data)->shared_;
-    size_t files = sh->list.size() / 2;
     const uint64_t started = uv_hrtime();
     for (size_t turn = 0; !sh->stop.load(std::memory_order_relaxed); turn++) {
       if (turn > 0 && uv_hrtime() - started >= kTurnNs) break;
-      size_t at = sh->next.fetch_add(1);
-      if (at >= files) break;
-      size_t i = sh->order[at];
+      const Batch* batch = nullptr;
+      size_t i = 0;
+      if (!sh->Take(&batch, &i)) break;
+      const std::string& src = batch->list[2 * i];
+      const std::string& dest = batch->list[2 * i + 1];
       CopyFailure f;
-      int64_t bytes = CopyOne(sh->list[2 * i], sh->list[2 * i + 1], sh->exists, sh->clone, sh->times, sh->fresh, sh->stop,
-                              sh->context, &f);
+      int64_t bytes = CopyOne(src, dest, sh->exists, sh->clone, sh->times, sh->fresh, sh->stop, sh->context, &f);
       if (bytes < 0) {
         std::lock_guard<std::mutex> lock(sh->mutex);
         if (!sh->failure.err) {
           sh->failure = f;
-          sh->failedIndex = i;
+          sh->failedSrc = src;
+          sh->failedDest = dest;
         }
         sh->stop = true;
         break;
@@ -436,21 +529,13 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
 
   static void AfterWork(uv_work_t* work, int /*status*/) {
     auto* job = static_cast<KernelCopyJob*>(work->data);
-    const Shared& sh = *job->shared_;
-    if (!sh.stop.load() && sh.next.load() < sh.list.size() / 2 &&
+    if (!job->shared_->stop.load() && job->shared_->Pending() > 0 &&
         uv_queue_work(job->loop_, work, &KernelCopyJob::Work, &KernelCopyJob::AfterWork) == 0) {
       return;  // more to do: back in the queue, behind whatever else waits for a thread
     }
     delete work;
-    if (--job->workers_ == 0) job->Finish();
-  }
-
-  Napi::Value Abort(const Napi::CallbackInfo& info) {
-    if (!finished_ && !shared_->stop) {
-      aborted_ = true;
-      shared_->stop = true;
-    }
-    return info.Env().Undefined();
+    job->workers_--;
+    job->MaybeFinish();
   }
 
   void Progress() {
@@ -467,7 +552,8 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
     }
   }
 
-  // onDone(errno, syscall, failedIndex, files, bytes); errno 0 on success, ECANCELED when aborted.
+  // onDone(errno, syscall, src, dest, files, bytes); errno 0 on success, ECANCELED when aborted
+  // before every file added was done; src and dest name the file that failed ('' otherwise).
   void Finish() {
     Progress();
     finished_ = true;
@@ -481,15 +567,15 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
     Napi::HandleScope scope(env);
     int err = shared_->failure.err;
     const char* syscall = shared_->failure.syscall;
-    if (!err && aborted_ && shared_->filesDone.load() < shared_->list.size() / 2) {
+    if (!err && aborted_ && (!ended_ || shared_->filesDone.load() < shared_->queue.added)) {
       err = ECANCELED;
       syscall = "copyfile";
     }
     Napi::FunctionReference cb = std::move(onDone_);
     try {
       cb.MakeCallback(env.Global(),
-                      {Napi::Number::New(env, err), Napi::String::New(env, syscall),
-                       Napi::Number::New(env, static_cast<double>(shared_->failedIndex)),
+                      {Napi::Number::New(env, err), Napi::String::New(env, syscall), Napi::String::New(env, shared_->failedSrc),
+                       Napi::String::New(env, shared_->failedDest),
                        Napi::Number::New(env, static_cast<double>(shared_->filesDone.load())),
                        Napi::BigInt::New(env, shared_->bytesDone.load())},
                       *context_);
@@ -504,7 +590,9 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
   uv_loop_t* loop_ = nullptr;
   uv_timer_t timer_{};
   bool timerActive_ = false;
-  int workers_ = 0;
+  size_t concurrency_ = 4;
+  size_t workers_ = 0;  // work items queued or running; touched on the loop thread only
+  bool ended_ = false;
   bool aborted_ = false;
   bool finished_ = false;
   Napi::FunctionReference onProgress_;
