@@ -100,9 +100,9 @@ export interface NativeBinding {
     clone: number,
     preserveTimestamps: boolean,
     fresh: boolean,
-    onProgress: ((files: number, bytes: bigint) => void) | undefined,
-    onDone: (errno: number, syscall: string, src: string, dest: string, files: number, bytes: bigint) => void,
-  ) => { add(list: string[]): boolean; end(): void; abort(): void }
+    onProgress: ((files: number, bytes: bigint, found: number) => void) | undefined,
+    onDone: (errno: number, syscall: string, src: string, dest: string, files: number, bytes: bigint, links: number, made: Array<string | number>) => void,
+  ) => { add(list: string[]): boolean; addTree(src: string, dest: string): boolean; end(): void; abort(): void }
 }
 
 const require = createRequire(import.meta.url)

@@ -22,8 +22,18 @@ export interface CopyFilesKernelOptions {
    */
   fresh?: boolean
   signal?: AbortSignal
-  /** Called every 50 ms or so while files are copied, and once at the end. */
-  onProgress?: (filesDone: number, bytesDone: bigint) => void
+  /** Called every 50 ms or so while files are copied, and once at the end. `filesFound`: files added so far (by add() or found by addTree()). */
+  onProgress?: (filesDone: number, bytesDone: bigint, filesFound: number) => void
+}
+
+/** What a KernelCopier did: copyFilesKernel's result, plus what its trees (addTree) made. */
+export interface KernelCopyResult {
+  files: number
+  bytes: bigint
+  /** Symlinks made by addTree. */
+  links: number
+  /** Directories made by addTree, with their sources' modes and times (seconds), and their depth below the tree's root (1 for its entries). */
+  dirs: Array<{ dest: string; mode: number; atime: number; mtime: number; depth: number }>
 }
 
 const EXISTS = { overwrite: 0, error: 1, skip: 2 } as const
@@ -36,12 +46,22 @@ export interface KernelCopier {
    * stopped (a failure, an abort). Throws like copyFilesKernel for a bad pair, and after end().
    */
   add(pairs: ReadonlyArray<readonly [string, string]>): boolean
+  /**
+   * The contents of directory `src` into directory `dest`, which must exist, walked by the copier's
+   * own threads (no JavaScript per directory): files copied as by add(), subdirectories made
+   * (mode 0777 less the umask: give them their sources' modes from `done`'s `dirs` once done) and
+   * walked in turn, symlinks made with their targets verbatim. A FIFO, socket or device fails the
+   * copy with `syscall` 'cp:fifo', 'cp:socket' or 'cp:unknown' and its `path`; other failures
+   * carry the call that failed ('scandir', 'lstat', 'mkdir', 'readlink', 'symlink') and its path.
+   * Meant for a tree no one else writes into (with `fresh`). Returns as add() does.
+   */
+  addTree(src: string, dest: string): boolean
   /** No more files will be added: `done` settles once those added are copied. */
   end(): void
   /** Stops: no more files are taken (those in flight finish, none is left partial), and `done` rejects with an AbortError if any added was left. */
   stop(): void
-  /** `{ files, bytes }` once end() was called and every file added is copied; rejects at the first failure (the rest stop), or with an AbortError. */
-  readonly done: Promise<{ files: number; bytes: bigint }>
+  /** Once end() was called and every file added is copied; rejects at the first failure (the rest stop), or with an AbortError. */
+  readonly done: Promise<KernelCopyResult>
 }
 
 function flatten(pairs: ReadonlyArray<readonly [string, string]>): string[] {
@@ -73,7 +93,8 @@ export async function copyFilesKernel(
   const copier = startCopier(options)
   copier.addList(list)
   copier.end()
-  return copier.done
+  const { files, bytes } = await copier.done
+  return { files, bytes }
 }
 
 /**
@@ -85,6 +106,11 @@ export function openKernelCopier(options: CopyFilesKernelOptions = {}): KernelCo
   const copier = startCopier(options)
   return {
     add: (pairs) => copier.addList(flatten(pairs)),
+    addTree: (src, dest) => {
+      if (typeof src !== 'string') throw invalidType('src', 'a string', src)
+      if (typeof dest !== 'string') throw invalidType('dest', 'a string', dest)
+      return copier.addTree(src, dest)
+    },
     end: copier.end,
     stop: copier.stop,
     done: copier.done,
@@ -93,9 +119,10 @@ export function openKernelCopier(options: CopyFilesKernelOptions = {}): KernelCo
 
 function startCopier(options: CopyFilesKernelOptions): {
   addList(list: string[]): boolean
+  addTree(src: string, dest: string): boolean
   end(): void
   stop(): void
-  done: Promise<{ files: number; bytes: bigint }>
+  done: Promise<KernelCopyResult>
 } {
   if (typeof options !== 'object' || options === null) throw invalidType('options', 'an object', options)
   const concurrency = options.concurrency ?? 4
@@ -114,18 +141,24 @@ function startCopier(options: CopyFilesKernelOptions): {
   if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidType('options.onProgress', 'a function', onProgress)
   if (signal?.aborted) throw abortError(signal)
 
-  let job: { add(list: string[]): boolean; end(): void; abort(): void } | undefined
+  let job: { add(list: string[]): boolean; addTree(src: string, dest: string): boolean; end(): void; abort(): void } | undefined
   let stopped = false
   const onAbort = () => job?.abort()
-  const done = new Promise<{ files: number; bytes: bigint }>((resolve, reject) => {
-    job = new native.KernelCopyJob(concurrency, exists, clone, preserveTimestamps, fresh, onProgress, (errno, syscall, src, dest, files, bytes) => {
+  const done = new Promise<KernelCopyResult>((resolve, reject) => {
+    job = new native.KernelCopyJob(concurrency, exists, clone, preserveTimestamps, fresh, onProgress, (errno, syscall, src, dest, files, bytes, links, made) => {
       signal?.removeEventListener('abort', onAbort)
-      if (errno === 0) return resolve({ files, bytes })
+      if (errno === 0) {
+        const dirs: KernelCopyResult['dirs'] = []
+        for (let i = 0; i < made.length; i += 5) {
+          dirs.push({ dest: made[i] as string, mode: made[i + 1] as number, atime: made[i + 2] as number, mtime: made[i + 3] as number, depth: made[i + 4] as number })
+        }
+        return resolve({ files, bytes, links, dirs })
+      }
       if (errno === ECANCELED && signal?.aborted) return reject(abortError(signal))
       if (errno === ECANCELED && stopped) return reject(abortError(AbortSignal.abort()))
-      const err = systemError(errno, syscall, `${syscall} '${src}' -> '${dest}'`) as CopyFileError
+      const err = systemError(errno, syscall, dest ? `${syscall} '${src}' -> '${dest}'` : `${syscall} '${src}'`) as CopyFileError
       err.path = src
-      err.dest = dest
+      if (dest) err.dest = dest
       reject(err)
     })
   })
@@ -133,6 +166,7 @@ function startCopier(options: CopyFilesKernelOptions): {
   const native_ = job!
   return {
     addList: (list) => native_.add(list),
+    addTree: (src, dest) => native_.addTree(src, dest),
     end: () => native_.end(),
     stop: () => {
       stopped = true

@@ -4,7 +4,7 @@
 // directories, the `exists` policies, the cleanup of a failed file, and the checks of the options.
 import { createHash, randomFillSync } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -161,7 +161,7 @@ describe('openKernelCopier: files added while the copies run', () => {
     const copier = openKernelCopier()
     copier.end()
     expect(() => copier.add([[join(src, 'f1'), join(dir, 'late')]])).toThrow()
-    await expect(copier.done).resolves.toEqual({ files: 0, bytes: 0n })
+    await expect(copier.done).resolves.toMatchObject({ files: 0, bytes: 0n, links: 0, dirs: [] })
     expect(existsSync(join(dir, 'late'))).toBe(false)
   })
 
@@ -195,5 +195,94 @@ describe('openKernelCopier: files added while the copies run', () => {
     copier.end()
     expect(() => openKernelCopier({ fresh: 'yes' } as never)).toThrow(TypeError)
     expect(() => openKernelCopier({ concurrency: 0 })).toThrow()
+  })
+})
+
+describe('addTree: the copier walks a tree itself', () => {
+  const tree = join(dir, 'tree')
+  mkdirSync(join(tree, 'a/b/c'), { recursive: true })
+  mkdirSync(join(tree, 'empty'))
+  mkdirSync(join(tree, 'private'), { mode: 0o700 })
+  chmodSync(join(tree, 'private'), 0o700)
+  writeFileSync(join(tree, 'top'), 'top')
+  writeFileSync(join(tree, 'a/b/c/deep'), randomFillSync(Buffer.alloc(100_000)))
+  writeFileSync(join(tree, 'private/key'), 'k')
+  chmodSync(join(tree, 'private/key'), 0o600)
+  symlinkSync('top', join(tree, 'link'))
+  symlinkSync('nowhere/at/all', join(tree, 'a/dangling'))
+  utimesSync(join(tree, 'a/b'), 1_000_000_000, 1_000_000_001)
+
+  it('copies files, makes directories and symlinks (targets verbatim), and reports the directories with their sources\' modes and times', async () => {
+    const out = join(dir, 'tree-copy')
+    mkdirSync(out)
+    const copier = openKernelCopier({ fresh: true })
+    expect(copier.addTree(tree, out)).toBe(true)
+    copier.end()
+    const { files, bytes, links, dirs } = await copier.done
+    expect({ files, bytes, links }).toEqual({ files: 3, bytes: 3n + 100_000n + 1n, links: 2 })
+    expect(sha(join(out, 'a/b/c/deep'))).toBe(sha(join(tree, 'a/b/c/deep')))
+    expect(readFileSync(join(out, 'top'), 'utf8')).toBe('top')
+    expect(statSync(join(out, 'private/key')).mode & 0o7777).toBe(0o600)
+    expect(readlinkSync(join(out, 'link'))).toBe('top')
+    expect(readlinkSync(join(out, 'a/dangling'))).toBe('nowhere/at/all')
+    expect(readdirSync(join(out, 'empty'))).toEqual([])
+    const byDest = Object.fromEntries(dirs.map((d) => [d.dest.slice(out.length + 1), d]))
+    expect(Object.keys(byDest).sort()).toEqual(['a', 'a/b', 'a/b/c', 'empty', 'private'])
+    expect(byDest.private).toMatchObject({ mode: 0o700, depth: 1 })
+    expect(byDest['a/b']).toMatchObject({ mtime: 1_000_000_001, atime: 1_000_000_000, depth: 2 })
+    expect(byDest['a/b/c']!.depth).toBe(3)
+  })
+
+  it('a FIFO fails the copy as cp:fifo with its path; a name taken in dest fails as mkdir', async () => {
+    const withFifo = join(dir, 'tree-fifo')
+    mkdirSync(join(withFifo, 'sub'), { recursive: true })
+    execFileSync('mkfifo', [join(withFifo, 'sub/pipe')])
+    const out = join(dir, 'tree-fifo-copy')
+    mkdirSync(out)
+    const copier = openKernelCopier({ fresh: true })
+    copier.addTree(withFifo, out)
+    copier.end()
+    await expect(copier.done).rejects.toMatchObject({ syscall: 'cp:fifo', path: join(withFifo, 'sub/pipe') })
+
+    const out2 = join(dir, 'tree-taken')
+    mkdirSync(out2)
+    writeFileSync(join(out2, 'a'), 'a file where the tree has a directory')
+    const again = openKernelCopier({ fresh: true })
+    again.addTree(tree, out2)
+    again.end()
+    await expect(again.done).rejects.toMatchObject({ code: 'EEXIST', syscall: 'mkdir', path: join(out2, 'a') })
+  })
+
+  it('a missing source directory fails as scandir; bad arguments throw a TypeError', async () => {
+    const copier = openKernelCopier()
+    expect(() => copier.addTree(1 as never, 'x')).toThrow(TypeError)
+    copier.addTree(join(dir, 'no-such-dir'), join(dir, 'whatever'))
+    copier.end()
+    await expect(copier.done).rejects.toMatchObject({ code: 'ENOENT', syscall: 'scandir', path: join(dir, 'no-such-dir') })
+  })
+
+  it('an abort mid-tree rejects with an AbortError and leaves no partial file', async () => {
+    const big = join(dir, 'tree-big')
+    // 10,000 files: far more than one progress tick (50 ms) of copying, so the abort lands mid-copy.
+    for (let d = 0; d < 100; d++) {
+      mkdirSync(join(big, `d${d}`), { recursive: true })
+      for (let f = 0; f < 100; f++) writeFileSync(join(big, `d${d}`, `f${f}`), `${d}/${f} `.repeat(200))
+    }
+    const out = join(dir, 'tree-big-copy')
+    mkdirSync(out)
+    const ac = new AbortController()
+    const copier = openKernelCopier({ fresh: true, signal: ac.signal, onProgress: (files) => files > 0 && ac.abort() })
+    copier.addTree(big, out)
+    copier.end()
+    await expect(copier.done).rejects.toMatchObject({ name: 'AbortError' })
+    let copied = 0
+    for (const d of readdirSync(out)) {
+      for (const f of readdirSync(join(out, d))) {
+        expect(readFileSync(join(out, d, f), 'utf8')).toBe(readFileSync(join(big, d, f), 'utf8'))
+        copied++
+      }
+    }
+    expect(copied).toBeGreaterThan(0)
+    expect(copied).toBeLessThan(10_000)
   })
 })

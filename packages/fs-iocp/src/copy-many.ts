@@ -122,7 +122,7 @@ export async function copyAll(
   { fresh = false, shown = (dest: string) => dest }: { fresh?: boolean; shown?: (dest: string) => string } = {},
 ): Promise<{ files: number; bytes: number }> {
   try {
-    const { files, bytes } = await copyFilesKernel(pairs, kernelOptions(options, fresh, () => pairs.length))
+    const { files, bytes } = await copyFilesKernel(pairs, kernelOptions(options, fresh))
     return { files, bytes: Number(bytes) }
   } catch (err) {
     throw toManyError(err, shown)
@@ -136,7 +136,7 @@ export function toManyError(err: unknown, shown: (dest: string) => string = (des
 }
 
 /** The core's copier options for cp and copyFiles. */
-export function kernelOptions(options: ManyOptions, fresh: boolean, totalFiles: () => number): CopyFilesKernelOptions {
+export function kernelOptions(options: ManyOptions, fresh: boolean): CopyFilesKernelOptions {
   const { onProgress } = options
   return {
     concurrency: options.concurrency,
@@ -145,6 +145,6 @@ export function kernelOptions(options: ManyOptions, fresh: boolean, totalFiles: 
     preserveTimestamps: options.preserveTimestamps,
     fresh,
     signal: options.signal,
-    onProgress: onProgress && ((files, bytes) => onProgress({ files, totalFiles: totalFiles(), bytes: Number(bytes) })),
+    onProgress: onProgress && ((files, bytes, found) => onProgress({ files, totalFiles: found, bytes: Number(bytes) })),
   }
 }

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { type Dirent, type Stats, promises as fsp } from 'node:fs'
 import { basename, dirname, join, normalize, resolve, sep } from 'node:path'
 import { type PathLike, requireUtf8, validatePath } from './args.js'
-import { openKernelCopier } from '@wsm/core-native'
+import { type KernelCopyResult, openKernelCopier } from '@wsm/core-native'
+import { getSystemErrorMap, getSystemErrorName } from 'node:util'
 import {
   type CopyManyOptions,
   type CopyManyResult,
@@ -16,12 +17,23 @@ import {
 } from './copy-many.js'
 import { cpError } from './node-errors.js'
 
+/** A directory cp made, with what it gets at the end: its source's mode and times (seconds), deepest first. */
+interface Made {
+  dest: string
+  mode: number
+  atime: number
+  mtime: number
+  depth: number
+}
+
+const made = (dest: string, stat: Stats, depth: number): Made => ({ dest, mode: stat.mode & 0o7777, atime: stat.atimeMs / 1000, mtime: stat.mtimeMs / 1000, depth })
+
 /** What the walk found: the links, the directories it made; the files go to the copier as it finds them. */
 interface Plan {
   /** Hands files to the core's copier, which starts on them at once. */
   add: (files: Array<[string, string]>) => void
   links: Array<[string, string]>
-  made: Array<{ dest: string; stat: Stats; depth: number }>
+  made: Made[]
   /** Set by the first failure: the rest of the walk stops starting work. */
   failed: boolean
   /** The destinations are in a new tree under a temporary name, which no one else writes into. */
@@ -119,12 +131,10 @@ async function buildNew(from: string, to: string, srcStat: Stats, opts: ManyOpti
  * walk is done, directories get their modes once every file is in.
  */
 async function copyPlan(from: string, to: string, srcStat: Stats, plan: Plan, opts: ManyOptions, dereference: boolean, rootMade = false): Promise<CopyManyResult> {
-  let totalFiles = 0
-  const copier = openKernelCopier(kernelOptions(opts, plan.fresh, () => totalFiles))
+  if (plan.fresh && rootMade && !opts.filter && !dereference && srcStat.isDirectory()) return copyNewTree(from, to, srcStat, plan, opts)
+  const copier = openKernelCopier(kernelOptions(opts, plan.fresh))
   plan.add = (files) => {
-    if (files.length === 0) return
-    totalFiles += files.length
-    copier.add(files)
+    if (files.length > 0) copier.add(files)
   }
   // The copier's own failure (or the signal's abort) stops the walk; one we cause by stopping it is not a failure.
   const state: { failure?: { err: unknown }; stopping: boolean } = { stopping: false }
@@ -183,15 +193,15 @@ function prefixOf(dir: string): string {
   return n.endsWith(sep) ? n : n + sep
 }
 
-async function walk(src: string, dest: string, stat: Stats, depth: number, ancestors: Set<string>, plan: Plan, opts: ManyOptions, dereference: boolean, made: boolean): Promise<void> {
+async function walk(src: string, dest: string, stat: Stats, depth: number, ancestors: Set<string>, plan: Plan, opts: ManyOptions, dereference: boolean, rootMade: boolean): Promise<void> {
   if (plan.failed) return
   const id = `${stat.dev}:${stat.ino}`
   if (ancestors.has(id)) throw cpError('ERR_FS_CP_EINVAL', `cannot copy ${src}: a symlink to a directory that contains it`, src)
   const makeDir = async (): Promise<void> => {
-    if (made) return void plan.made.push({ dest, stat, depth })
+    if (rootMade) return void plan.made.push(made(dest, stat, depth))
     try {
       await fsp.mkdir(dest)
-      plan.made.push({ dest, stat, depth })
+      plan.made.push(made(dest, stat, depth))
     } catch (err) {
       // In a new tree no name is taken: EEXIST there is a failure like any other.
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || plan.fresh) throw err
@@ -241,19 +251,76 @@ async function walk(src: string, dest: string, stat: Stats, depth: number, ances
   if (filter && !plan.failed) plan.add(files)
 }
 
+/**
+ * A new tree with nothing to ask JavaScript about (no filter, links kept as links): the core's
+ * copier walks it itself, on its threads, making the directories and links and copying the files
+ * as it reads them. JavaScript then only gives the directories their modes (and times).
+ */
+async function copyNewTree(from: string, to: string, srcStat: Stats, plan: Plan, opts: ManyOptions): Promise<CopyManyResult> {
+  const copier = openKernelCopier(kernelOptions(opts, true))
+  copier.addTree(from, to)
+  copier.end()
+  let done: KernelCopyResult
+  try {
+    done = await copier.done
+  } catch (err) {
+    throw fromTreeError(err, plan.shown)
+  }
+  await settleDirectories([made(to, srcStat, 0), ...done.dirs], opts.preserveTimestamps)
+  return { files: done.files, bytes: Number(done.bytes), links: done.links }
+}
+
+const WALK_CALLS = new Set(['scandir', 'lstat', 'mkdir', 'readlink', 'symlink'])
+
+const REFUSED: Record<string, [code: string, message: string]> = {
+  'cp:fifo': ['ERR_FS_CP_FIFO_PIPE', 'cannot copy a FIFO pipe'],
+  'cp:socket': ['ERR_FS_CP_SOCKET', 'cannot copy a socket file'],
+  'cp:unknown': ['ERR_FS_CP_UNKNOWN', 'cannot copy an unknown file type'],
+}
+
+/** The core's failure in a tree it walked, as the JavaScript walk would have reported it: fs.cp's codes, or Node's fs error for the call. */
+function fromTreeError(err: unknown, shown: (dest: string) => string): unknown {
+  const e = err as { errno?: unknown; syscall?: unknown; path?: unknown; dest?: unknown } | null
+  if (!e || typeof e.syscall !== 'string' || typeof e.path !== 'string' || typeof e.errno !== 'number') return err
+  const refused = REFUSED[e.syscall]
+  if (refused) return cpError(refused[0], refused[1], e.path)
+  // The walk's own calls; any other failed call was copying a file.
+  if (!WALK_CALLS.has(e.syscall)) return toManyError(err, shown)
+  return fsError(e.errno, e.syscall, e.path, typeof e.dest === 'string' ? e.dest : undefined, err)
+}
+
+/** An error shaped like the one node:fs gives for `syscall` on `path` (and `dest`). */
+function fsError(errno: number, syscall: string, path: string, dest: string | undefined, cause: unknown): NodeJS.ErrnoException & { dest?: string } {
+  let code: string
+  try {
+    code = getSystemErrorName(errno)
+  } catch {
+    code = 'UNKNOWN'
+  }
+  const description = getSystemErrorMap().get(errno)?.[1] ?? 'unknown error'
+  const err = new Error(`${code}: ${description}, ${syscall} '${path}'${dest === undefined ? '' : ` -> '${dest}'`}`, { cause }) as NodeJS.ErrnoException & { dest?: string }
+  err.errno = errno
+  err.code = code
+  err.syscall = syscall
+  err.path = path
+  if (dest !== undefined) err.dest = dest
+  Error.captureStackTrace(err, fsError)
+  return err
+}
+
 /** The directories cp made get their sources' modes (and times), deepest first: a mode without write or search permission set earlier would have stopped their contents. */
-async function settleDirectories(made: Plan['made'], preserveTimestamps: boolean): Promise<void> {
-  const byDepth = new Map<number, Plan['made']>()
-  for (const dir of made) {
+async function settleDirectories(dirs: Made[], preserveTimestamps: boolean): Promise<void> {
+  const byDepth = new Map<number, Made[]>()
+  for (const dir of dirs) {
     const level = byDepth.get(dir.depth)
     if (level) level.push(dir)
     else byDepth.set(dir.depth, [dir])
   }
   for (const depth of [...byDepth.keys()].sort((a, b) => b - a)) {
     await all(
-      byDepth.get(depth)!.map(async ({ dest, stat }) => {
-        await fsp.chmod(dest, stat.mode & 0o7777)
-        if (preserveTimestamps) await fsp.utimes(dest, stat.atimeMs / 1000, stat.mtimeMs / 1000)
+      byDepth.get(depth)!.map(async ({ dest, mode, atime, mtime }) => {
+        await fsp.chmod(dest, mode)
+        if (preserveTimestamps) await fsp.utimes(dest, atime, mtime)
       }),
     )
   }

@@ -12,9 +12,12 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <random>
+#include <deque>
+#include <dirent.h>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -319,12 +322,27 @@ struct Group {
 // lock (i_rwsem) for writing, so workers in one directory wait for each other, sleep and wake: a
 // tree of 100 directories copied by 4 threads in walk order (directory by directory) took ~300 ms
 // of copying on ext4 where this order takes ~210 ms.
+// A directory of a tree copy (addTree) still to read: its entries go into `dest`, which exists.
+struct DirTask {
+  std::string src, dest;
+  int depth = 0;
+};
+
+// A directory a tree copy made, for the caller to give its source's mode (and times) at the end.
+struct MadeDir {
+  std::string dest;
+  mode_t mode;
+  struct timespec atime, mtime;
+  int depth;
+};
+
 struct Queue {
   std::vector<std::unique_ptr<Batch>> batches;
   std::vector<Group> groups;  // those with files left
+  std::deque<DirTask> dirs;   // directories to read, taken before files so the walk stays ahead
   size_t cursor = 0;
   size_t added = 0;   // files added in all
-  size_t pending = 0; // files added and not yet taken
+  size_t pending = 0; // files and directories added and not yet taken
 
   void Add(std::unique_ptr<Batch> batch) {
     Batch* b = batch.get();
@@ -341,6 +359,14 @@ struct Queue {
     batches.push_back(std::move(batch));
     added += files;
     pending += files;
+  }
+
+  bool TakeDir(DirTask* task) {
+    if (dirs.empty()) return false;
+    *task = std::move(dirs.front());
+    dirs.pop_front();
+    pending--;
+    return true;
   }
 
   bool Take(const Batch** batch, size_t* index) {
@@ -370,20 +396,155 @@ struct Shared {
   std::atomic<size_t> filesDone{0};
   std::atomic<int64_t> bytesDone{0};
   std::atomic<bool> stop{false};
-  std::mutex mutex;  // guards queue and the failure
+  std::atomic<size_t> found{0};   // files added, by add() or by reading a tree
+  std::atomic<int64_t> links{0};  // symlinks a tree copy made
+  std::atomic<size_t> running{0}; // work items queued or running (a copy of the job's count)
+  size_t concurrency = 4;
+  uv_async_t* wake = nullptr;     // asks the loop thread for more workers
+  std::mutex mutex;  // guards queue, made and the failure
   Queue queue;
+  std::vector<MadeDir> made;
   CopyFailure failure;
   std::string failedSrc, failedDest;
 
-  bool Take(const Batch** batch, size_t* index) {
+  // 0: nothing to take; 1: a directory (in *task); 2: a file (*batch, *index).
+  int Take(DirTask* task, const Batch** batch, size_t* index) {
     std::lock_guard<std::mutex> lock(mutex);
-    return queue.Take(batch, index);
+    if (queue.TakeDir(task)) return 1;
+    return queue.Take(batch, index) ? 2 : 0;
+  }
+  void Fail(const CopyFailure& f, const std::string& src, const std::string& dest) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!failure.err) {
+      failure = f;
+      failedSrc = src;
+      failedDest = dest;
+    }
+    stop = true;
   }
   size_t Pending() {
     std::lock_guard<std::mutex> lock(mutex);
     return queue.pending;
   }
 };
+
+std::string Child(const std::string& dir, const char* name) {
+  std::string out;
+  out.reserve(dir.size() + 1 + strlen(name));
+  out += dir;
+  if (out.empty() || out.back() != '/') out += '/';
+  out += name;
+  return out;
+}
+
+// One directory of a tree copy (cp into a new destination, with no filter and links kept as
+// links): reads it, makes its subdirectories in `dest` (queued to be read in turn), makes its
+// symlinks, and queues its files. Failures are reported as the JavaScript walk reports them
+// (scandir, lstat, mkdir, readlink, symlink), and the entries fs.cp refuses as cp:fifo,
+// cp:socket, cp:unknown. Returns false on a failure (recorded in sh).
+bool ReadDir(Shared& sh, const DirTask& task) {
+  int fd;
+  do {
+    fd = open(task.src.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    sh.Fail({errno, "scandir"}, task.src, "");
+    return false;
+  }
+  DIR* dir = fdopendir(fd);
+  if (!dir) {
+    int err = errno;
+    close(fd);
+    sh.Fail({err, "scandir"}, task.src, "");
+    return false;
+  }
+  auto batch = std::make_unique<Batch>();
+  std::vector<DirTask> subdirs;
+  std::vector<MadeDir> made;
+  std::vector<char> target(256);
+  bool ok = true;
+  for (;;) {
+    if (sh.stop.load(std::memory_order_relaxed)) {
+      ok = false;
+      break;
+    }
+    errno = 0;
+    struct dirent* e = readdir(dir);
+    if (!e) {
+      if (errno != 0) {
+        sh.Fail({errno, "scandir"}, task.src, "");
+        ok = false;
+      }
+      break;
+    }
+    const char* name = e->d_name;
+    if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+    std::string s = Child(task.src, name);
+    std::string d = Child(task.dest, name);
+    unsigned char type = e->d_type;
+    struct stat st {};
+    bool haveStat = false;
+    if (type == DT_UNKNOWN || type == DT_DIR) {
+      if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        sh.Fail({errno, "lstat"}, s, "");
+        ok = false;
+        break;
+      }
+      haveStat = true;
+      type = IFTODT(st.st_mode);
+    }
+    if (type == DT_REG) {
+      batch->list.push_back(std::move(s));
+      batch->list.push_back(std::move(d));
+    } else if (type == DT_DIR) {
+      if (mkdir(d.c_str(), 0777) != 0) {
+        sh.Fail({errno, "mkdir"}, d, "");
+        ok = false;
+        break;
+      }
+      (void)haveStat;
+      made.push_back({d, st.st_mode & 07777, st.st_atim, st.st_mtim, task.depth + 1});
+      subdirs.push_back({std::move(s), std::move(d), task.depth + 1});
+    } else if (type == DT_LNK) {
+      ssize_t n;
+      for (;;) {
+        n = readlinkat(fd, name, target.data(), target.size());
+        if (n < 0 || static_cast<size_t>(n) < target.size()) break;
+        target.resize(target.size() * 2);
+      }
+      if (n < 0) {
+        sh.Fail({errno, "readlink"}, s, "");
+        ok = false;
+        break;
+      }
+      std::string link(target.data(), static_cast<size_t>(n));
+      if (symlink(link.c_str(), d.c_str()) != 0) {
+        sh.Fail({errno, "symlink"}, link, d);
+        ok = false;
+        break;
+      }
+      sh.links++;
+    } else {
+      sh.Fail({EINVAL, type == DT_FIFO ? "cp:fifo" : type == DT_SOCK ? "cp:socket" : "cp:unknown"}, s, "");
+      ok = false;
+      break;
+    }
+  }
+  closedir(dir);
+  if (!ok) return false;
+  size_t files = batch->list.size() / 2;
+  {
+    std::lock_guard<std::mutex> lock(sh.mutex);
+    for (auto& m : made) sh.made.push_back(std::move(m));
+    for (auto& t : subdirs) sh.queue.dirs.push_back(std::move(t));
+    sh.queue.pending += subdirs.size();
+    if (files > 0) sh.queue.Add(std::move(batch));
+  }
+  sh.found += files;
+  // More work than workers: ask the loop thread for more (it alone may queue work).
+  if ((files > 0 || !subdirs.empty()) && sh.running.load() < sh.concurrency) uv_async_send(sh.wake);
+  return true;
+}
 
 // Reads a list of (src, dest) pairs, flattened, from JavaScript (throws on a bad one).
 std::unique_ptr<Batch> BatchArg(const Napi::CallbackInfo& info, size_t index) {
@@ -407,19 +568,21 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "KernelCopyJob",
-                       {InstanceMethod<&KernelCopyJob::Add>("add"), InstanceMethod<&KernelCopyJob::End>("end"),
-                        InstanceMethod<&KernelCopyJob::Abort>("abort")});
+                       {InstanceMethod<&KernelCopyJob::Add>("add"), InstanceMethod<&KernelCopyJob::AddTree>("addTree"),
+                        InstanceMethod<&KernelCopyJob::End>("end"), InstanceMethod<&KernelCopyJob::Abort>("abort")});
   }
 
   // new KernelCopyJob(concurrency, exists 0|1|2, clone 0|1|2, preserveTimestamps, fresh,
   //                   onProgress|undefined, onDone)
-  // then add(list: string[] (src, dest pairs flattened)) as many times as needed, and end().
+  // then add(list: string[] (src, dest pairs flattened)) and addTree(src, dest) as many times as
+  // needed, and end().
   // Copying starts with the first add(); onDone comes once end() was called and every file added
   // is done, or at the first failure or abort() (which also ends it: add() then returns false).
   explicit KernelCopyJob(const Napi::CallbackInfo& info) : Napi::ObjectWrap<KernelCopyJob>(info) {
     Napi::Env env = info.Env();
     concurrency_ = static_cast<size_t>(IntegerArg(info, 0, "concurrency", "copyfile", 1, 1024));
     shared_ = std::make_shared<Shared>();
+    shared_->concurrency = concurrency_;
     shared_->exists = static_cast<ExistsPolicy>(IntegerArg(info, 1, "exists", "copyfile", 0, 2));
     shared_->clone = static_cast<ClonePolicy>(IntegerArg(info, 2, "clone", "copyfile", 0, 2));
     shared_->times = BooleanArg(info, 3, "preserveTimestamps");
@@ -431,6 +594,10 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
     if (napi_get_uv_event_loop(env, &loop_) != napi_ok) ThrowSystemError(env, EINVAL, "copyfile", "no event loop");
     context_ = std::make_unique<Napi::AsyncContext>(env, "wsm:copyfiles");
     Ref();  // until onDone
+    uv_async_init(loop_, &wake_, [](uv_async_t* a) { static_cast<KernelCopyJob*>(a->data)->StartWorkers(); });
+    wake_.data = this;
+    uv_unref(reinterpret_cast<uv_handle_t*>(&wake_));
+    shared_->wake = &wake_;
     if (!onProgress_.IsEmpty()) {
       uv_timer_init(loop_, &timer_);
       timer_.data = this;
@@ -447,9 +614,33 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
     std::unique_ptr<Batch> batch = BatchArg(info, 0);
     if (ended_) ThrowInvalidArgument(env, "copyfile", "add() after end()");
     if (finished_ || shared_->stop) return Napi::Boolean::New(env, false);
+    size_t files = batch->list.size() / 2;
     {
       std::lock_guard<std::mutex> lock(shared_->mutex);
       shared_->queue.Add(std::move(batch));
+    }
+    shared_->found += files;
+    StartWorkers();
+    return Napi::Boolean::New(env, true);
+  }
+
+  // addTree(src, dest): the contents of directory `src` into the existing directory `dest`, read
+  // by the workers themselves (no JavaScript per directory): files copied as with add(),
+  // directories made and read in turn, symlinks made with their targets verbatim; FIFOs, sockets
+  // and devices refused. For cp into a new destination. Returns as add() does.
+  Napi::Value AddTree(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) ThrowTypeError(env, "The \"src\" and \"dest\" arguments must be strings");
+    DirTask task{info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(), 0};
+    for (const std::string* p : {&task.src, &task.dest}) {
+      if (p->empty() || p->find('\0') != std::string::npos) ThrowInvalidArgument(env, "copyfile", "paths must be non-empty and free of NUL bytes");
+    }
+    if (ended_) ThrowInvalidArgument(env, "copyfile", "addTree() after end()");
+    if (finished_ || shared_->stop) return Napi::Boolean::New(env, false);
+    {
+      std::lock_guard<std::mutex> lock(shared_->mutex);
+      shared_->queue.dirs.push_back(std::move(task));
+      shared_->queue.pending++;
     }
     StartWorkers();
     return Napi::Boolean::New(env, true);
@@ -484,12 +675,13 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
       }
       workers_++;
     }
+    shared_->running = workers_;
   }
 
   // Done when no worker runs and either nothing more can come (end() and the queue empty) or
   // nothing more will be taken (a failure, abort()).
   void MaybeFinish() {
-    if (finished_ || workers_ > 0) return;
+    if (finishing_ || workers_ > 0) return;
     if (shared_->stop || (ended_ && shared_->Pending() == 0)) Finish();
   }
 
@@ -505,21 +697,21 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
     const uint64_t started = uv_hrtime();
     for (size_t turn = 0; !sh->stop.load(std::memory_order_relaxed); turn++) {
       if (turn > 0 && uv_hrtime() - started >= kTurnNs) break;
+      DirTask dir;
       const Batch* batch = nullptr;
       size_t i = 0;
-      if (!sh->Take(&batch, &i)) break;
+      int kind = sh->Take(&dir, &batch, &i);
+      if (kind == 0) break;
+      if (kind == 1) {
+        if (!ReadDir(*sh, dir)) break;
+        continue;
+      }
       const std::string& src = batch->list[2 * i];
       const std::string& dest = batch->list[2 * i + 1];
       CopyFailure f;
       int64_t bytes = CopyOne(src, dest, sh->exists, sh->clone, sh->times, sh->fresh, sh->stop, sh->context, &f);
       if (bytes < 0) {
-        std::lock_guard<std::mutex> lock(sh->mutex);
-        if (!sh->failure.err) {
-          sh->failure = f;
-          sh->failedSrc = src;
-          sh->failedDest = dest;
-        }
-        sh->stop = true;
+        sh->Fail(f, src, dest);
         break;
       }
       sh->bytesDone += bytes;
@@ -535,6 +727,7 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
     }
     delete work;
     job->workers_--;
+    job->shared_->running = job->workers_;
     job->MaybeFinish();
   }
 
@@ -545,16 +738,21 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
     try {
       onProgress_.MakeCallback(env.Global(),
                                {Napi::Number::New(env, static_cast<double>(shared_->filesDone.load())),
-                                Napi::BigInt::New(env, shared_->bytesDone.load())},
+                                Napi::BigInt::New(env, shared_->bytesDone.load()),
+                                Napi::Number::New(env, static_cast<double>(shared_->found.load()))},
                                *context_);
     } catch (const Napi::Error& e) {
       napi_fatal_exception(env, e.Value());
     }
   }
 
-  // onDone(errno, syscall, src, dest, files, bytes); errno 0 on success, ECANCELED when aborted
-  // before every file added was done; src and dest name the file that failed ('' otherwise).
+  // onDone(errno, syscall, src, dest, files, bytes, links, made); errno 0 on success, ECANCELED
+  // when aborted before every file added was done; src and dest name what failed ('' otherwise);
+  // links and made (flattened: dest, mode, atime s, mtime s, depth, ...) are what trees made.
   void Finish() {
+    // Once: the last progress report below may call abort() or end() (they come back here).
+    if (finishing_) return;
+    finishing_ = true;
     Progress();
     finished_ = true;
     if (timerActive_) {
@@ -563,13 +761,25 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
       Ref();  // until the timer handle is closed
       uv_close(reinterpret_cast<uv_handle_t*>(&timer_), [](uv_handle_t* h) { static_cast<KernelCopyJob*>(h->data)->Unref(); });
     }
+    Ref();  // until the wake handle is closed
+    uv_close(reinterpret_cast<uv_handle_t*>(&wake_), [](uv_handle_t* h) { static_cast<KernelCopyJob*>(h->data)->Unref(); });
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     int err = shared_->failure.err;
     const char* syscall = shared_->failure.syscall;
-    if (!err && aborted_ && (!ended_ || shared_->filesDone.load() < shared_->queue.added)) {
+    if (!err && aborted_ && (!ended_ || shared_->filesDone.load() < shared_->queue.added || !shared_->queue.dirs.empty())) {
       err = ECANCELED;
       syscall = "copyfile";
+    }
+    auto toSeconds = [](const struct timespec& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9; };
+    Napi::Array made = Napi::Array::New(env, shared_->made.size() * 5);
+    uint32_t k = 0;
+    for (const MadeDir& m : shared_->made) {
+      made.Set(k++, Napi::String::New(env, m.dest));
+      made.Set(k++, Napi::Number::New(env, m.mode));
+      made.Set(k++, Napi::Number::New(env, toSeconds(m.atime)));
+      made.Set(k++, Napi::Number::New(env, toSeconds(m.mtime)));
+      made.Set(k++, Napi::Number::New(env, m.depth));
     }
     Napi::FunctionReference cb = std::move(onDone_);
     try {
@@ -577,7 +787,8 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
                       {Napi::Number::New(env, err), Napi::String::New(env, syscall), Napi::String::New(env, shared_->failedSrc),
                        Napi::String::New(env, shared_->failedDest),
                        Napi::Number::New(env, static_cast<double>(shared_->filesDone.load())),
-                       Napi::BigInt::New(env, shared_->bytesDone.load())},
+                       Napi::BigInt::New(env, shared_->bytesDone.load()),
+                       Napi::Number::New(env, static_cast<double>(shared_->links.load())), made},
                       *context_);
     } catch (const Napi::Error& e) {
       napi_fatal_exception(env, e.Value());
@@ -590,10 +801,12 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
   uv_loop_t* loop_ = nullptr;
   uv_timer_t timer_{};
   bool timerActive_ = false;
+  uv_async_t wake_{};
   size_t concurrency_ = 4;
   size_t workers_ = 0;  // work items queued or running; touched on the loop thread only
   bool ended_ = false;
   bool aborted_ = false;
+  bool finishing_ = false;
   bool finished_ = false;
   Napi::FunctionReference onProgress_;
   Napi::FunctionReference onDone_;
