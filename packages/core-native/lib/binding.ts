@@ -97,14 +97,14 @@ export interface NativeBinding {
     onDone: (errno: number, syscall: string, onSource: boolean, bytes: bigint) => void,
   ) => { abort(): void }
   KernelCopyJob: new (
-    list: string[],
     concurrency: number,
     exists: number,
     clone: number,
     preserveTimestamps: boolean,
-    onProgress: ((files: number, bytes: bigint) => void) | undefined,
-    onDone: (errno: number, syscall: string, failedIndex: number, files: number, bytes: bigint) => void,
-  ) => { abort(): void }
+    fresh: boolean,
+    onProgress: ((files: number, bytes: bigint, found: number) => void) | undefined,
+    onDone: (errno: number, syscall: string, src: string, dest: string, files: number, bytes: bigint, links: number, made: Array<string | number>) => void,
+  ) => { add(list: string[]): boolean; addTree(src: string, dest: string): boolean; end(): void; abort(): void }
 }
 
 const require = createRequire(import.meta.url)

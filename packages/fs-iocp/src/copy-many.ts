@@ -1,7 +1,7 @@
 // What cp and copyFiles share: their options, symlinks, and the one call that copies every file.
 import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
-import { copyFilesKernel } from '@wsm/core-native'
+import { type CopyFilesKernelOptions, copyFilesKernel } from '@wsm/core-native'
 import {
   optionalBoolean,
   optionalFunction,
@@ -33,7 +33,7 @@ export interface CopyManyOptions {
 export interface CopyManyProgress {
   /** Files done so far (copied, or left alone as `overwrite: false` asks). */
   files: number
-  /** Files to copy, once the sources are known. */
+  /** Files to copy found so far. `cp` starts copying while its walk still finds files: the number is final once the walk is done. */
   totalFiles: number
   /** Bytes copied so far. */
   bytes: number
@@ -110,22 +110,41 @@ export async function copySymlink(target: string, dest: string, exists: Exists):
   return true
 }
 
-/** Every file in one native call: `concurrency` at a time on the threadpool, no JavaScript between them. */
-export async function copyAll(pairs: Array<[string, string]>, options: ManyOptions): Promise<{ files: number; bytes: number }> {
-  const { onProgress } = options
-  const totalFiles = pairs.length
+/**
+ * Every file in one native call: `concurrency` at a time on the threadpool, no JavaScript between them.
+ * `fresh`: the destinations are in a tree the caller has just made under a temporary name (the
+ * core then creates each file directly, without a temporary name of its own); `shown` gives the
+ * name a destination will have once that tree is in place, for the error.
+ */
+export async function copyAll(
+  pairs: Array<[string, string]>,
+  options: ManyOptions,
+  { fresh = false, shown = (dest: string) => dest }: { fresh?: boolean; shown?: (dest: string) => string } = {},
+): Promise<{ files: number; bytes: number }> {
   try {
-    const { files, bytes } = await copyFilesKernel(pairs, {
-      concurrency: options.concurrency,
-      exists: options.exists,
-      clone: 'try',
-      preserveTimestamps: options.preserveTimestamps,
-      signal: options.signal,
-      onProgress: onProgress && ((files, bytes) => onProgress({ files, totalFiles, bytes: Number(bytes) })),
-    })
+    const { files, bytes } = await copyFilesKernel(pairs, kernelOptions(options, fresh))
     return { files, bytes: Number(bytes) }
   } catch (err) {
-    const failed = err as { path?: unknown; dest?: unknown }
-    throw typeof failed?.path === 'string' && typeof failed.dest === 'string' ? toCopyError(err, failed.path, failed.dest) : err
+    throw toManyError(err, shown)
+  }
+}
+
+/** The core's error for one of many files, as copyFile's error (an AbortError passes through). */
+export function toManyError(err: unknown, shown: (dest: string) => string = (dest) => dest): unknown {
+  const failed = err as { path?: unknown; dest?: unknown }
+  return typeof failed?.path === 'string' && typeof failed.dest === 'string' ? toCopyError(err, failed.path, shown(failed.dest)) : err
+}
+
+/** The core's copier options for cp and copyFiles. */
+export function kernelOptions(options: ManyOptions, fresh: boolean): CopyFilesKernelOptions {
+  const { onProgress } = options
+  return {
+    concurrency: options.concurrency,
+    exists: options.exists,
+    clone: 'try',
+    preserveTimestamps: options.preserveTimestamps,
+    fresh,
+    signal: options.signal,
+    onProgress: onProgress && ((files, bytes, found) => onProgress({ files, totalFiles: found, bytes: Number(bytes) })),
   }
 }

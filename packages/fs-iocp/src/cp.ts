@@ -1,33 +1,58 @@
-import { type Stats, promises as fsp } from 'node:fs'
-import { dirname, join, resolve, sep } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { type Dirent, type Stats, promises as fsp } from 'node:fs'
+import { basename, dirname, join, normalize, resolve, sep } from 'node:path'
 import { type PathLike, requireUtf8, validatePath } from './args.js'
+import { type KernelCopyResult, openKernelCopier } from '@wsm/core-native'
+import { getSystemErrorMap, getSystemErrorName } from 'node:util'
 import {
   type CopyManyOptions,
   type CopyManyResult,
   type ManyOptions,
   all,
-  copyAll,
   copySymlink,
+  kernelOptions,
   throwIfAborted,
+  toManyError,
   validateManyOptions,
 } from './copy-many.js'
 import { cpError } from './node-errors.js'
 
-/** What the walk found: every file for the one native call, the links, the directories it made. */
+/** A directory cp made, with what it gets at the end: its source's mode and times (seconds), deepest first. */
+interface Made {
+  dest: string
+  mode: number
+  atime: number
+  mtime: number
+  depth: number
+}
+
+const made = (dest: string, stat: Stats, depth: number): Made => ({ dest, mode: stat.mode & 0o7777, atime: stat.atimeMs / 1000, mtime: stat.mtimeMs / 1000, depth })
+
+/** What the walk found: the links, the directories it made; the files go to the copier as it finds them. */
 interface Plan {
-  files: Array<[string, string]>
+  /** Hands files to the core's copier, which starts on them at once. */
+  add: (files: Array<[string, string]>) => void
   links: Array<[string, string]>
-  made: Array<{ dest: string; stat: Stats; depth: number }>
+  made: Made[]
   /** Set by the first failure: the rest of the walk stops starting work. */
   failed: boolean
+  /** The destinations are in a new tree under a temporary name, which no one else writes into. */
+  fresh: boolean
+  /** The name a destination is known by (given to `filter`, named in errors): in a new tree, the one it will have once renamed into place. */
+  shown: (dest: string) => string
 }
 
 /**
  * Copies a tree (or one file, or one symlink) like fs.promises.cp with `recursive: true`: the
  * directories are made as the walk finds them, then every file goes to the kernel in one call,
  * many at once. Directories get their sources' modes once their contents are in. Symlinks are
- * copied as symlinks, their targets verbatim, unless `dereference`. The first failure stops the
- * rest: what was copied before it stays, no file is left partial.
+ * copied as symlinks, their targets verbatim, unless `dereference`.
+ *
+ * A directory copied to a destination that does not exist is built beside it under a temporary
+ * name (`.<name>.wsm-<pid>-<hex>.tmp`) and renamed into place once complete: a failure or an abort
+ * removes it, so such a copy leaves either the whole tree or nothing. Into an existing directory,
+ * the tree is merged, and the first failure stops the rest: what was copied before it stays, no
+ * file is left partial.
  */
 export async function cp(src: PathLike, dest: PathLike, options?: CopyManyOptions): Promise<CopyManyResult> {
   const from = requireUtf8(validatePath(src, 'src'), 'src')
@@ -38,6 +63,10 @@ export async function cp(src: PathLike, dest: PathLike, options?: CopyManyOption
 
   const srcStat = await (dereference ? fsp.stat(from) : fsp.lstat(from))
   if (opts.filter && !(await opts.filter(from, to))) return { files: 0, bytes: 0, links: 0 }
+  return copyRoot(from, to, srcStat, opts, dereference, true)
+}
+
+async function copyRoot(from: string, to: string, srcStat: Stats, opts: ManyOptions, dereference: boolean, mayBuildNew: boolean): Promise<CopyManyResult> {
   const destStat = await fsp.lstat(to).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined
     throw err
@@ -56,24 +85,97 @@ export async function cp(src: PathLike, dest: PathLike, options?: CopyManyOption
     throw cpError('ERR_FS_CP_NON_DIR_TO_DIR', `cannot overwrite directory ${to} with non-directory ${from}`, to)
   }
   await fsp.mkdir(dirname(to), { recursive: true })
-
-  const plan: Plan = { files: [], links: [], made: [], failed: false }
-  await visit(from, to, srcStat, 0, new Set(), plan, opts, dereference)
-  throwIfAborted(opts.signal)
-
-  const made = await all(plan.links.map(async ([s, d]) => copySymlink(await fsp.readlink(s), d, opts.exists)))
-  const done = await copyAll(plan.files, opts)
-  await settleDirectories(plan.made, opts.preserveTimestamps)
-  return { ...done, links: made.filter(Boolean).length }
+  if (mayBuildNew && srcStat.isDirectory() && !destStat) {
+    const built = await buildNew(from, to, srcStat, opts, dereference)
+    // Undefined: `to` was taken meanwhile (or has no room for a temporary name beside it): merge as into an existing directory.
+    return built ?? copyRoot(from, to, srcStat, opts, dereference, false)
+  }
+  const plan: Plan = { add: () => {}, links: [], made: [], failed: false, fresh: false, shown: (d) => d }
+  return copyPlan(from, to, srcStat, plan, opts, dereference)
 }
 
-async function visit(src: string, dest: string, stat: Stats, depth: number, ancestors: Set<string>, plan: Plan, opts: ManyOptions, dereference: boolean): Promise<void> {
+/**
+ * The tree built under a temporary name beside `to`, then renamed to `to`. Inside it every name is
+ * new, so the core creates each file directly under its name (`fresh`): no stat of a destination,
+ * no temporary file, no rename per file. On failure or abort the temporary tree is removed.
+ */
+async function buildNew(from: string, to: string, srcStat: Stats, opts: ManyOptions, dereference: boolean): Promise<CopyManyResult | undefined> {
+  const temp = join(dirname(to), `.${basename(to)}.wsm-${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
+  try {
+    await fsp.mkdir(temp)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') return undefined
+    throw err
+  }
+  const shown = (d: string): string => (d === temp ? to : d.startsWith(temp + sep) ? join(to, d.slice(temp.length)) : d)
+  const plan: Plan = { add: () => {}, links: [], made: [], failed: false, fresh: true, shown }
+  let result: CopyManyResult
+  try {
+    result = await copyPlan(from, temp, srcStat, plan, opts, dereference, true)
+    throwIfAborted(opts.signal)
+    // rename(2) replaces an empty directory that appeared at `to` meanwhile (as a merge into it
+    // would); a non-empty one (ENOTEMPTY, EEXIST) or a file (ENOTDIR) makes it fail.
+    await fsp.rename(temp, to)
+  } catch (err) {
+    await removeTree(temp)
+    const code = (err as NodeJS.ErrnoException).code
+    if ((code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR') && (err as NodeJS.ErrnoException).syscall === 'rename') return undefined
+    throw renamed(err, temp, shown)
+  }
+  return result
+}
+
+/**
+ * The walk and the copies overlap: the core's copier starts on a directory's files as soon as the
+ * walk has read it (and made its destination), while the walk goes on. Links are made once the
+ * walk is done, directories get their modes once every file is in.
+ */
+async function copyPlan(from: string, to: string, srcStat: Stats, plan: Plan, opts: ManyOptions, dereference: boolean, rootMade = false): Promise<CopyManyResult> {
+  if (plan.fresh && rootMade && !opts.filter && !dereference && srcStat.isDirectory()) return copyNewTree(from, to, srcStat, plan, opts)
+  const copier = openKernelCopier(kernelOptions(opts, plan.fresh))
+  plan.add = (files) => {
+    if (files.length > 0) copier.add(files)
+  }
+  // The copier's own failure (or the signal's abort) stops the walk; one we cause by stopping it is not a failure.
+  const state: { failure?: { err: unknown }; stopping: boolean } = { stopping: false }
+  const copying = copier.done.then(
+    (done) => done,
+    (err: unknown) => {
+      if (!state.stopping) state.failure = { err }
+      plan.failed = true
+      return undefined
+    },
+  )
+  let links: boolean[]
+  try {
+    await visit(from, to, srcStat, 0, new Set(), plan, opts, dereference, rootMade)
+    throwIfAborted(opts.signal)
+    if (state.failure) throw state.failure.err
+    links = await all(plan.links.map(async ([s, d]) => copySymlink(await fsp.readlink(s), d, opts.exists)))
+  } catch (err) {
+    // Nothing of this call may still be copying when it settles.
+    if (!state.failure) {
+      state.stopping = true
+      copier.stop()
+    }
+    await copying
+    throw state.failure ? toManyError(state.failure.err, plan.shown) : err
+  }
+  copier.end()
+  const done = await copying
+  const failure = state.failure as { err: unknown } | undefined // set by the callback above, which TypeScript cannot see
+  if (failure || !done) throw toManyError(failure?.err, plan.shown)
+  await settleDirectories(plan.made, opts.preserveTimestamps)
+  return { files: done.files, bytes: Number(done.bytes), links: links.filter(Boolean).length }
+}
+
+async function visit(src: string, dest: string, stat: Stats, depth: number, ancestors: Set<string>, plan: Plan, opts: ManyOptions, dereference: boolean, made = false): Promise<void> {
   if (stat.isFile()) {
-    plan.files.push([src, dest])
+    plan.add([[src, dest]])
   } else if (stat.isSymbolicLink()) {
     plan.links.push([src, dest])
   } else if (stat.isDirectory()) {
-    await walk(src, dest, stat, depth, ancestors, plan, opts, dereference)
+    await walk(src, dest, stat, depth, ancestors, plan, opts, dereference, made)
   } else if (stat.isFIFO()) {
     // Opening it would block a thread of the pool until a writer comes.
     throw cpError('ERR_FS_CP_FIFO_PIPE', 'cannot copy a FIFO pipe', src)
@@ -84,56 +186,174 @@ async function visit(src: string, dest: string, stat: Stats, depth: number, ance
   }
 }
 
-async function walk(src: string, dest: string, stat: Stats, depth: number, ancestors: Set<string>, plan: Plan, opts: ManyOptions, dereference: boolean): Promise<void> {
+/** `dir` normalized, as the prefix of its entries' paths: join(dir, name) is then prefix + name. */
+function prefixOf(dir: string): string {
+  const n = normalize(dir)
+  if (n === '.' || n === `.${sep}`) return ''
+  return n.endsWith(sep) ? n : n + sep
+}
+
+async function walk(src: string, dest: string, stat: Stats, depth: number, ancestors: Set<string>, plan: Plan, opts: ManyOptions, dereference: boolean, rootMade: boolean): Promise<void> {
   if (plan.failed) return
   const id = `${stat.dev}:${stat.ino}`
   if (ancestors.has(id)) throw cpError('ERR_FS_CP_EINVAL', `cannot copy ${src}: a symlink to a directory that contains it`, src)
-  try {
-    await fsp.mkdir(dest)
-    plan.made.push({ dest, stat, depth })
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-    // Merged into, as fs.cp does; its mode and times stay its own.
-    if (!(await fsp.lstat(dest)).isDirectory()) throw cpError('ERR_FS_CP_DIR_TO_NON_DIR', `cannot overwrite non-directory ${dest} with directory ${src}`, dest)
+  const makeDir = async (): Promise<void> => {
+    if (rootMade) return void plan.made.push(made(dest, stat, depth))
+    try {
+      await fsp.mkdir(dest)
+      plan.made.push(made(dest, stat, depth))
+    } catch (err) {
+      // In a new tree no name is taken: EEXIST there is a failure like any other.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || plan.fresh) throw err
+      // Merged into, as fs.cp does; its mode and times stay its own.
+      if (!(await fsp.lstat(dest)).isDirectory()) throw cpError('ERR_FS_CP_DIR_TO_NON_DIR', `cannot overwrite non-directory ${dest} with directory ${src}`, dest)
+    }
   }
+  // The directory is made and read at once (two threads of the pool): the walk's critical path is
+  // one round trip per level, not two. Both settle before anything else happens.
+  const entries = (await all<void | Dirent[]>([makeDir(), fsp.readdir(src, { withFileTypes: true })]))[1] as Dirent[]
   if (plan.failed) return
-  const entries = await fsp.readdir(src, { withFileTypes: true })
   throwIfAborted(opts.signal)
   const inside = dereference ? new Set(ancestors).add(id) : ancestors
   const { filter } = opts
-  await all(
-    entries.map(async (entry) => {
-      const s = join(src, entry.name)
-      const d = join(dest, entry.name)
-      try {
-        if (filter && !(await filter(s, d))) return
-        // The entry's type is known from readdir: a file costs no stat here (its mode is read by the copy itself).
-        if (entry.isFile()) return void plan.files.push([s, d])
-        if (entry.isSymbolicLink() && !dereference) return void plan.links.push([s, d])
-        const st = await (dereference ? fsp.stat(s) : fsp.lstat(s))
-        return await visit(s, d, st, depth + 1, inside, plan, opts, dereference)
-      } catch (err) {
-        plan.failed = true
-        throw err
-      }
-    }),
-  )
+  // join() costs more than the copy's own bookkeeping here: 20,000 of them for 10,000 files.
+  const srcPrefix = prefixOf(src)
+  const destPrefix = prefixOf(dest)
+  // This directory's files, handed to the copier together.
+  const files: Array<[string, string]> = []
+  const one = async (s: string, d: string, isFile: boolean, isLink: boolean): Promise<void> => {
+    try {
+      if (filter && !(await filter(s, plan.shown(d)))) return
+      // The entry's type is known from readdir: a file costs no stat here (its mode is read by the copy itself).
+      if (isFile) return void files.push([s, d])
+      if (isLink && !dereference) return void plan.links.push([s, d])
+      const st = await (dereference ? fsp.stat(s) : fsp.lstat(s))
+      return await visit(s, d, st, depth + 1, inside, plan, opts, dereference)
+    } catch (err) {
+      plan.failed = true
+      throw err
+    }
+  }
+  const tasks: Array<Promise<void>> = []
+  for (const entry of entries) {
+    const s = srcPrefix + entry.name
+    const d = destPrefix + entry.name
+    const isFile = entry.isFile()
+    const isLink = entry.isSymbolicLink()
+    // Without a filter, files and links need no promise of their own.
+    if (!filter && isFile) files.push([s, d])
+    else if (!filter && isLink && !dereference) plan.links.push([s, d])
+    else tasks.push(one(s, d, isFile, isLink))
+  }
+  // Without a filter the files are known now: they are copied while the walk goes on below.
+  if (!filter) plan.add(files)
+  await all(tasks)
+  if (filter && !plan.failed) plan.add(files)
+}
+
+/**
+ * A new tree with nothing to ask JavaScript about (no filter, links kept as links): the core's
+ * copier walks it itself, on its threads, making the directories and links and copying the files
+ * as it reads them. JavaScript then only gives the directories their modes (and times).
+ */
+async function copyNewTree(from: string, to: string, srcStat: Stats, plan: Plan, opts: ManyOptions): Promise<CopyManyResult> {
+  const copier = openKernelCopier(kernelOptions(opts, true))
+  copier.addTree(from, to)
+  copier.end()
+  let done: KernelCopyResult
+  try {
+    done = await copier.done
+  } catch (err) {
+    throw fromTreeError(err, plan.shown)
+  }
+  await settleDirectories([made(to, srcStat, 0), ...done.dirs], opts.preserveTimestamps)
+  return { files: done.files, bytes: Number(done.bytes), links: done.links }
+}
+
+const WALK_CALLS = new Set(['scandir', 'lstat', 'mkdir', 'readlink', 'symlink'])
+
+const REFUSED: Record<string, [code: string, message: string]> = {
+  'cp:fifo': ['ERR_FS_CP_FIFO_PIPE', 'cannot copy a FIFO pipe'],
+  'cp:socket': ['ERR_FS_CP_SOCKET', 'cannot copy a socket file'],
+  'cp:unknown': ['ERR_FS_CP_UNKNOWN', 'cannot copy an unknown file type'],
+}
+
+/** The core's failure in a tree it walked, as the JavaScript walk would have reported it: fs.cp's codes, or Node's fs error for the call. */
+function fromTreeError(err: unknown, shown: (dest: string) => string): unknown {
+  const e = err as { errno?: unknown; syscall?: unknown; path?: unknown; dest?: unknown } | null
+  if (!e || typeof e.syscall !== 'string' || typeof e.path !== 'string' || typeof e.errno !== 'number') return err
+  const refused = REFUSED[e.syscall]
+  if (refused) return cpError(refused[0], refused[1], e.path)
+  // The walk's own calls; any other failed call was copying a file.
+  if (!WALK_CALLS.has(e.syscall)) return toManyError(err, shown)
+  return fsError(e.errno, e.syscall, e.path, typeof e.dest === 'string' ? e.dest : undefined, err)
+}
+
+/** An error shaped like the one node:fs gives for `syscall` on `path` (and `dest`). */
+function fsError(errno: number, syscall: string, path: string, dest: string | undefined, cause: unknown): NodeJS.ErrnoException & { dest?: string } {
+  let code: string
+  try {
+    code = getSystemErrorName(errno)
+  } catch {
+    code = 'UNKNOWN'
+  }
+  const description = getSystemErrorMap().get(errno)?.[1] ?? 'unknown error'
+  const err = new Error(`${code}: ${description}, ${syscall} '${path}'${dest === undefined ? '' : ` -> '${dest}'`}`, { cause }) as NodeJS.ErrnoException & { dest?: string }
+  err.errno = errno
+  err.code = code
+  err.syscall = syscall
+  err.path = path
+  if (dest !== undefined) err.dest = dest
+  Error.captureStackTrace(err, fsError)
+  return err
 }
 
 /** The directories cp made get their sources' modes (and times), deepest first: a mode without write or search permission set earlier would have stopped their contents. */
-async function settleDirectories(made: Plan['made'], preserveTimestamps: boolean): Promise<void> {
-  const byDepth = new Map<number, Plan['made']>()
-  for (const dir of made) {
+async function settleDirectories(dirs: Made[], preserveTimestamps: boolean): Promise<void> {
+  const byDepth = new Map<number, Made[]>()
+  for (const dir of dirs) {
     const level = byDepth.get(dir.depth)
     if (level) level.push(dir)
     else byDepth.set(dir.depth, [dir])
   }
   for (const depth of [...byDepth.keys()].sort((a, b) => b - a)) {
     await all(
-      byDepth.get(depth)!.map(async ({ dest, stat }) => {
-        await fsp.chmod(dest, stat.mode & 0o7777)
-        if (preserveTimestamps) await fsp.utimes(dest, stat.atimeMs / 1000, stat.mtimeMs / 1000)
+      byDepth.get(depth)!.map(async ({ dest, mode, atime, mtime }) => {
+        await fsp.chmod(dest, mode)
+        if (preserveTimestamps) await fsp.utimes(dest, atime, mtime)
       }),
     )
   }
+}
+
+/** Removes the temporary tree of a failed copy. Its directories may already have their sources' modes, without write permission: those are opened up first. */
+async function removeTree(root: string): Promise<void> {
+  try {
+    await fsp.rm(root, { recursive: true, force: true })
+    return
+  } catch {
+    // below
+  }
+  const openUp = async (dir: string): Promise<void> => {
+    await fsp.chmod(dir, 0o700).catch(() => {})
+    const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => [])
+    await Promise.all(entries.filter((e) => e.isDirectory()).map((e) => openUp(join(dir, e.name))))
+  }
+  await openUp(root)
+  // Best effort: what cannot be removed stays, under its .wsm-<pid>-<hex>.tmp name.
+  await fsp.rm(root, { recursive: true, force: true }).catch(() => {})
+}
+
+/** An error about a path in the temporary tree, retold with the path the destination was to have. */
+function renamed(err: unknown, temp: string, shown: (d: string) => string): unknown {
+  if (!err || typeof err !== 'object') return err
+  const e = err as { path?: unknown; dest?: unknown; message?: unknown }
+  for (const key of ['path', 'dest'] as const) {
+    const p = e[key]
+    if (typeof p !== 'string' || !p.startsWith(temp)) continue
+    const q = shown(p)
+    e[key] = q
+    if (typeof e.message === 'string') e.message = e.message.split(`'${p}'`).join(`'${q}'`)
+  }
+  return err
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, lstatSync, mkdirSync, promises as fsp, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, lstatSync, mkdirSync, promises as fsp, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { cp } from '../src/index.js'
@@ -205,6 +205,131 @@ describe('cp: trees', () => {
   })
 })
 
+describe('cp: a new destination is built under a temporary name and renamed into place', () => {
+  const src = join(dir, 'fresh-src')
+  makeTree(src)
+
+  it('while the copy runs, dest does not exist and its tree is .<name>.wsm-<pid>-<hex>.tmp beside it; after, only dest', async () => {
+    const out = join(dir, 'fresh-out')
+    mkdirSync(out)
+    const dest = join(out, 'copy')
+    const seen: Array<{ destExists: boolean; beside: string[] }> = []
+    const result = await cp(src, dest, {
+      filter: (s, d) => {
+        if (s.endsWith('three.bin')) seen.push({ destExists: existsSync(dest), beside: readdirSync(out) })
+        // the filter is told the destination's final name, never the temporary one
+        expect(d.startsWith(dest)).toBe(true)
+        expect(TEMP_NAME.test(d)).toBe(false)
+        return true
+      },
+    })
+    expect(seen).toHaveLength(1)
+    expect(seen[0]!.destExists).toBe(false)
+    expect(seen[0]!.beside).toHaveLength(1)
+    expect(seen[0]!.beside[0]).toMatch(new RegExp(`^\\.copy\\.wsm-${process.pid}-[0-9a-f]{8}\\.tmp$`))
+    expect(readdirSync(out)).toEqual(['copy'])
+    expect(snapshot(dest)).toEqual(snapshot(src))
+    expect(result).toEqual({ files: 7, bytes: 3 + 3000 + 3 + 70_000 + 6 + 10, links: 5 })
+  })
+
+  it('a copy that fails mid-way leaves nothing, and its error names the source and the final destination', async () => {
+    const work = join(dir, 'fresh-fail-src')
+    await cp(src, work)
+    const out = join(dir, 'fresh-fail-out')
+    mkdirSync(out)
+    const dest = join(out, 'copy')
+    const doomed = join(work, 'a/b/c/three.bin')
+    // The filter removes one source after listing it: its copy fails in the core, after others were done.
+    const err = await rejection(() =>
+      cp(work, dest, {
+        filter: (s) => {
+          if (s === doomed) rmSync(doomed)
+          return true
+        },
+      }),
+    )
+    expect(fieldsOf(err)).toMatchObject({ code: 'ENOENT', syscall: 'copyfile', path: doomed, dest: join(dest, 'a/b/c/three.bin') })
+    expect((err as Error).message).toBe(`ENOENT: no such file or directory, copyfile '${doomed}' -> '${join(dest, 'a/b/c/three.bin')}'`)
+    expect(readdirSync(out)).toEqual([])
+  })
+
+  it('a failing walk (a FIFO) and a filter that throws leave nothing either', async () => {
+    const withFifo = join(dir, 'fresh-fifo')
+    mkdirSync(join(withFifo, 'sub'), { recursive: true })
+    writeFileSync(join(withFifo, 'sub/file'), 'x')
+    execFileSync('mkfifo', [join(withFifo, 'sub/pipe')])
+    const out = join(dir, 'fresh-fifo-out')
+    mkdirSync(out)
+    await expect(cp(withFifo, join(out, 'copy'))).rejects.toMatchObject({ code: 'ERR_FS_CP_FIFO_PIPE' })
+    const boom = new Error('no')
+    await expect(cp(src, join(out, 'copy'), { filter: (s) => (s.endsWith('one.js') ? Promise.reject(boom) : true) })).rejects.toBe(boom)
+    expect(readdirSync(out)).toEqual([])
+  })
+
+  it('a file that appears at dest meanwhile: the temporary tree (its directories already 0555) is removed, and cp fails as fs.cp would', async () => {
+    const ro = join(dir, 'fresh-ro')
+    mkdirSync(join(ro, 'locked/inner'), { recursive: true })
+    writeFileSync(join(ro, 'locked/inner/f'), 'f')
+    chmodSync(join(ro, 'locked/inner'), 0o555)
+    chmodSync(join(ro, 'locked'), 0o555)
+    const out = join(dir, 'fresh-ro-out')
+    mkdirSync(out)
+    const dest = join(out, 'copy')
+    // A file appears at dest while the tree is built: the final rename fails (ENOTDIR), the
+    // temporary tree (its directories now 0555) is removed, and cp reports it as fs.cp would.
+    const err = await rejection(() =>
+      cp(ro, dest, {
+        filter: (s) => {
+          if (s.endsWith('/f')) writeFileSync(dest, 'someone else')
+          return true
+        },
+      }),
+    )
+    expect(err).toMatchObject({ code: 'ERR_FS_CP_DIR_TO_NON_DIR' })
+    expect(readdirSync(out)).toEqual(['copy'])
+    expect(readFileSync(dest, 'utf8')).toBe('someone else')
+    chmodSync(join(ro, 'locked/inner'), 0o755)
+    chmodSync(join(ro, 'locked'), 0o755)
+  })
+
+  it('a non-empty directory that appears at dest meanwhile is merged into, as an existing one would be', async () => {
+    const out = join(dir, 'fresh-race-out')
+    mkdirSync(out)
+    const dest = join(out, 'copy')
+    let made = false
+    const result = await cp(src, dest, {
+      filter: (s) => {
+        if (!made && s.endsWith('three.bin')) {
+          made = true
+          mkdirSync(dest)
+          writeFileSync(join(dest, 'theirs'), 'theirs')
+        }
+        return true
+      },
+    })
+    expect(result.files).toBe(7)
+    expect(readFileSync(join(dest, 'theirs'), 'utf8')).toBe('theirs')
+    const copied = snapshot(dest)
+    delete copied.theirs
+    expect(copied).toEqual(snapshot(src))
+    expect(readdirSync(out)).toEqual(['copy'])
+  })
+
+  it('preserveTimestamps and modes hold for the renamed root too', async () => {
+    const timed = join(dir, 'fresh-timed')
+    mkdirSync(join(timed, 'sub'), { recursive: true })
+    writeFileSync(join(timed, 'sub/f'), 'f')
+    chmodSync(timed, 0o750)
+    utimesSync(join(timed, 'sub'), 1_000_000_000, 1_000_000_003)
+    utimesSync(timed, 1_000_000_000, 1_000_000_004)
+    const dest = join(dir, 'fresh-timed-copy')
+    await cp(timed, dest, { preserveTimestamps: true })
+    expect(statSync(dest).mode & 0o7777).toBe(0o750)
+    expect(statSync(dest).mtimeMs).toBe(1_000_000_004_000)
+    expect(statSync(join(dest, 'sub')).mtimeMs).toBe(1_000_000_003_000)
+  })
+})
+
 describe('cp: 10,000 files in 100 directories', () => {
   const src = join(dir, 'many')
   for (let d = 0; d < 100; d++) {
@@ -230,8 +355,31 @@ describe('cp: 10,000 files in 100 directories', () => {
     console.log(`cp: 10,000 files in ${ms.toFixed(0)} ms (${((10_000 / ms) * 1000).toFixed(0)} files/s)`)
   })
 
-  it('an abort stops it with an AbortError, leaving no partial or temp file', async () => {
+  it('an abort into a new destination rejects with an AbortError and leaves nothing: no dest, no temp tree', async () => {
+    const out = join(dir, 'abort-new')
+    mkdirSync(out)
+    const dest = join(out, 'copy')
+    const ac = new AbortController()
+    let copiedWhenAborted = 0
+    const err = await rejection(() =>
+      cp(src, dest, {
+        signal: ac.signal,
+        onProgress: ({ files }) => {
+          if (files > 0 && !ac.signal.aborted) {
+            copiedWhenAborted = files
+            ac.abort()
+          }
+        },
+      }),
+    )
+    expect(err).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' })
+    expect(copiedWhenAborted).toBeGreaterThan(0) // the abort did land mid-copy, with files already done
+    expect(readdirSync(out)).toEqual([])
+  })
+
+  it('an abort into an existing destination stops it: the files done stay whole, none partial, no temp file', async () => {
     const dest = join(dir, 'many-aborted')
+    mkdirSync(dest)
     const ac = new AbortController()
     const err = await rejection(() => cp(src, dest, { signal: ac.signal, onProgress: ({ files }) => files > 0 && ac.abort() }))
     expect(err).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' })
@@ -243,6 +391,7 @@ describe('cp: 10,000 files in 100 directories', () => {
         copied++
       }
     }
+    expect(copied).toBeGreaterThan(0)
     expect(copied).toBeLessThan(10_000)
   })
 })
