@@ -28,24 +28,34 @@ let descriptions: Map<number, [string, string]> | undefined
 export function toCopyError(err: unknown, src: string, dest: string): unknown {
   const failure = err as CoreFailure | null
   if (!failure || typeof failure.errno !== 'number' || failure.errno >= 0 || failure.name === 'AbortError') return err
-  const errno = failure.errno
+  const out = nodeSystemError(failure.errno, 'copyfile', src, dest, err, typeof failure.code === 'string' ? failure.code : undefined)
+  Error.captureStackTrace(out, toCopyError)
+  return out as CopyError
+}
+
+/**
+ * The error node:fs gives when `syscall` on `path` (and `dest`) fails with `errno` (negative):
+ * `CODE: description, syscall 'path' -> 'dest'`, with errno, code, syscall, path and dest.
+ * `fallbackCode` names the error where Node has no name for the number.
+ */
+export function nodeSystemError(errno: number, syscall: string, path: string, dest: string | undefined, cause: unknown, fallbackCode?: string): NodeJS.ErrnoException & { dest?: string } {
   descriptions ??= getSystemErrorMap()
   let code: string
   try {
     // From the number, not the core's code: the core says EWOULDBLOCK where Node says EAGAIN.
     code = getSystemErrorName(errno)
   } catch {
-    code = String(failure.code)
+    code = fallbackCode ?? 'UNKNOWN'
   }
-  if (!/^E[A-Z0-9]+$/.test(code) && typeof failure.code === 'string') code = failure.code
+  if (!/^E[A-Z0-9]+$/.test(code) && fallbackCode !== undefined) code = fallbackCode
   const description = descriptions.get(errno)?.[1] ?? 'unknown error'
-  const out = new Error(`${code}: ${description}, copyfile '${src}' -> '${dest}'`, { cause: err }) as CopyError
+  const out = new Error(`${code}: ${description}, ${syscall} '${path}'${dest === undefined ? '' : ` -> '${dest}'`}`, { cause }) as NodeJS.ErrnoException & { dest?: string }
   out.errno = errno
   out.code = code
-  out.syscall = 'copyfile'
-  out.path = src
-  out.dest = dest
-  Error.captureStackTrace(out, toCopyError)
+  out.syscall = syscall
+  out.path = path
+  if (dest !== undefined) out.dest = dest
+  Error.captureStackTrace(out, nodeSystemError)
   return out
 }
 

@@ -110,22 +110,13 @@ export async function copySymlink(target: string, dest: string, exists: Exists):
   return true
 }
 
-/**
- * Every file in one native call: `concurrency` at a time on the threadpool, no JavaScript between them.
- * `fresh`: the destinations are in a tree the caller has just made under a temporary name (the
- * core then creates each file directly, without a temporary name of its own); `shown` gives the
- * name a destination will have once that tree is in place, for the error.
- */
-export async function copyAll(
-  pairs: Array<[string, string]>,
-  options: ManyOptions,
-  { fresh = false, shown = (dest: string) => dest }: { fresh?: boolean; shown?: (dest: string) => string } = {},
-): Promise<{ files: number; bytes: number }> {
+/** Every file in one native call: `concurrency` at a time on the threadpool, no JavaScript between them. */
+export async function copyAll(pairs: Array<[string, string]>, options: ManyOptions): Promise<{ files: number; bytes: number }> {
   try {
-    const { files, bytes } = await copyFilesKernel(pairs, kernelOptions(options, fresh))
+    const { files, bytes } = await copyFilesKernel(pairs, kernelOptions(options, false))
     return { files, bytes: Number(bytes) }
   } catch (err) {
-    throw toManyError(err, shown)
+    throw toManyError(err)
   }
 }
 

@@ -3,7 +3,6 @@ import { type Dirent, type Stats, promises as fsp } from 'node:fs'
 import { basename, dirname, join, normalize, resolve, sep } from 'node:path'
 import { type PathLike, requireUtf8, validatePath } from './args.js'
 import { type KernelCopyResult, openKernelCopier } from '@wsm/core-native'
-import { getSystemErrorMap, getSystemErrorName } from 'node:util'
 import {
   type CopyManyOptions,
   type CopyManyResult,
@@ -15,6 +14,7 @@ import {
   toManyError,
   validateManyOptions,
 } from './copy-many.js'
+import { nodeSystemError } from './copy-error.js'
 import { cpError } from './node-errors.js'
 
 /** A directory cp made, with what it gets at the end: its source's mode and times (seconds), deepest first. */
@@ -286,26 +286,7 @@ function fromTreeError(err: unknown, shown: (dest: string) => string): unknown {
   if (refused) return cpError(refused[0], refused[1], e.path)
   // The walk's own calls; any other failed call was copying a file.
   if (!WALK_CALLS.has(e.syscall)) return toManyError(err, shown)
-  return fsError(e.errno, e.syscall, e.path, typeof e.dest === 'string' ? e.dest : undefined, err)
-}
-
-/** An error shaped like the one node:fs gives for `syscall` on `path` (and `dest`). */
-function fsError(errno: number, syscall: string, path: string, dest: string | undefined, cause: unknown): NodeJS.ErrnoException & { dest?: string } {
-  let code: string
-  try {
-    code = getSystemErrorName(errno)
-  } catch {
-    code = 'UNKNOWN'
-  }
-  const description = getSystemErrorMap().get(errno)?.[1] ?? 'unknown error'
-  const err = new Error(`${code}: ${description}, ${syscall} '${path}'${dest === undefined ? '' : ` -> '${dest}'`}`, { cause }) as NodeJS.ErrnoException & { dest?: string }
-  err.errno = errno
-  err.code = code
-  err.syscall = syscall
-  err.path = path
-  if (dest !== undefined) err.dest = dest
-  Error.captureStackTrace(err, fsError)
-  return err
+  return nodeSystemError(e.errno, e.syscall, e.path, typeof e.dest === 'string' ? e.dest : undefined, err)
 }
 
 /** The directories cp made get their sources' modes (and times), deepest first: a mode without write or search permission set earlier would have stopped their contents. */
