@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError, eachFlag, numberFlag } from './args.mjs';
+import { fmtCpu, fmtX, machineCpu, median, sleep } from './measure.mjs';
 import { fileURLToPath } from 'node:url';
 import { BENCH_DIR, REPO_ROOT, RESULTS_DIR } from './paths.mjs';
 import { SECTIONS, TARGETS } from './copy-tools.mjs';
@@ -129,21 +130,8 @@ function parseArgs(argv) {
 
 // ---------------------------------------------------------------- machine state
 
-let clkTck = 100;
-try { clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100; } catch {}
 
-/** Whole-machine busy and steal CPU seconds so far (summed over all CPUs). */
-function machineCpu() {
-  try {
-    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
-    const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
-    return { busy: (user + nice + system + irq + softirq) / clkTck, steal: (steal || 0) / clkTck };
-  } catch {
-    return null;
-  }
-}
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function idleCheck(ms = 1000) {
   const a = machineCpu();
@@ -471,12 +459,6 @@ function verify(kind, src, dest, fixtures, full) {
 
 // ---------------------------------------------------------------- report
 
-const median = (xs) => {
-  const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-};
 const max = (xs) => { const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)); return v.length ? Math.max(...v) : null; };
 const min = (xs) => { const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)); return v.length ? Math.min(...v) : null; };
 
@@ -558,9 +540,7 @@ function sectionTitle(name, opts) {
 }
 
 const fmtMs = (x) => (x == null ? '–' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
-const fmtX = (x) => (x == null ? '–' : `${x.toFixed(2)}×`);
 const fmtMiB = (b) => (b == null ? '–' : (b / 1024 ** 2).toFixed(1));
-const fmtCpu = (x) => (x == null ? '–' : Math.max(0, x).toFixed(2));
 const fmtPct = (x) => (x == null ? '–' : `${(100 * x).toFixed(1)}%`);
 
 function tableFor(name, sec, fixtures) {

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError, eachFlag, numberFlag } from './args.mjs';
+import { clkTck, fmtCpu, fmtX, machineCpu, median, sleep } from './measure.mjs';
 import { BENCH_DIR, BUILD_DIR, C_DIR, REPO_ROOT, RESULTS_DIR } from './paths.mjs';
 import { echoServers, NODE_NET, C_EPOLL } from './echo-servers.mjs';
 
@@ -113,8 +114,6 @@ function ensureBuilt() {
 
 // ---------------------------------------------------------------- /proc sampling
 
-let clkTck = 100;
-try { clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100; } catch {}
 
 /** CPU seconds (user + system, all threads) used so far by a process, or null. */
 function processCpu(pid) {
@@ -127,16 +126,6 @@ function processCpu(pid) {
   }
 }
 
-/** Whole-machine busy and steal CPU seconds so far (summed over all CPUs). */
-function machineCpu() {
-  try {
-    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
-    const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
-    return { busy: (user + nice + system + irq + softirq) / clkTck, steal: (steal || 0) / clkTck };
-  } catch {
-    return null;
-  }
-}
 
 async function idleCheck(ms = 1000) {
   const a = machineCpu();
@@ -162,7 +151,6 @@ async function waitQuiet(maxS) {
 
 // ---------------------------------------------------------------- processes
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function pinned(cpu, command, args, pin) {
   return pin ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
@@ -269,12 +257,6 @@ async function measure(def, conns, opts, client) {
 
 // ---------------------------------------------------------------- report
 
-const median = (xs) => {
-  const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-};
 
 function summarize(records, servers, opts) {
   const rows = [];
@@ -322,9 +304,7 @@ function summarize(records, servers, opts) {
 
 const fmtInt = (n) => (n == null ? '–' : Math.round(n).toLocaleString('en-US'));
 const fmtMs = (us) => (us == null ? '–' : (us / 1000).toFixed(3));
-const fmtX = (x) => (x == null ? '–' : `${x.toFixed(2)}×`);
 const fmtUs = (x) => (x == null ? '–' : x.toFixed(2));
-const fmtCpu = (x) => (x == null ? '–' : Math.max(0, x).toFixed(2));
 
 const HEADER = ['server', 'conns', 'msgs/s', 'p50 ms', 'p99 ms', '× node-net', '× c-epoll', 'server CPU', 'server µs/msg', 'client CPU', 'other CPU'];
 
