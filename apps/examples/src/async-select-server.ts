@@ -13,7 +13,7 @@ import {
   WsmError,
   asyncSelect,
 } from '@wsm/core-native'
-import { openListener, type EchoServer, type EchoServerOptions } from './echo-server.js'
+import { echoServer, openListener, type EchoServer, type EchoServerOptions } from './echo-server.js'
 import { Outbox, receive } from './outbox.js'
 
 export interface AsyncSelectServerOptions extends EchoServerOptions {
@@ -113,20 +113,11 @@ export function startAsyncSelectServer(options: AsyncSelectServerOptions = {}): 
   asyncSelect(listener, window, WM_SOCKET, FD_ACCEPT | FD_CLOSE)
   log(`listening on ${listener.localAddress}:${listener.localPort} (WSAAsyncSelect)`)
 
-  return {
-    port: listener.localPort,
-    stats,
-    done,
-    async close() {
-      if (!stopping) {
-        stopping = true
-        window.close()
-        for (const [socket, client] of [...clients]) drop(socket, client, 'server closing')
-        listener.close()
-        log('server closed')
-        resolveDone()
-      }
-      await done
-    },
-  }
+  return echoServer(listener, stats, done, () => {
+    stopping = true
+    window.close()
+    for (const [socket, client] of [...clients]) drop(socket, client, 'server closing')
+    listener.close()
+    resolveDone()
+  }, log)
 }

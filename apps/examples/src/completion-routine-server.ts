@@ -13,7 +13,7 @@ import {
   sendOverlapped,
   waitForMultipleEvents,
 } from '@wsm/core-native'
-import { openListener, type EchoServer, type EchoServerOptions, type EchoStats } from './echo-server.js'
+import { echoServer, openListener, type EchoServer, type EchoServerOptions, type EchoStats } from './echo-server.js'
 
 export interface CompletionRoutineServerOptions extends EchoServerOptions {
   bufferSize?: number
@@ -86,22 +86,13 @@ export function startCompletionRoutineServer(
   }
 
   const done = loop()
-  return {
-    port: listener.localPort,
-    stats,
-    done,
-    async close() {
-      if (!stopping) {
-        stopping = true
-        listener.close() // the pending AcceptEx completes with ECANCELED and sets the accept event
-        for (const socket of [...open]) {
-          open.delete(socket)
-          socket.close()
-          stats.closed++
-        }
-        log('server closed')
-      }
-      await done
-    },
-  }
+  return echoServer(listener, stats, done, () => {
+    stopping = true
+    listener.close() // the pending AcceptEx completes with ECANCELED and sets the accept event
+    for (const socket of [...open]) {
+      open.delete(socket)
+      socket.close()
+      stats.closed++
+    }
+  }, log)
 }

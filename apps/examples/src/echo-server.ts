@@ -33,3 +33,30 @@ export function openListener(options: EchoServerOptions): Socket {
   listener.listen(options.backlog)
   return listener
 }
+
+/**
+ * The EchoServer a model's loop returns. The first `close()` runs `shutdown` (stop the loop, close
+ * the listener and every connection), says so, and every `close()` then waits for `done`.
+ */
+export function echoServer<Stats extends EchoStats>(
+  listener: Socket,
+  stats: Stats,
+  done: Promise<void>,
+  shutdown: () => void,
+  log: (line: string) => void,
+): EchoServer<Stats> {
+  let closed = false
+  return {
+    port: listener.localPort,
+    stats,
+    done,
+    async close() {
+      if (!closed) {
+        closed = true
+        shutdown()
+        log('server closed')
+      }
+      await done
+    },
+  }
+}

@@ -15,7 +15,7 @@ import {
   eventSelect,
   waitForMultipleEvents,
 } from '@wsm/core-native'
-import { openListener, type EchoServer, type EchoServerOptions, type EchoStats } from './echo-server.js'
+import { echoServer, openListener, type EchoServer, type EchoServerOptions, type EchoStats } from './echo-server.js'
 import { Outbox, receive } from './outbox.js'
 import { WaitGroups } from './wait-groups.js'
 
@@ -115,19 +115,10 @@ export function startEventSelectServer(options: EchoServerOptions = {}): EchoSer
   }
 
   const done = acceptLoop().then(() => groups.stop())
-  return {
-    port: listener.localPort,
-    stats,
-    done,
-    async close() {
-      if (!stopping) {
-        stopping = true
-        listener.close()
-        listenEvent.close() // releases the accept loop's wait
-        for (const m of groups.members()) drop(m, 'server closing')
-        log('server closed')
-      }
-      await done
-    },
-  }
+  return echoServer(listener, stats, done, () => {
+    stopping = true
+    listener.close()
+    listenEvent.close() // releases the accept loop's wait
+    for (const m of groups.members()) drop(m, 'server closing')
+  }, log)
 }

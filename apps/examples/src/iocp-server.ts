@@ -4,7 +4,7 @@
 // while a send is still going waits in one slot, and no new receive is posted until that send is
 // done, so a client that does not read its echoes cannot make the server buffer without bound.
 import { CompletionPort, Overlapped, Socket, WsmError, acceptEx, recvOverlapped, sendOverlapped, type CompletionPacket } from '@wsm/core-native'
-import { openListener, type EchoServer, type EchoServerOptions } from './echo-server.js'
+import { echoServer, openListener, type EchoServer, type EchoServerOptions } from './echo-server.js'
 
 export interface IocpServerOptions extends EchoServerOptions {
   /** AcceptEx calls kept posted on the listener. */
@@ -138,20 +138,11 @@ export function startIocpServer(options: IocpServerOptions = {}): EchoServer {
   }
 
   const done = loop()
-  return {
-    port: listener.localPort,
-    stats,
-    done,
-    async close() {
-      if (!stopping) {
-        stopping = true
-        listener.close()
-        for (const socket of accepts.values()) socket.close()
-        for (const [key, conn] of [...connections]) drop(conn, key, 'server closing')
-        port.close()
-        log('server closed')
-      }
-      await done
-    },
-  }
+  return echoServer(listener, stats, done, () => {
+    stopping = true
+    listener.close()
+    for (const socket of accepts.values()) socket.close()
+    for (const [key, conn] of [...connections]) drop(conn, key, 'server closing')
+    port.close()
+  }, log)
 }

@@ -14,7 +14,7 @@ import {
   sendOverlapped,
   waitForMultipleEvents,
 } from '@wsm/core-native'
-import { openListener, type EchoServer, type EchoServerOptions, type EchoStats } from './echo-server.js'
+import { echoServer, openListener, type EchoServer, type EchoServerOptions, type EchoStats } from './echo-server.js'
 import { WaitGroups } from './wait-groups.js'
 
 export interface OverlappedEventServerOptions extends EchoServerOptions {
@@ -117,18 +117,9 @@ export function startOverlappedEventServer(
   }
 
   const done = acceptLoop().then(() => groups.stop())
-  return {
-    port: listener.localPort,
-    stats,
-    done,
-    async close() {
-      if (!stopping) {
-        stopping = true
-        listener.close()
-        for (const conn of groups.members()) drop(conn, 'server closing')
-        log('server closed')
-      }
-      await done
-    },
-  }
+  return echoServer(listener, stats, done, () => {
+    stopping = true
+    listener.close()
+    for (const conn of groups.members()) drop(conn, 'server closing')
+  }, log)
 }

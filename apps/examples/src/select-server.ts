@@ -2,7 +2,7 @@
 // the listener and up to FD_SETSIZE - 1 clients, partial sends queued, a client that will not
 // read its echoes stops being read from (backpressure), half-closed clients flushed then closed.
 import { FD_SETSIZE, FdSet, Socket, WsmError, select } from '@wsm/core-native'
-import { openListener, type EchoServer, type EchoServerOptions } from './echo-server.js'
+import { echoServer, openListener, type EchoServer, type EchoServerOptions } from './echo-server.js'
 import { Outbox, receive } from './outbox.js'
 
 export interface SelectServerOptions extends EchoServerOptions {
@@ -106,18 +106,9 @@ export function startSelectServer(options: SelectServerOptions = {}): EchoServer
   }
 
   const done = loop()
-  return {
-    port: listener.localPort,
-    stats,
-    done,
-    async close() {
-      if (!stopping) {
-        stopping = true
-        for (const client of [...clients.values()]) dropClient(client, 'server closing')
-        listener.close()
-        log('server closed')
-      }
-      await done
-    },
-  }
+  return echoServer(listener, stats, done, () => {
+    stopping = true
+    for (const client of [...clients.values()]) dropClient(client, 'server closing')
+    listener.close()
+  }, log)
 }
