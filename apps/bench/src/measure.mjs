@@ -30,3 +30,26 @@ export const median = (xs) => {
 
 export const fmtX = (x) => (x == null ? '–' : `${x.toFixed(2)}×`);
 export const fmtCpu = (x) => (x == null ? '–' : Math.max(0, x).toFixed(2));
+
+/** CPUs busy (0..ncpu) over the next `ms`, or null where /proc/stat cannot be read. */
+export async function idleCheck(ms = 1000) {
+  const a = machineCpu();
+  await sleep(ms);
+  const b = machineCpu();
+  if (!a || !b) return null;
+  return (b.busy - a.busy) / (ms / 1000);
+}
+
+/**
+ * Waits until fewer than `quietBusy` CPUs are busy, looking every `stepMs`, for at most `maxS`
+ * seconds; returns the seconds waited, or -1 if the machine never was that quiet.
+ */
+export async function waitQuiet(maxS, quietBusy, stepMs) {
+  const t0 = performance.now();
+  for (;;) {
+    const busy = await idleCheck(stepMs);
+    const waited = (performance.now() - t0) / 1000;
+    if (busy == null || busy < quietBusy) return waited;
+    if (waited >= maxS) return -1;
+  }
+}

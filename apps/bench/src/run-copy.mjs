@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError, eachFlag, numberFlag } from './args.mjs';
-import { fmtCpu, fmtX, machineCpu, median, sleep } from './measure.mjs';
+import { fmtCpu, fmtX, idleCheck, machineCpu, median, sleep, waitQuiet } from './measure.mjs';
 import { fileURLToPath } from 'node:url';
 import { BENCH_DIR, REPO_ROOT, RESULTS_DIR } from './paths.mjs';
 import { SECTIONS, TARGETS } from './copy-tools.mjs';
@@ -129,28 +129,6 @@ function parseArgs(argv) {
 }
 
 // ---------------------------------------------------------------- machine state
-
-
-
-
-async function idleCheck(ms = 1000) {
-  const a = machineCpu();
-  await sleep(ms);
-  const b = machineCpu();
-  if (!a || !b) return null;
-  return (b.busy - a.busy) / (ms / 1000);
-}
-
-/** Waits until the machine is idle (or maxS passed); returns seconds waited, or -1 if it never was. */
-async function waitQuiet(maxS) {
-  const t0 = performance.now();
-  for (;;) {
-    const busy = await idleCheck(250);
-    const waited = (performance.now() - t0) / 1000;
-    if (busy == null || busy < QUIET_BUSY) return waited;
-    if (waited >= maxS) return -1;
-  }
-}
 
 const loadavg = () => os.loadavg().map((x) => Number(x.toFixed(2)));
 
@@ -377,7 +355,7 @@ async function runSection(name, ctx) {
       try {
         if (section.kind === 'file' && !cold) rec.srcResident = residentBytes(src);
         const allowWait = Math.min(opts.quietWait, Math.max(0, opts.noiseBudget - state.waitedS));
-        const waited = allowWait > 0 ? await waitQuiet(allowWait) : 0;
+        const waited = allowWait > 0 ? await waitQuiet(allowWait, QUIET_BUSY, 250) : 0;
         state.waitedS += waited < 0 ? allowWait : waited;
         if (waited < 0) rec.note = `machine not idle after ${allowWait.toFixed(1)} s; measured anyway`;
         rec.quietWaitS = waited < 0 ? null : Number(waited.toFixed(2));

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError, eachFlag, numberFlag } from './args.mjs';
-import { clkTck, fmtCpu, fmtX, machineCpu, median, sleep } from './measure.mjs';
+import { clkTck, fmtCpu, fmtX, idleCheck, machineCpu, median, sleep, waitQuiet } from './measure.mjs';
 import { BENCH_DIR, BUILD_DIR, C_DIR, REPO_ROOT, RESULTS_DIR } from './paths.mjs';
 import { echoServers, NODE_NET, C_EPOLL } from './echo-servers.mjs';
 
@@ -126,28 +126,9 @@ function processCpu(pid) {
   }
 }
 
-
-async function idleCheck(ms = 1000) {
-  const a = machineCpu();
-  await sleep(ms);
-  const b = machineCpu();
-  if (!a || !b) return null;
-  return (b.busy - a.busy) / (ms / 1000); // CPUs busy (0..ncpu)
-}
-
 const QUIET_BUSY = 0.2;  // CPUs busy with other work that still counts as idle
 const NOISY_OTHER = 0.15; // other CPU during a measurement that makes it suspect
 
-/** Waits until the machine is idle (or maxS passed); returns seconds waited, or -1 if it never was. */
-async function waitQuiet(maxS) {
-  const t0 = performance.now();
-  for (;;) {
-    const busy = await idleCheck(400);
-    const waited = (performance.now() - t0) / 1000;
-    if (busy == null || busy < QUIET_BUSY) return waited;
-    if (waited >= maxS) return -1;
-  }
-}
 
 // ---------------------------------------------------------------- processes
 
@@ -451,7 +432,7 @@ export async function main(argv) {
         for (let attempt = 0; ; attempt++) {
           const t0 = performance.now();
           const allowWait = Math.min(opts.quietWait, Math.max(0, opts.noiseBudget - extraS));
-          const waited = allowWait > 0 ? await waitQuiet(allowWait) : 0;
+          const waited = allowWait > 0 ? await waitQuiet(allowWait, QUIET_BUSY, 400) : 0;
           const r = await measure(def, conns, opts, client);
           r.attempt = attempt + 1;
           r.quietWaitS = waited < 0 ? null : Number(waited.toFixed(1));
