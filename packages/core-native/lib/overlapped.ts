@@ -8,7 +8,7 @@ import { associationOf } from './completion-port.js'
 import { invalidArgument, invalidType, isCallable, systemError, WsmError } from './errors.js'
 import type { CompletionPort } from './completion-port.js'
 import { nativeFileHandle } from './file-handle.js'
-import { ensureIo, track, type PendingOperation } from './io-dispatch.js'
+import { ensureIo, setCompleter, track } from './io-dispatch.js'
 import { isSocket, socketInternals, type Socket } from './socket.js'
 import { WsaEvent } from './wsa-event.js'
 
@@ -21,16 +21,20 @@ export interface OverlappedResult {
 
 // Access to an Overlapped's private state for this module and lib/file-handle.ts, as plain
 // functions set in the class's static block: no object is made per call on the hot path.
-let beginOperation: (ov: Overlapped, id: number, handle: object, syscall: string) => void
-let finishOperation: (ov: Overlapped, bytes: number, flags: number, error: WsmError | null) => void
+let beginOperation: (
+  ov: Overlapped,
+  id: number,
+  handle: object,
+  syscall: string,
+  routine: CompletionRoutine | undefined,
+  port: CompletionPort | undefined,
+  key: number,
+) => void
+let completeOperation: (ov: Overlapped, result: number, flags: number) => void
 let operationId: (ov: Overlapped) => number
 let operationHandle: (ov: Overlapped) => object | null
+let operationPort: (ov: Overlapped) => CompletionPort | undefined
 
-/**
- * WSAOVERLAPPED: the record of one operation in flight. One operation at a time: starting a second
- * while the first is pending throws EALREADY. After completion, `bytes`, `flags` and `error` hold
- * its outcome (Internal/InternalHigh), and `event`, if given, is signalled.
- */
 export class Overlapped {
   readonly event: WsaEvent | null
   #pending = false
@@ -41,9 +45,13 @@ export class Overlapped {
   #error: WsmError | null = null
   #syscall = ''
   readonly #waiters: Array<() => void> = []
+  // Where the operation in flight completes: its routine if it has one, else its handle's port.
+  #routine: CompletionRoutine | undefined = undefined
+  #port: CompletionPort | undefined = undefined
+  #key = 0
 
   static {
-    beginOperation = (ov, id, handle, syscall) => {
+    beginOperation = (ov, id, handle, syscall, routine, port, key) => {
       ov.#pending = true
       ov.#id = id
       ov.#handle = handle
@@ -51,17 +59,29 @@ export class Overlapped {
       ov.#bytes = 0
       ov.#flags = 0
       ov.#error = null
+      ov.#routine = routine
+      ov.#port = port
+      ov.#key = key
     }
-    finishOperation = (ov, bytes, flags, error) => {
+    completeOperation = (ov, result, flags) => {
+      const error = result < 0 ? systemError(-result, ov.#syscall) : null
+      const bytes = result < 0 ? 0 : result
+      const routine = ov.#routine
+      const port = ov.#port
       ov.#pending = false
       ov.#bytes = bytes
       ov.#flags = flags
       ov.#error = error
+      ov.#routine = undefined
+      ov.#port = undefined
       if (ov.event !== null && !ov.event.closed) ov.event.set()
       if (ov.#waiters.length > 0) for (const wake of ov.#waiters.splice(0)) wake()
+      if (routine !== undefined) queueApc(() => routine(errorNumber(error), bytes, ov, flags))
+      else if (port !== undefined) port.enqueueCompletion(ov.#key, bytes, ov, error)
     }
     operationId = (ov) => ov.#id
     operationHandle = (ov) => ov.#handle
+    operationPort = (ov) => (ov.#pending ? ov.#port : undefined)
   }
 
   constructor(options: { event?: WsaEvent } = {}) {
@@ -119,27 +139,7 @@ export function checkRoutine(routine: unknown): CompletionRoutine | undefined {
   return routine as CompletionRoutine | undefined
 }
 
-/** One overlapped operation in flight: where its completion goes. */
-class OverlappedOperation implements PendingOperation {
-  constructor(
-    readonly ov: Overlapped,
-    readonly syscall: string,
-    readonly routine: CompletionRoutine | undefined,
-    /** The completion port of the handle, when the completion goes there. */
-    readonly port: CompletionPort | undefined,
-    readonly key: number,
-  ) {}
-
-  complete(result: number, flags: number): void {
-    const error = result < 0 ? systemError(-result, this.syscall) : null
-    const bytes = result < 0 ? 0 : result
-    const ov = this.ov
-    finishOperation(ov, bytes, flags, error)
-    const routine = this.routine
-    if (routine !== undefined) queueApc(() => routine(errorNumber(error), bytes, ov, flags))
-    else if (this.port !== undefined) this.port.enqueueCompletion(this.key, bytes, ov, error)
-  }
-}
+setCompleter(completeOperation)
 
 /**
  * Records a native operation started for `ov` on `handle` and where its completion goes: to the
@@ -147,13 +147,13 @@ class OverlappedOperation implements PendingOperation {
  */
 export function started(handle: object, ov: Overlapped, syscall: string, routine: CompletionRoutine | undefined, id: number): void {
   const association = routine === undefined ? associationOf(handle) : undefined
-  track(id, new OverlappedOperation(ov, syscall, routine, association?.port, association?.key ?? 0))
-  beginOperation(ov, id, handle, syscall)
+  beginOperation(ov, id, handle, syscall, routine, association?.port, association?.key ?? 0)
+  track(id, ov)
 }
 
-/** @internal The port an operation in flight completes on (for CompletionPort#close). */
-export function portOfOperation(op: PendingOperation): CompletionPort | undefined {
-  return op instanceof OverlappedOperation ? op.port : undefined
+/** @internal The port the operation in flight on `ov` completes on (for CompletionPort#close). */
+export function portOfOperation(ov: Overlapped): CompletionPort | undefined {
+  return operationPort(ov)
 }
 
 function socketHandle(s: unknown, name: string): ReturnType<typeof socketInternals>['handle'] {

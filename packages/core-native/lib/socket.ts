@@ -31,15 +31,18 @@ let hasHandle: (value: object) => boolean
 export class Socket {
   readonly #handle: NativeSocketHandle
   readonly #observers = new Set<SocketObserver>()
+  // Made once: WSARecv/WSASend ask for it on every call.
+  #internals: SocketInternals | undefined
 
   static {
-    internalsOf = (socket) => ({
-      handle: socket.#handle,
-      observe: (observer) => {
-        socket.#observers.add(observer)
-        return () => socket.#observers.delete(observer)
-      },
-    })
+    internalsOf = (socket) =>
+      (socket.#internals ??= {
+        handle: socket.#handle,
+        observe: (observer) => {
+          socket.#observers.add(observer)
+          return () => socket.#observers.delete(observer)
+        },
+      })
     hasHandle = (value) => #handle in value
   }
 
