@@ -11,6 +11,7 @@
 //              500 conns: >= 1.5x node-net)
 //   skip       optional () => string | null: a reason not to run it (e.g. the
 //              native addon is not built); the row is then reported as skipped
+//   note       optional: what the row means, printed under the table
 //
 // The server must echo every byte it receives, exit on SIGTERM (it gets
 // SIGKILL 2 s later otherwise) and tolerate connections reset by the client
@@ -20,6 +21,7 @@ import path from 'node:path';
 import { BUILD_DIR, SERVERS_DIR } from './paths.mjs';
 
 const EXAMPLES_BUILT = path.join(SERVERS_DIR, '..', '..', 'examples', 'dist', 'iocp-server.js');
+const ADDON_BUILT = path.join(SERVERS_DIR, '..', '..', '..', 'packages', 'core-native', 'build', 'Release', 'wsm.node');
 
 /** Name of the server the "x node-net" column divides by. */
 export const NODE_NET = 'node-net';
@@ -34,6 +36,17 @@ export const echoServers = [
     env: { WSM_BACKEND: engine },
     underTest: true,
     skip: () => (existsSync(EXAMPLES_BUILT) ? null : 'apps/examples not built: pnpm build'),
+  })),
+  ...['io_uring', 'epoll'].map((engine) => ({
+    name: `wsm-floor (${engine})`,
+    command: process.execPath,
+    args: [path.join(SERVERS_DIR, 'wsm-floor.mjs'), '0', '127.0.0.1'],
+    env: { WSM_BACKEND: engine },
+    note:
+      'wsm-floor: the same engine driven through its private native binding by the least JavaScript an echo needs ' +
+      '(no Overlapped, CompletionPort or argument checks): the most any JavaScript server on this engine reaches, ' +
+      'so the gap between wsm-iocp and wsm-floor is the cost of the Win32-shaped API.',
+    skip: () => (existsSync(ADDON_BUILT) ? null : 'native addon not built: pnpm build'),
   })),
   {
     name: NODE_NET,

@@ -468,6 +468,7 @@ export async function main(argv) {
       'On loopback the sender runs the receiver\'s TCP input path too, so the client costs about as much per ' +
       'message as the server: those rows show the harness ceiling, not the server\'s.');
   }
+  for (const note of new Set(servers.map((def) => def.note).filter(Boolean))) notes.push(note);
   const noisy = records.filter((r) => r.otherCpu != null && r.otherCpu > NOISY_OTHER);
   if (extraS >= opts.noiseBudget) notes.push(`the noise budget (--noise-budget ${opts.noiseBudget} s) ran out: later measurements were not waited for or retried.`);
   if (noisy.length) {
