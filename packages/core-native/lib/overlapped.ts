@@ -35,6 +35,11 @@ let operationId: (ov: Overlapped) => number
 let operationHandle: (ov: Overlapped) => object | null
 let operationPort: (ov: Overlapped) => CompletionPort | undefined
 
+/**
+ * WSAOVERLAPPED: the record of one operation in flight. One operation at a time: starting a second
+ * while the first is pending throws EALREADY. After completion, `bytes`, `flags` and `error` hold
+ * its outcome (Internal/InternalHigh), and `event`, if given, is signalled.
+ */
 export class Overlapped {
   readonly event: WsaEvent | null
   #pending = false
