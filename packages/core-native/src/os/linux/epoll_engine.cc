@@ -23,6 +23,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <unordered_map>
 #include <vector>
@@ -38,6 +39,9 @@ namespace {
 constexpr size_t kMaxRecvBlock = 256 * 1024;
 // A received block this much larger than its bytes is shrunk to fit (in place with glibc).
 constexpr size_t kShrinkSlack = 4096;
+// Received bytes up to this size are copied out of the scratch block into a block of their own
+// size; larger ones keep the scratch block itself (no copy) and a new scratch block is made.
+constexpr size_t kCopyOutMax = 16 * 1024;
 // Linux transfers at most this much in one read/write call (MAX_RW_COUNT); keeps results in int32.
 constexpr size_t kMaxFileTransfer = 0x7ffff000;
 // epoll events fetched per epoll_wait, and rounds per Harvest before yielding to the rest of the
@@ -202,6 +206,8 @@ class EpollEngine final : public IoEngine {
   int epfd_;
   std::vector<FdState> states_;  // indexed by descriptor
   std::vector<IoRequest*> ready_;
+  // Where receives land first (kMaxRecvBlock, malloc'd; made on first use).
+  uint8_t* recvScratch_ = nullptr;
   std::unordered_map<IoRequest*, FileWork*> files_;  // file operations on the threadpool
   epoll_event events_[kMaxEvents];
 };
@@ -227,6 +233,7 @@ EpollEngine::~EpollEngine() {
     if (req->kind == IoKind::kRecv) ReleaseRecv(req);
   }
   ready_.clear();
+  std::free(recvScratch_);
   ::close(epfd_);
 }
 
@@ -351,20 +358,33 @@ bool EpollEngine::AttemptRecv(IoRequest* req) {
     req->result = -errno;
     return true;
   }
-  size_t cap = std::min(req->length, kMaxRecvBlock);
-  auto* block = static_cast<uint8_t*>(std::malloc(cap));
-  if (!block) {
+  // The kernel writes into one scratch block and only what arrived is kept. A block of the largest
+  // size per attempt cost a malloc, a realloc and a free of 16 KiB per 64-byte message (glibc's
+  // per-thread cache holds nothing that large), and a malloc and a free per attempt that found
+  // nothing. The block is taken before the call, so that no allocation can fail once bytes are
+  // out of the socket.
+  if (!recvScratch_) recvScratch_ = static_cast<uint8_t*>(std::malloc(kMaxRecvBlock));
+  if (!recvScratch_) {
     req->result = -ENOMEM;
     return true;
   }
+  size_t cap = std::min(req->length, kMaxRecvBlock);
   ssize_t n;
   do {
-    n = ::recv(fd, block, cap, MSG_DONTWAIT);
+    n = ::recv(fd, recvScratch_, cap, MSG_DONTWAIT);
   } while (n < 0 && errno == EINTR);
   if (n > 0) {
     size_t got = static_cast<size_t>(n);
-    if (cap - got >= kShrinkSlack) {
-      if (void* fitted = std::realloc(block, got)) block = static_cast<uint8_t*>(fitted);
+    uint8_t* block = got <= kCopyOutMax ? static_cast<uint8_t*>(std::malloc(got)) : nullptr;
+    if (block) {
+      std::memcpy(block, recvScratch_, got);
+    } else {
+      // Large (or no memory for a copy): the scratch block becomes this receive's.
+      block = recvScratch_;
+      recvScratch_ = nullptr;
+      if (kMaxRecvBlock - got >= kShrinkSlack) {
+        if (void* fitted = std::realloc(block, got)) block = static_cast<uint8_t*>(fitted);
+      }
     }
     req->heapReceived = block;
     req->received = block;
@@ -372,7 +392,6 @@ bool EpollEngine::AttemptRecv(IoRequest* req) {
     return true;
   }
   int e = n == 0 ? 0 : errno;
-  std::free(block);
   if (n == 0) {
     req->result = 0;  // orderly close
     return true;
