@@ -115,12 +115,12 @@ function ensureBuilt() {
 // ---------------------------------------------------------------- /proc sampling
 
 
-/** CPU seconds (user + system, all threads) used so far by a process, or null. */
+/** CPU seconds used so far by a process (all threads), in user mode and in the kernel, or null. */
 function processCpu(pid) {
   try {
     const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const rest = s.slice(s.lastIndexOf(')') + 2).split(' '); // rest[0] is field 3 (state)
-    return (Number(rest[11]) + Number(rest[12])) / clkTck;   // utime, stime
+    return { user: Number(rest[11]) / clkTck, system: Number(rest[12]) / clkTck }; // utime, stime
   } catch {
     return null;
   }
@@ -213,7 +213,8 @@ async function measure(def, conns, opts, client) {
     const s = r.marks.MEASURE_START, e = r.marks.MEASURE_END;
     if (s && e && s.server != null && e.server != null) {
       const wall = (e.t - s.t) / 1000;
-      rec.serverCpu = (e.server - s.server) / wall;
+      rec.serverUserCpu = (e.server.user - s.server.user) / wall;
+      rec.serverCpu = rec.serverUserCpu + (e.server.system - s.server.system) / wall;
       if (s.machine && e.machine) {
         rec.stealCpu = (e.machine.steal - s.machine.steal) / wall;
         // busy CPU time in the window not spent by the server or the client
@@ -258,6 +259,9 @@ function summarize(records, servers, opts) {
         // Server CPU time per round trip: what a message costs the server whatever limited the
         // rate (a client-bound row's msgs/s understates how much cheaper its server is).
         serverUsPerMsg: median(ok.map((r) => (r.serverCpu / r.client.msgsPerSec) * 1e6)),
+        // The part of it in user mode: the server's own code. The kernel's part (TCP, loopback,
+        // wake-ups) is about the same for every server; this is where they differ.
+        serverUserUsPerMsg: median(ok.map((r) => (r.serverUserCpu / r.client.msgsPerSec) * 1e6)),
         clientCpu: median(ok.map((r) => r.client.clientCpu)),
         otherCpu: median(ok.map((r) => r.otherCpu)),
         perRun: ok.map((r) => r.client.msgsPerSec),
@@ -287,16 +291,16 @@ const fmtInt = (n) => (n == null ? '–' : Math.round(n).toLocaleString('en-US')
 const fmtMs = (us) => (us == null ? '–' : (us / 1000).toFixed(3));
 const fmtUs = (x) => (x == null ? '–' : x.toFixed(2));
 
-const HEADER = ['server', 'conns', 'msgs/s', 'p50 ms', 'p99 ms', '× node-net', '× c-epoll', 'server CPU', 'server µs/msg', 'client CPU', 'other CPU'];
+const HEADER = ['server', 'conns', 'msgs/s', 'p50 ms', 'p99 ms', '× node-net', '× c-epoll', 'server CPU', 'server µs/msg', 'of it user', 'client CPU', 'other CPU'];
 
 function rowCells(r) {
   if (r.okRuns === 0) {
     const why = r.skipped ? `skipped: ${r.skipped}` : 'FAILED';
-    return [r.server, String(r.conns), why, '', '', '', '', '', '', '', ''];
+    return [r.server, String(r.conns), why, ...HEADER.slice(3).map(() => '')];
   }
   const failed = r.okRuns < r.runs ? ` (${r.runs - r.okRuns} failed)` : '';
   return [r.server, String(r.conns), fmtInt(r.msgsPerSec) + failed, fmtMs(r.p50Us), fmtMs(r.p99Us),
-    fmtX(r.vsNodeNet), fmtX(r.vsCEpoll), fmtCpu(r.serverCpu), fmtUs(r.serverUsPerMsg), fmtCpu(r.clientCpu), fmtCpu(r.otherCpu)];
+    fmtX(r.vsNodeNet), fmtX(r.vsCEpoll), fmtCpu(r.serverCpu), fmtUs(r.serverUsPerMsg), fmtUs(r.serverUserUsPerMsg), fmtCpu(r.clientCpu), fmtCpu(r.otherCpu)];
 }
 
 function textTable(rows) {
