@@ -8,6 +8,8 @@ import {
   FileHandle,
   Overlapped,
   Socket,
+  WSA_WAIT_EVENT_0,
+  WsaEvent,
   WsmError,
   acceptEx,
   connectEx,
@@ -16,6 +18,7 @@ import {
   recvOverlapped,
   sendOverlapped,
   sleepEx,
+  waitForMultipleEvents,
   type CompletionPacket,
   type CompletionRoutine,
 } from '../lib/index.js'
@@ -37,7 +40,8 @@ import {
   untilDone,
   untilNoPendingOperations,
 } from './helpers/overlapped.js'
-import { LOOPBACK, bytes, closeAll, listener, pair, tcp, text, track, useSocketCleanup, type Pair } from './helpers/sockets.js'
+import { LOOPBACK, bytes, closeAll, eventually, listener, pair, tcp, text, track, useSocketCleanup, type Pair } from './helpers/sockets.js'
+import { socketInternals } from '../lib/socket.js'
 import { WAIT_MS, delay, within } from './helpers/time.js'
 
 const ports: CompletionPort[] = []
@@ -231,6 +235,33 @@ describe('handles closed with operations pending', () => {
       await untilDone(ov)
       expect(ov.error?.code).toBe('ECANCELED')
     }
+  })
+})
+
+describe('handles while the kernel works on them', () => {
+  /** Accepts a connection and starts a receive on it; returns only a weak handle on its native socket. */
+  async function receiveOnUnreferencedSocket(server: Socket, event: WsaEvent): Promise<WeakRef<object>> {
+    const peer = await eventually(() => server.accept(), 'accept')
+    recvOverlapped(peer, new Uint8Array(64), new Overlapped({ event }))
+    return new WeakRef(socketInternals(peer).handle)
+  }
+
+  it('a socket nobody references is let go once its last operation has completed (collected, not kept by the core)', async () => {
+    const server = listener(4)
+    const client = tcp(4)
+    client.connect(server.localPort, LOOPBACK[4])
+    const event = new WsaEvent()
+    const native = await receiveOnUnreferencedSocket(server, event)
+    client.send(bytes('x'))
+    expect(await waitForMultipleEvents([event], { timeoutMs: WAIT_MS })).toBe(WSA_WAIT_EVENT_0)
+    // The core lets go at the end of the batch that delivered the completion: a few turns later.
+    let collected = false
+    for (let round = 0; round < 20 && !collected; round++) {
+      await delay(1)
+      await fullGc()
+      collected = native.deref() === undefined
+    }
+    expect(collected, 'the core still holds a socket whose operations have all completed').toBe(true)
   })
 })
 

@@ -18,10 +18,13 @@ class IoHandle {
   uint64_t serial() const { return serial_; }
 
   // Keeps the JavaScript object (and so the descriptor) alive while operations are in flight:
-  // called with true when the first starts and false when the last completes, so an echo server
-  // pays nothing per operation for it.
+  // called with true when the first starts and with false once none is left at the end of a
+  // batch of completions (IoLoop), so an echo server, whose receive completes just before it
+  // posts the next one, pays nothing per operation for it.
   virtual void KeepAlive(bool on) = 0;
   size_t pendingCount_ = 0;
+  bool keptAlive_ = false;     // KeepAlive(true) is in force
+  bool releaseQueued_ = false;  // on IoLoop's list of handles to let go after the batch
 
   // Intrusive list of the IoOps running on this handle; maintained by IoLoop.
   IoOp* firstOp_ = nullptr;

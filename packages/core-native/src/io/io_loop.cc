@@ -163,7 +163,11 @@ uint32_t IoLoop::Start(OpPtr owned) {
   op->nextOnHandle = op->handle->firstOp_;
   if (op->nextOnHandle) op->nextOnHandle->prevOnHandle = op;
   op->handle->firstOp_ = op;
-  if (op->handle->pendingCount_++ == 0) op->handle->KeepAlive(true);
+  op->handle->pendingCount_++;
+  if (!op->handle->keptAlive_) {
+    op->handle->keptAlive_ = true;
+    op->handle->KeepAlive(true);
+  }
   pending_++;
   UpdateRef();
   Submit(op);
@@ -272,9 +276,38 @@ void IoLoop::Release(IoOp* op) {
   freeSlots_.push_back(slot);
   pending_--;
   IoHandle* handle = op->handle;
+  bool native = op->sink != nullptr;
   Recycle(op);
-  // Last: this may let the handle's JavaScript object be collected.
-  if (--handle->pendingCount_ == 0) handle->KeepAlive(false);
+  if (--handle->pendingCount_ != 0) return;
+  if (native) {
+    // The core's own handles (the copier's files) may be freed by the sink right after this:
+    // nothing may point at them later.
+    if (handle->keptAlive_) {
+      handle->keptAlive_ = false;
+      handle->KeepAlive(false);
+    }
+    return;
+  }
+  // Not let go yet: JavaScript usually starts the next operation on this handle while the batch
+  // is delivered, and an unref now would be a ref again microseconds later (two N-API calls and
+  // a weak/strong switch of the reference per message). The reference keeps the handle alive
+  // until ReleaseIdleHandles.
+  if (!handle->releaseQueued_) {
+    handle->releaseQueued_ = true;
+    idleHandles_.push_back(handle);
+  }
+}
+
+void IoLoop::ReleaseIdleHandles() {
+  // Last: this may let a handle's JavaScript object be collected, so nothing touches it after.
+  for (IoHandle* handle : idleHandles_) {
+    handle->releaseQueued_ = false;
+    if (handle->pendingCount_ == 0 && handle->keptAlive_) {
+      handle->keptAlive_ = false;
+      handle->KeepAlive(false);
+    }
+  }
+  idleHandles_.clear();
 }
 
 int32_t IoLoop::Finish(IoOp* op) {
@@ -364,6 +397,7 @@ void IoLoop::Deliver() {
       if (shuttingDown_) return;
     }
   }
+  ReleaseIdleHandles();
   delivering_ = false;
   UpdateRef();
 }

@@ -75,6 +75,9 @@ class IoLoop {
   // returns the result to report.
   int32_t Finish(IoOp* op);
   void Release(IoOp* op);
+  // Ends the keep-alive of the handles whose last operation completed in this batch and that got
+  // no new one meanwhile.
+  void ReleaseIdleHandles();
   void Recycle(IoOp* op);
   IoOp* Lookup(uint32_t id) const;
   void UpdateRef();
@@ -100,6 +103,8 @@ class IoLoop {
   std::vector<IoRequest*> harvested_;
   // Operations completed without reaching the engine (cancelled while queued behind another).
   std::vector<IoRequest*> localDone_;
+  // Handles left with no operation during the batch being delivered (IoHandle::releaseQueued_).
+  std::vector<IoHandle*> idleHandles_;
 
   Napi::FunctionReference dispatch_;
   Napi::Reference<Napi::Int32Array> records_;
