@@ -20,3 +20,14 @@ export function eachFlag(argv, onFlag) {
     onFlag(flag, () => (inline !== undefined ? inline : argv[++i]), a);
   }
 }
+
+/** `parse(argv)`, or null after printing a usage error with `usage` (then exit with 2). */
+export function parseOrExplain(bench, parse, argv, usage) {
+  try {
+    return parse(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`bench ${bench}: ${err.message}\n\n${usage}`);
+    return null;
+  }
+}

@@ -15,7 +15,7 @@ import { spawn, execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { UsageError, eachFlag, numberFlag } from './args.mjs';
+import { UsageError, eachFlag, numberFlag, parseOrExplain } from './args.mjs';
 import { fmtCpu, fmtX, idleCheck, machineCpu, median, sleep, waitQuiet } from './measure.mjs';
 import { fileURLToPath } from 'node:url';
 import { BENCH_DIR, REPO_ROOT, RESULTS_DIR } from './paths.mjs';
@@ -591,14 +591,8 @@ function sectionMethod(name, opts, fixtures) {
 // ---------------------------------------------------------------- main
 
 export async function main(argv) {
-  let opts;
-  try {
-    opts = parseArgs(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`bench copy: ${err.message}\n\n${USAGE}`);
-    return 2;
-  }
+  const opts = parseOrExplain('copy', parseArgs, argv, USAGE);
+  if (!opts) return 2;
   if (opts.help) { process.stdout.write(USAGE); return 0; }
   if (opts.tools) {
     const known = Object.values(SECTIONS).flatMap((s) => s.tools.map((t) => t.name));

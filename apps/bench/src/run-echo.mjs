@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { UsageError, eachFlag, numberFlag } from './args.mjs';
+import { UsageError, eachFlag, numberFlag, parseOrExplain } from './args.mjs';
 import { clkTck, fmtCpu, fmtX, idleCheck, machineCpu, median, sleep, waitQuiet } from './measure.mjs';
 import { BENCH_DIR, BUILD_DIR, C_DIR, REPO_ROOT, RESULTS_DIR } from './paths.mjs';
 import { echoServers, NODE_NET, C_EPOLL } from './echo-servers.mjs';
@@ -376,14 +376,8 @@ of the machine's busy time in the window (anything but the two processes: noise)
 // ---------------------------------------------------------------- main
 
 export async function main(argv) {
-  let opts;
-  try {
-    opts = parseArgs(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`bench echo: ${err.message}\n\n${USAGE}`);
-    return 2;
-  }
+  const opts = parseOrExplain('echo', parseArgs, argv, USAGE);
+  if (!opts) return 2;
   if (opts.help) { process.stdout.write(USAGE); return 0; }
 
   let servers = echoServers;
