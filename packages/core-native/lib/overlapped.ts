@@ -161,6 +161,18 @@ export function portOfOperation(ov: Overlapped): CompletionPort | undefined {
   return operationPort(ov)
 }
 
+// The kernel's IOV_MAX: longer WSABUF arrays are refused by the native call, before any element is read.
+const MAX_BUFFERS = 1024
+
+/**
+ * A WSABUF array read once, here, before the arguments are checked: getters on it then run before
+ * checkOverlapped, not inside the native call, where one that started another operation on the
+ * same Overlapped would slip past the check and leave two operations on it.
+ */
+function readBuffers(buffers: Uint8Array | Uint8Array[]): Uint8Array | Uint8Array[] {
+  return Array.isArray(buffers) && buffers.length <= MAX_BUFFERS ? (Array.prototype.slice.call(buffers) as Uint8Array[]) : buffers
+}
+
 function socketHandle(s: unknown, name: string): ReturnType<typeof socketInternals>['handle'] {
   if (!isSocket(s)) throw invalidType(name, 'a Socket', s)
   return socketInternals(s).handle
@@ -172,11 +184,12 @@ function socketHandle(s: unknown, name: string): ReturnType<typeof socketInterna
  * data is there, without taking any, so an idle connection holds no buffer.
  */
 export function recvOverlapped(s: Socket, buffers: Uint8Array | Uint8Array[], ov: Overlapped, routine?: CompletionRoutine): void {
+  const list = readBuffers(buffers)
   const handle = socketHandle(s, 'socket')
   checkOverlapped(ov, 'WSARecv')
   const r = checkRoutine(routine)
   ensureIo()
-  started(s, ov, 'WSARecv', r, native.ioRecv(handle.id, buffers))
+  started(s, ov, 'WSARecv', r, native.ioRecv(handle.id, list))
 }
 
 /**
@@ -184,11 +197,12 @@ export function recvOverlapped(s: Socket, buffers: Uint8Array | Uint8Array[], ov
  * completion comes when all of them are sent (or on error), as with Winsock on a stream socket.
  */
 export function sendOverlapped(s: Socket, buffers: Uint8Array | Uint8Array[], ov: Overlapped, routine?: CompletionRoutine): void {
+  const list = readBuffers(buffers)
   const handle = socketHandle(s, 'socket')
   checkOverlapped(ov, 'WSASend')
   const r = checkRoutine(routine)
   ensureIo()
-  started(s, ov, 'WSASend', r, native.ioSend(handle.id, buffers))
+  started(s, ov, 'WSASend', r, native.ioSend(handle.id, list))
 }
 
 /**

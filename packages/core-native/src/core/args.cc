@@ -28,6 +28,7 @@ std::string Describe(const Napi::Value& v) {
   return "a value";
 }
 
+// Bytes per element, or 0 for a kind not listed here.
 size_t ElementSize(napi_typedarray_type type) {
   switch (type) {
     case napi_int8_array:
@@ -42,7 +43,7 @@ size_t ElementSize(napi_typedarray_type type) {
     case napi_bigint64_array:
     case napi_biguint64_array: return 8;
   }
-  return 1;
+  return 0;
 }
 
 }  // namespace
@@ -112,10 +113,10 @@ ByteSpan BufferArg(const Napi::CallbackInfo& info, size_t index, const char* nam
   napi_value arraybuffer = nullptr;
   napi_status st;
   if (isTyped) {
-    napi_typedarray_type type;
-    size_t elements = 0;
-    st = napi_get_typedarray_info(env, v, &type, &elements, &data, &arraybuffer, &offset);
-    length = elements * ElementSize(type);
+    ByteSpan span{};
+    st = TypedArrayBytes(env, v, &span, &arraybuffer) ? napi_ok : napi_invalid_arg;
+    data = span.data;
+    length = span.length;
   } else {
     st = napi_get_dataview_info(env, v, &length, &data, &arraybuffer, &offset);
   }
@@ -128,6 +129,20 @@ ByteSpan BufferArg(const Napi::CallbackInfo& info, size_t index, const char* nam
     ThrowTypeError(env, std::string("The \"") + name + "\" argument is a detached buffer");
   }
   return ByteSpan{static_cast<uint8_t*>(data), length};
+}
+
+bool TypedArrayBytes(napi_env env, napi_value v, ByteSpan* span, napi_value* arraybuffer) {
+  // An N-API older than the typed array's kind returns napi_ok without writing the type: start
+  // from a value no kind has.
+  auto type = static_cast<napi_typedarray_type>(-1);
+  size_t elements = 0;
+  void* data = nullptr;
+  size_t byteOffset = 0;
+  if (napi_get_typedarray_info(env, v, &type, &elements, &data, arraybuffer, &byteOffset) != napi_ok) return false;
+  size_t size = ElementSize(type);
+  if (size == 0) return false;
+  *span = ByteSpan{static_cast<uint8_t*>(data), elements * size};
+  return true;
 }
 
 Napi::Function FunctionArg(const Napi::CallbackInfo& info, size_t index, const char* name) {

@@ -30,6 +30,11 @@ std::string OptionalStringArg(const Napi::CallbackInfo& info, size_t index, cons
 // The bytes of a Uint8Array (or any ArrayBufferView). A detached buffer is a TypeError.
 ByteSpan BufferArg(const Napi::CallbackInfo& info, size_t index, const char* name);
 
+// The bytes of typed array `v` (the pointer includes its byte offset) and its ArrayBuffer. False if
+// `v` is not a typed array, or is of a kind whose element size this build does not know (a
+// Float16Array on a Node whose N-API predates it): a length is never guessed.
+bool TypedArrayBytes(napi_env env, napi_value v, ByteSpan* span, napi_value* arraybuffer);
+
 Napi::Function FunctionArg(const Napi::CallbackInfo& info, size_t index, const char* name);
 
 }  // namespace wsm

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/addon_data.h"
+#include "core/args.h"
 #include "core/errors.h"
 #include "io/engine_factory.h"
 #include "io/io_handle.h"
@@ -32,10 +33,10 @@ uint8_t* TargetBytes(Napi::Env env, const Napi::Reference<Napi::Value>& ref, siz
   napi_value arraybuffer = nullptr;
   size_t byteOffset = 0;
   if (v.IsTypedArray()) {
-    napi_typedarray_type type;
-    size_t elements = 0;
-    if (napi_get_typedarray_info(env, v, &type, &elements, &data, &arraybuffer, &byteOffset) != napi_ok) return nullptr;
-    *length = v.As<Napi::TypedArray>().ByteLength();
+    ByteSpan span{};
+    if (!TypedArrayBytes(env, v, &span, &arraybuffer)) return nullptr;
+    data = span.data;
+    *length = span.length;
   } else if (v.IsDataView()) {
     if (napi_get_dataview_info(env, v, length, &data, &arraybuffer, &byteOffset) != napi_ok) return nullptr;
   } else {
@@ -371,13 +372,14 @@ void IoLoop::Deliver() {
       for (; i < harvested_.size() && count < kMaxBatch; i++) {
         IoOp* op = reinterpret_cast<IoOp*>(harvested_[i]->userToken);
         if (op->sink) {
-          // An operation of the native core itself (the copier): no JavaScript record.
+          // An operation of the native core itself (the copier): no JavaScript record. Its sink
+          // is told after this batch's records are dispatched: the sink may call JavaScript (a
+          // progress callback, and the microtasks after it), which may start operations, and
+          // those would take the slots of records written but not dispatched yet.
           int32_t result = Finish(op);
-          IoSink* sink = op->sink;
-          uint64_t tag = op->sinkTag;
+          sinkDone_.push_back({op->sink, op->sinkTag, result});
           SubmitNextQueued(op);
           Release(op);
-          sink->OnIoComplete(tag, result);
           continue;
         }
         int32_t* rec = recordData_ + count * kRecordInts;
@@ -388,13 +390,21 @@ void IoLoop::Deliver() {
         Release(op);
         count++;
       }
-      if (count == 0) continue;
-      try {
-        dispatch_.MakeCallback(env_.Global(), {Napi::Number::New(env_, static_cast<double>(count))}, *context_);
-      } catch (const Napi::Error& e) {
-        napi_fatal_exception(env_, e.Value());
+      if (count > 0) {
+        try {
+          dispatch_.MakeCallback(env_.Global(), {Napi::Number::New(env_, static_cast<double>(count))}, *context_);
+        } catch (const Napi::Error& e) {
+          napi_fatal_exception(env_, e.Value());
+        }
+        if (shuttingDown_) return;
       }
-      if (shuttingDown_) return;
+      // A sink keeps itself alive until it has heard of every operation it started.
+      sinkCalls_.swap(sinkDone_);
+      for (const SinkCompletion& c : sinkCalls_) {
+        c.sink->OnIoComplete(c.tag, c.result);
+        if (shuttingDown_) return;
+      }
+      sinkCalls_.clear();
     }
   }
   ReleaseIdleHandles();

@@ -105,6 +105,14 @@ class IoLoop {
   std::vector<IoRequest*> localDone_;
   // Handles left with no operation during the batch being delivered (IoHandle::releaseQueued_).
   std::vector<IoHandle*> idleHandles_;
+  // Completions of the core's own operations, told to their sinks after the batch's dispatch.
+  struct SinkCompletion {
+    IoSink* sink;
+    uint64_t tag;
+    int32_t result;
+  };
+  std::vector<SinkCompletion> sinkDone_;
+  std::vector<SinkCompletion> sinkCalls_;  // the ones being told (sinkDone_ refills meanwhile)
 
   Napi::FunctionReference dispatch_;
   Napi::Reference<Napi::Int32Array> records_;

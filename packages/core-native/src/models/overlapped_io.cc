@@ -50,42 +50,18 @@ struct BufferList {
   const ByteSpan& Span(size_t i) const { return i < kInline ? inlineSpans[i] : moreSpans[i - kInline]; }
 };
 
-size_t ElementSize(napi_typedarray_type type) {
-  switch (type) {
-    case napi_int8_array:
-    case napi_uint8_array:
-    case napi_uint8_clamped_array:
-      return 1;
-    case napi_int16_array:
-    case napi_uint16_array:
-      return 2;
-    case napi_float64_array:
-    case napi_bigint64_array:
-    case napi_biguint64_array:
-      return 8;
-    default:
-      return 4;
-  }
-}
-
 void AddBuffer(Napi::Env env, const Napi::Value& item, const char* syscall, BufferList& list) {
-  // One N-API call tells whether `item` is a typed array (napi_invalid_arg if not) and gives its
-  // bytes: this runs for every buffer of every WSARecv/WSASend. The raw call, not
-  // Napi::TypedArray::ArrayBuffer(): for a view over a SharedArrayBuffer that one throws a bare
-  // Error("Invalid argument") (no code), where such a view is a buffer like any other (as in
-  // BufferArg, core/args.cc). The data pointer includes the byte offset.
-  napi_typedarray_type type;
-  size_t elements = 0;
-  void* data = nullptr;
+  // One N-API call tells whether `item` is a typed array and gives its bytes (TypedArrayBytes):
+  // this runs for every buffer of every WSARecv/WSASend. A view over a SharedArrayBuffer is a
+  // buffer like any other (as in BufferArg).
+  ByteSpan span{};
   napi_value arraybuffer = nullptr;
-  size_t byteOffset = 0;
-  if (napi_get_typedarray_info(env, item, &type, &elements, &data, &arraybuffer, &byteOffset) != napi_ok) {
+  if (!TypedArrayBytes(env, item, &span, &arraybuffer)) {
     ThrowTypeError(env, "The \"buffers\" argument must be a Uint8Array or an array of them");
   }
   bool detached = false;
   napi_is_detached_arraybuffer(env, arraybuffer, &detached);
   if (detached) ThrowTypeError(env, "The \"buffers\" argument holds a detached buffer");
-  ByteSpan span{static_cast<uint8_t*>(data), elements * ElementSize(type)};
   list.Add(item, span);
   if (list.total > kMaxTransfer) ThrowInvalidArgument(env, syscall, "more than 2 GiB in one operation");
 }
