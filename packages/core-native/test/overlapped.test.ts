@@ -123,10 +123,12 @@ describe.each(FAMILIES)('overlapped I/O with event notification, IPv%i', (family
   it('a typed array of any kind is sent as exactly its bytes; a kind of unknown element size is refused', async () => {
     const { client, peer } = await pair(family)
     const backing = random(64)
-    const kinds = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array]
+    // The API is typed for Uint8Array; any typed array is taken as its bytes.
+    type View = new (buffer: ArrayBuffer, byteOffset: number, length: number) => Uint8Array
+    const kinds = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array] as unknown as View[]
     for (const Kind of kinds) {
       // A view at an offset, so that neither the offset nor the length is the element count.
-      const view = new Kind(backing.buffer, 8, 4)
+      const view = new Kind(backing.buffer as ArrayBuffer, 8, 4)
       const ov = new Overlapped()
       sendOverlapped(client, view, ov)
       expect(await outcome(client, ov), Kind.name).toMatchObject({ bytes: view.byteLength, code: null })
