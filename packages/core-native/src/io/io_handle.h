@@ -23,8 +23,9 @@ class IoHandle {
   // posts the next one, pays nothing per operation for it.
   virtual void KeepAlive(bool on) = 0;
   size_t pendingCount_ = 0;
-  bool keptAlive_ = false;     // KeepAlive(true) is in force
-  bool releaseQueued_ = false;  // on IoLoop's list of handles to let go after the batch
+  // On IoLoop's list of handles to let go after the batch. KeepAlive(true) is in force exactly
+  // while pendingCount_ > 0 or this is set.
+  bool releaseQueued_ = false;
 
   // Intrusive list of the IoOps running on this handle; maintained by IoLoop.
   IoOp* firstOp_ = nullptr;

@@ -164,11 +164,7 @@ uint32_t IoLoop::Start(OpPtr owned) {
   op->nextOnHandle = op->handle->firstOp_;
   if (op->nextOnHandle) op->nextOnHandle->prevOnHandle = op;
   op->handle->firstOp_ = op;
-  op->handle->pendingCount_++;
-  if (!op->handle->keptAlive_) {
-    op->handle->keptAlive_ = true;
-    op->handle->KeepAlive(true);
-  }
+  if (op->handle->pendingCount_++ == 0 && !op->handle->releaseQueued_) op->handle->KeepAlive(true);
   pending_++;
   UpdateRef();
   Submit(op);
@@ -281,12 +277,9 @@ void IoLoop::Release(IoOp* op) {
   Recycle(op);
   if (--handle->pendingCount_ != 0) return;
   if (native) {
-    // The core's own handles (the copier's files) may be freed by the sink right after this:
-    // nothing may point at them later.
-    if (handle->keptAlive_) {
-      handle->keptAlive_ = false;
-      handle->KeepAlive(false);
-    }
+    // The core's own handles (the copier's files) may be freed by their sink once it is told:
+    // nothing may point at them later, so they never wait on the list.
+    handle->KeepAlive(false);
     return;
   }
   // Not let go yet: JavaScript usually starts the next operation on this handle while the batch
@@ -303,10 +296,7 @@ void IoLoop::ReleaseIdleHandles() {
   // Last: this may let a handle's JavaScript object be collected, so nothing touches it after.
   for (IoHandle* handle : idleHandles_) {
     handle->releaseQueued_ = false;
-    if (handle->pendingCount_ == 0 && handle->keptAlive_) {
-      handle->keptAlive_ = false;
-      handle->KeepAlive(false);
-    }
+    if (handle->pendingCount_ == 0) handle->KeepAlive(false);
   }
   idleHandles_.clear();
 }
