@@ -143,6 +143,22 @@ const SCENARIOS: Scenario[] = [
       },
     },
   },
+  {
+    name: 'force: false, errorOnExist on an existing link',
+    setup: (r) => (dirs(r, 't/x', 't/z', 'a', 'b'), link(r, '/t/x', 'a/l'), link(r, '/t/z', 'b/l')),
+    src: 'a',
+    dest: 'b',
+    options: { force: false, errorOnExist: true },
+    differs: {
+      why: 'Node replaces links whatever force says; cp refuses them as it refuses files (README)',
+      check: (ours, node) => {
+        expect(ours.error).toMatchObject({ code: 'ERR_FS_CP_EEXIST', errno: 17, syscall: 'cp', path: '<root>/b/l' })
+        expect(ours.tree['b/l']).toBe('link -> <root>/t/z')
+        expect(node.settled).toBe('resolved')
+        expect(node.tree['b/l']).toBe('link -> <root>/t/x')
+      },
+    },
+  },
   ...[8, -1, 1.5, Number.NaN, '1', 2 ** 31].map((mode) => ({ name: `mode: ${String(mode)}`, setup: (r: string) => files(r, { f: 'x' }), src: 'f', dest: 'g', options: { mode } })),
   { name: 'mode: null is 0', setup: (r) => files(r, { f: 'x' }), src: 'f', dest: 'g', options: { mode: null } },
   ...['dereference', 'errorOnExist', 'force', 'preserveTimestamps', 'recursive', 'verbatimSymlinks'].map((key) => ({
