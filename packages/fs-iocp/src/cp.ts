@@ -199,8 +199,9 @@ async function walk(src: string, dest: string, stat: Stats, depth: number, ances
     } catch (err) {
       // In a new tree no name is taken: EEXIST there is a failure like any other.
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || plan.fresh) throw err
-      // Merged into, as fs.cp does; its mode and times stay its own.
-      if (!(await fsp.lstat(dest)).isDirectory()) throw dirToNonDir(src, plan.shown(dest))
+      // Merged into, as fs.cp does; its mode and times stay its own. With `dereference`, a link to
+      // a directory is merged into too, as fs.cp does (test/cp-node-compat.test.ts, "dest is a symlink").
+      if (!(await (dereference ? fsp.stat(dest) : fsp.lstat(dest))).isDirectory()) throw dirToNonDir(src, plan.shown(dest))
     }
   }
   // The directory is made and read at once (two threads of the pool): the walk's critical path is
