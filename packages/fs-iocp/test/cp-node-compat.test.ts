@@ -37,6 +37,16 @@ const nothingLeftOnFailure = (leftByNode: string[]) => ({
   },
 })
 
+/** A link copied over a file: ours replaces the file (force), Node 20's symlink() fails with EEXIST. */
+const linkReplacesFile = (dest: string) => ({
+  why: 'cp replaces the file with the link (force); Node 20 fails in symlink() with EEXIST (README)',
+  check: (ours: Outcome, node: Outcome) => {
+    expect(ours.settled).toBe('resolved')
+    expect(ours.tree[dest]).toBe('link -> <root>/f')
+    expect(node.error).toMatchObject({ code: 'EEXIST', syscall: 'symlink', dest: `<root>/${dest}` })
+  },
+})
+
 const SCENARIOS: Scenario[] = [
   // 1. A destination inside the source, reached through a symlink, and the reverse.
   {
@@ -221,6 +231,75 @@ const SCENARIOS: Scenario[] = [
   { name: 'a FIFO in a new tree', setup: (r) => (dirs(r, 's'), execFileSync('mkfifo', [join(r, 's/p')])), src: 's', dest: 'd', differs: nothingLeftOnFailure(['d']) },
   { name: 'a socket in a merge', setup: (r) => (dirs(r, 's', 'd'), bindSocket(join(r, 's/sock'))), src: 's', dest: 'd' },
   { name: 'a socket in a new tree', setup: (r) => (dirs(r, 's'), bindSocket(join(r, 's/sock'))), src: 's', dest: 'd', differs: nothingLeftOnFailure(['d']) },
+
+  // Everyday trees and roots.
+  {
+    name: 'a tree with modes, empty directories and links into a new destination',
+    setup: (r) => {
+      files(r, { 's/a/f': 'f', 's/x.sh': '#!/bin/sh', 's/private/key': 'k' })
+      dirs(r, 's/empty', 's/a/b/c')
+      link(r, '/s/a/f', 's/abs')
+      link(r, 'nowhere', 's/dangling')
+      execFileSync('chmod', ['755', join(r, 's/x.sh')])
+      execFileSync('chmod', ['600', join(r, 's/private/key')])
+      execFileSync('chmod', ['700', join(r, 's/private')])
+      execFileSync('chmod', ['555', join(r, 's/a/b')])
+    },
+    src: 's',
+    dest: 'd',
+  },
+  { name: 'the same tree merged into an existing one', setup: (r) => (files(r, { 's/a/f': 'new', 's/g': 'g', 'd/a/f': 'old', 'd/mine': 'm' }), dirs(r, 'd/a/extra')), src: 's', dest: 'd' },
+  { name: 'src given with a trailing slash', setup: (r) => files(r, { 's/a/f': 'f' }), src: 's/', dest: 'd' },
+  { name: 'missing parents of dest are made', setup: (r) => files(r, { 's/f': 'f' }), src: 's', dest: 'p/q/d' },
+  { name: 'a file to a missing parent', setup: (r) => files(r, { f: 'f' }), src: 'f', dest: 'p/q/g' },
+  { name: 'a parent of dest is a file', setup: (r) => files(r, { 's/f': 'f', file: 'x' }), src: 's', dest: 'file/d' },
+  { name: 'a file onto its hard link', setup: (r) => (files(r, { f: 'f' }), execFileSync('ln', [join(r, 'f'), join(r, 'g')])), src: 'f', dest: 'g' },
+  {
+    name: 'a file onto a symlink to it',
+    setup: (r) => (files(r, { f: 'f' }), link(r, 'f', 'g')),
+    src: 'f',
+    dest: 'g',
+    differs: {
+      why: 'Node replaces the link with a copy; cp sees the file itself there and leaves it (README)',
+      check: (ours, node) => {
+        expect([ours.settled, node.settled]).toEqual(['resolved', 'resolved'])
+        expect(ours.tree.g).toBe('link -> f')
+        expect(node.tree.g).toBe(node.tree.f)
+      },
+    },
+  },
+  { name: 'a file onto a symlink to another file replaces the link', setup: (r) => (files(r, { f: 'f', h: 'h' }), link(r, 'h', 'g')), src: 'f', dest: 'g' },
+  { name: 'a symlink as the root, to a new name', setup: (r) => (files(r, { f: 'f' }), link(r, '/f', 'l')), src: 'l', dest: 'm' },
+  { name: 'a symlink as the root, over a file', setup: (r) => (files(r, { f: 'f', g: 'g' }), link(r, '/f', 'l')), src: 'l', dest: 'g', differs: linkReplacesFile('g') },
+  {
+    name: 'a symlink in a merge, over a file',
+    setup: (r) => (files(r, { f: 'f', 'd/l': 'file' }), dirs(r, 's'), link(r, '/f', 's/l')),
+    src: 's',
+    dest: 'd',
+    differs: linkReplacesFile('d/l'),
+  },
+  { name: 'a symlink as the root, dereference', setup: (r) => (files(r, { f: 'f' }), link(r, '/f', 'l')), src: 'l', dest: 'm', options: { dereference: true } },
+  { name: 'dereference: a tree with links to a file and a directory', setup: (r) => (files(r, { 't/f': 'f', 'u/g': 'g' }), dirs(r, 's'), link(r, '/t/f', 's/lf'), link(r, '/u', 's/ld')), src: 's', dest: 'd', options: { dereference: true } },
+  { name: 'dereference: a dangling link', setup: (r) => (dirs(r, 's'), link(r, 'nowhere', 's/l')), src: 's', dest: 'd', options: { dereference: true }, differs: nothingLeftOnFailure(['d']) },
+  { name: 'dest is a symlink to a directory', setup: (r) => (files(r, { 's/f': 'f' }), dirs(r, 't'), link(r, '/t', 'd')), src: 's', dest: 'd' },
+  { name: 'dest is a symlink to a directory, dereference: merged into it', setup: (r) => (files(r, { 's/f': 'f' }), dirs(r, 't'), link(r, '/t', 'd')), src: 's', dest: 'd', options: { dereference: true } },
+  { name: 'filter refusing a directory leaves out all in it', setup: (r) => files(r, { 's/a/f': 'f', 's/b/g': 'g' }), src: 's', dest: 'd', options: { filter: (p: string) => !p.endsWith('/a') } },
+  { name: 'an async filter', setup: (r) => files(r, { 's/a/f': 'f', 's/b/g': 'g' }), src: 's', dest: 'd', options: { filter: async (p: string) => !p.endsWith('g') } },
+  { name: 'filter sees the destination path', setup: (r) => files(r, { 's/a/f': 'f' }), src: 's', dest: 'd', options: { filter: (_: string, d: string) => !d.endsWith('/d/a/f') } },
+  {
+    name: 'a filter that throws, in a merge',
+    setup: (r) => (files(r, { 's/f': 'f' }), dirs(r, 'd')),
+    src: 's',
+    dest: 'd',
+    options: {
+      filter: (p: string) => {
+        if (p.endsWith('f')) throw new Error('no f')
+        return true
+      },
+    },
+  },
+  { name: 'an empty directory', setup: (r) => dirs(r, 's'), src: 's', dest: 'd' },
+  { name: 'preserveTimestamps keeps content and modes the same', setup: (r) => files(r, { 's/f': 'f' }), src: 's', dest: 'd', options: { preserveTimestamps: true } },
 
   // 4. Devices: Node copies what reading one gives; cp refuses them.
   {
