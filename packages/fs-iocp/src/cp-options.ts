@@ -12,8 +12,13 @@ export interface CpOptions extends CopyManyOptions {
   mode?: number | null
   /** Accepted as fs.cp accepts it; `cp` is always recursive. */
   recursive?: boolean
-  /** Accepted as fs.cp accepts it; symlink targets are always copied verbatim (not with `dereference`). */
+  /** Copy symlink targets as they are (the default here, unlike fs.cp's). `false` makes a relative target absolute, resolved from the source link's directory, as fs.cp does. Not with `dereference`. */
   verbatimSymlinks?: boolean
+}
+
+export interface ParsedCpOptions extends ManyOptions {
+  /** `verbatimSymlinks: false`: relative link targets are made absolute. */
+  resolveLinks: boolean
 }
 
 /**
@@ -21,7 +26,7 @@ export interface CpOptions extends CopyManyOptions {
  * options (`concurrency`, `signal`, `onProgress`). `force` and `overwrite` are one option under
  * two names: given both, they must agree.
  */
-export function validateCpOptions(value: unknown): ManyOptions {
+export function validateCpOptions(value: unknown): ParsedCpOptions {
   const options = validateObject(value, 'options')
   for (const key of ['dereference', 'errorOnExist', 'force', 'preserveTimestamps', 'recursive', 'verbatimSymlinks']) optionalBoolean(options, key)
   const mode = copyMode(options.mode)
@@ -29,7 +34,7 @@ export function validateCpOptions(value: unknown): ManyOptions {
   const { force, overwrite } = options
   if (force !== undefined && overwrite !== undefined && force !== overwrite) throw incompatibleOptions('force', 'overwrite')
   const many = validateManyOptions({ ...options, overwrite: force ?? overwrite })
-  return { ...many, clone: mode & constants.COPYFILE_FICLONE_FORCE ? 'force' : 'try' }
+  return { ...many, clone: mode & constants.COPYFILE_FICLONE_FORCE ? 'force' : 'try', resolveLinks: options.verbatimSymlinks === false }
 }
 
 /** Node's getValidMode(mode, 'copyFile'): an integer from 0 to 7; null and undefined are 0. */

@@ -5,7 +5,6 @@ import { type PathLike, requireUtf8, validatePath } from './args.js'
 import { type KernelCopyResult, openKernelCopier } from '@wsm/core-native'
 import {
   type CopyManyResult,
-  type ManyOptions,
   all,
   kernelOptions,
   throwIfAborted,
@@ -14,7 +13,7 @@ import {
 import { nodeSystemError } from './copy-error.js'
 import { alreadyExists, dirToNonDir, intoItself, nonDirToDir, refusedType, sameFile } from './cp-errors.js'
 import { copyLinkForCp } from './cp-links.js'
-import { type CpOptions, validateCpOptions } from './cp-options.js'
+import { type CpOptions, type ParsedCpOptions, validateCpOptions } from './cp-options.js'
 import { isSubdirPath, refuseDestInsideSource, sameInode } from './cp-paths.js'
 
 /** A directory cp made, with what it gets at the end: its source's mode and times (seconds), deepest first. */
@@ -68,7 +67,7 @@ export async function cp(src: PathLike, dest: PathLike, options?: CpOptions): Pr
 }
 
 /** fs.cp's checks on the root (checkPaths, checkParentPaths), in its order, then the copy. */
-async function copyRoot(from: string, to: string, srcStat: Stats, opts: ManyOptions, dereference: boolean, mayBuildNew: boolean): Promise<CopyManyResult> {
+async function copyRoot(from: string, to: string, srcStat: Stats, opts: ParsedCpOptions, dereference: boolean, mayBuildNew: boolean): Promise<CopyManyResult> {
   // With `dereference` a link at dest is followed too, as fs.cp does: a link to a directory is merged into.
   const destStat = await (dereference ? fsp.stat(to) : fsp.lstat(to)).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined
@@ -96,7 +95,7 @@ async function copyRoot(from: string, to: string, srcStat: Stats, opts: ManyOpti
  * new, so the core creates each file directly under its name (`fresh`): no stat of a destination,
  * no temporary file, no rename per file. On failure or abort the temporary tree is removed.
  */
-async function buildNew(from: string, to: string, srcStat: Stats, opts: ManyOptions, dereference: boolean): Promise<CopyManyResult | undefined> {
+async function buildNew(from: string, to: string, srcStat: Stats, opts: ParsedCpOptions, dereference: boolean): Promise<CopyManyResult | undefined> {
   const temp = join(dirname(to), `.${basename(to)}.wsm-${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
   try {
     await fsp.mkdir(temp)
@@ -127,8 +126,9 @@ async function buildNew(from: string, to: string, srcStat: Stats, opts: ManyOpti
  * walk has read it (and made its destination), while the walk goes on. Links are made once the
  * walk is done, directories get their modes once every file is in.
  */
-async function copyPlan(from: string, to: string, srcStat: Stats, plan: Plan, opts: ManyOptions, dereference: boolean, rootMade = false): Promise<CopyManyResult> {
-  if (plan.fresh && rootMade && !opts.filter && !dereference && srcStat.isDirectory()) return copyNewTree(from, to, srcStat, plan, opts)
+async function copyPlan(from: string, to: string, srcStat: Stats, plan: Plan, opts: ParsedCpOptions, dereference: boolean, rootMade = false): Promise<CopyManyResult> {
+  // The core copies links verbatim only.
+  if (plan.fresh && rootMade && !opts.filter && !dereference && !opts.resolveLinks && srcStat.isDirectory()) return copyNewTree(from, to, srcStat, plan, opts)
   const copier = openKernelCopier(kernelOptions(opts, plan.fresh))
   plan.add = (files) => {
     if (files.length > 0) copier.add(files)
@@ -148,7 +148,7 @@ async function copyPlan(from: string, to: string, srcStat: Stats, plan: Plan, op
     await visit(from, to, srcStat, 0, new Set(), plan, opts, dereference, rootMade)
     throwIfAborted(opts.signal)
     if (state.failure) throw state.failure.err
-    links = await all(plan.links.map(([s, d]) => copyLinkForCp(s, d, plan.shown(d), opts.exists)))
+    links = await all(plan.links.map(([s, d]) => copyLinkForCp(s, d, plan.shown(d), opts.exists, opts.resolveLinks)))
   } catch (err) {
     // Nothing of this call may still be copying when it settles.
     if (!state.failure) {
@@ -166,7 +166,7 @@ async function copyPlan(from: string, to: string, srcStat: Stats, plan: Plan, op
   return { files: done.files, bytes: Number(done.bytes), links: links.filter(Boolean).length }
 }
 
-async function visit(src: string, dest: string, stat: Stats, depth: number, ancestors: Set<string>, plan: Plan, opts: ManyOptions, dereference: boolean, made = false): Promise<void> {
+async function visit(src: string, dest: string, stat: Stats, depth: number, ancestors: Set<string>, plan: Plan, opts: ParsedCpOptions, dereference: boolean, made = false): Promise<void> {
   if (stat.isFile()) {
     plan.add([[src, dest]])
   } else if (stat.isSymbolicLink()) {
@@ -187,7 +187,7 @@ function prefixOf(dir: string): string {
   return n.endsWith(sep) ? n : n + sep
 }
 
-async function walk(src: string, dest: string, stat: Stats, depth: number, ancestors: Set<string>, plan: Plan, opts: ManyOptions, dereference: boolean, rootMade: boolean): Promise<void> {
+async function walk(src: string, dest: string, stat: Stats, depth: number, ancestors: Set<string>, plan: Plan, opts: ParsedCpOptions, dereference: boolean, rootMade: boolean): Promise<void> {
   if (plan.failed) return
   const id = `${stat.dev}:${stat.ino}`
   if (ancestors.has(id)) throw intoItself(src, plan.shown(dest))
@@ -251,7 +251,7 @@ async function walk(src: string, dest: string, stat: Stats, depth: number, ances
  * copier walks it itself, on its threads, making the directories and links and copying the files
  * as it reads them. JavaScript then only gives the directories their modes (and times).
  */
-async function copyNewTree(from: string, to: string, srcStat: Stats, plan: Plan, opts: ManyOptions): Promise<CopyManyResult> {
+async function copyNewTree(from: string, to: string, srcStat: Stats, plan: Plan, opts: ParsedCpOptions): Promise<CopyManyResult> {
   const copier = openKernelCopier(kernelOptions(opts, true))
   copier.addTree(from, to)
   copier.end()

@@ -298,6 +298,28 @@ const SCENARIOS: Scenario[] = [
       },
     },
   },
+  {
+    name: 'verbatimSymlinks: false makes relative targets absolute, into a new destination',
+    setup: (r) => (files(r, { 's/a/f': 'f' }), link(r, 'a/f', 's/rel'), link(r, '../../elsewhere', 's/a/up'), link(r, '/s/a/f', 's/abs')),
+    src: 's',
+    dest: 'd',
+    options: { verbatimSymlinks: false },
+  },
+  {
+    name: 'verbatimSymlinks: false, merged over existing links',
+    setup: (r) => (files(r, { 's/a/f': 'f' }), link(r, 'a/f', 's/rel'), dirs(r, 'd'), link(r, 'other', 'd/rel')),
+    src: 's',
+    dest: 'd',
+    options: { verbatimSymlinks: false },
+  },
+  { name: 'verbatimSymlinks: false, a link as the root', setup: (r) => (files(r, { f: 'f' }), link(r, 'f', 'l')), src: 'l', dest: 'p/m', options: { verbatimSymlinks: false } },
+  {
+    name: 'verbatimSymlinks: true keeps relative targets',
+    setup: (r) => (files(r, { 's/a/f': 'f' }), link(r, 'a/f', 's/rel')),
+    src: 's',
+    dest: 'd',
+    options: { verbatimSymlinks: true },
+  },
   { name: 'an empty directory', setup: (r) => dirs(r, 's'), src: 's', dest: 'd' },
   { name: 'preserveTimestamps keeps content and modes the same', setup: (r) => files(r, { 's/f': 'f' }), src: 's', dest: 'd', options: { preserveTimestamps: true } },
 
