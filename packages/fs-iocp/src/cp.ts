@@ -45,7 +45,8 @@ interface Plan {
  * Copies a tree (or one file, or one symlink) like fs.promises.cp with `recursive: true`: the
  * directories are made as the walk finds them, then every file goes to the kernel in one call,
  * many at once. Directories get their sources' modes once their contents are in. Symlinks are
- * copied as symlinks, their targets verbatim, unless `dereference`.
+ * copied as symlinks, their targets verbatim (relative ones made absolute with
+ * `verbatimSymlinks: false`), unless `dereference`. What fs.cp refuses is refused with its errors.
  *
  * A directory copied to a destination that does not exist is built beside it under a temporary
  * name (`.<name>.wsm-<pid>-<hex>.tmp`) and renamed into place once complete: a failure or an abort
