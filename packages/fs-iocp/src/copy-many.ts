@@ -58,6 +58,8 @@ export interface ManyOptions {
   concurrency: number | undefined
   signal: AbortSignal | undefined
   onProgress: CopyManyOptions['onProgress']
+  /** Clone every file or fail (cp's COPYFILE_FICLONE_FORCE); otherwise clone where the file system can. */
+  clone?: 'try' | 'force'
 }
 
 export function validateManyOptions(value: unknown): ManyOptions {
@@ -132,7 +134,7 @@ export function kernelOptions(options: ManyOptions, fresh: boolean): CopyFilesKe
   return {
     concurrency: options.concurrency,
     exists: options.exists,
-    clone: 'try',
+    clone: options.clone ?? 'try',
     preserveTimestamps: options.preserveTimestamps,
     fresh,
     signal: options.signal,

@@ -1,21 +1,20 @@
 import { randomBytes } from 'node:crypto'
 import { type Dirent, type Stats, promises as fsp } from 'node:fs'
-import { basename, dirname, join, normalize, resolve, sep } from 'node:path'
+import { basename, dirname, join, normalize, relative, sep } from 'node:path'
 import { type PathLike, requireUtf8, validatePath } from './args.js'
 import { type KernelCopyResult, openKernelCopier } from '@wsm/core-native'
 import {
-  type CopyManyOptions,
   type CopyManyResult,
-  type ManyOptions,
   all,
-  copySymlink,
   kernelOptions,
   throwIfAborted,
   toManyError,
-  validateManyOptions,
 } from './copy-many.js'
 import { nodeSystemError } from './copy-error.js'
-import { cpError } from './node-errors.js'
+import { alreadyExists, dirToNonDir, intoItself, nonDirToDir, refusedType, sameFile } from './cp-errors.js'
+import { copyLinkForCp } from './cp-links.js'
+import { type CpOptions, type ParsedCpOptions, validateCpOptions } from './cp-options.js'
+import { isSubdirPath, refuseDestInsideSource, sameInode } from './cp-paths.js'
 
 /** A directory cp made, with what it gets at the end: its source's mode and times (seconds), deepest first. */
 interface Made {
@@ -46,7 +45,8 @@ interface Plan {
  * Copies a tree (or one file, or one symlink) like fs.promises.cp with `recursive: true`: the
  * directories are made as the walk finds them, then every file goes to the kernel in one call,
  * many at once. Directories get their sources' modes once their contents are in. Symlinks are
- * copied as symlinks, their targets verbatim, unless `dereference`.
+ * copied as symlinks, their targets verbatim (relative ones made absolute with
+ * `verbatimSymlinks: false`), unless `dereference`. What fs.cp refuses is refused with its errors.
  *
  * A directory copied to a destination that does not exist is built beside it under a temporary
  * name (`.<name>.wsm-<pid>-<hex>.tmp`) and renamed into place once complete: a failure or an abort
@@ -54,35 +54,32 @@ interface Plan {
  * the tree is merged, and the first failure stops the rest: what was copied before it stays, no
  * file is left partial.
  */
-export async function cp(src: PathLike, dest: PathLike, options?: CopyManyOptions): Promise<CopyManyResult> {
+export async function cp(src: PathLike, dest: PathLike, options?: CpOptions): Promise<CopyManyResult> {
   const from = requireUtf8(validatePath(src, 'src'), 'src')
   const to = requireUtf8(validatePath(dest, 'dest'), 'dest')
-  const opts = validateManyOptions(options)
+  const opts = validateCpOptions(options)
   const dereference = opts.dereference ?? false
   throwIfAborted(opts.signal)
 
-  const srcStat = await (dereference ? fsp.stat(from) : fsp.lstat(from))
+  // As fs.cp: the filter is asked before anything is looked at, so a root it refuses need not exist.
   if (opts.filter && !(await opts.filter(from, to))) return { files: 0, bytes: 0, links: 0 }
+  const srcStat = await (dereference ? fsp.stat(from) : fsp.lstat(from))
   return copyRoot(from, to, srcStat, opts, dereference, true)
 }
 
-async function copyRoot(from: string, to: string, srcStat: Stats, opts: ManyOptions, dereference: boolean, mayBuildNew: boolean): Promise<CopyManyResult> {
-  const destStat = await fsp.lstat(to).catch((err: NodeJS.ErrnoException) => {
+/** fs.cp's checks on the root (checkPaths, checkParentPaths), in its order, then the copy. */
+async function copyRoot(from: string, to: string, srcStat: Stats, opts: ParsedCpOptions, dereference: boolean, mayBuildNew: boolean): Promise<CopyManyResult> {
+  // With `dereference` a link at dest is followed too, as fs.cp does: a link to a directory is merged into.
+  const destStat = await (dereference ? fsp.stat(to) : fsp.lstat(to)).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined
     throw err
   })
-  if (destStat && destStat.dev === srcStat.dev && destStat.ino === srcStat.ino) {
-    throw cpError('ERR_FS_CP_EINVAL', 'src and dest cannot be the same', to)
-  }
+  if (destStat && sameInode(destStat, srcStat)) throw sameFile(to)
+  if (destStat && srcStat.isDirectory() && !destStat.isDirectory()) throw dirToNonDir(from, to)
+  if (destStat && !srcStat.isDirectory() && destStat.isDirectory()) throw nonDirToDir(from, to)
   if (srcStat.isDirectory()) {
-    if (destStat && !destStat.isDirectory()) throw cpError('ERR_FS_CP_DIR_TO_NON_DIR', `cannot overwrite non-directory ${to} with directory ${from}`, to)
-    const root = resolve(from)
-    const target = resolve(to)
-    if (target === root || target.startsWith(root.endsWith(sep) ? root : root + sep)) {
-      throw cpError('ERR_FS_CP_EINVAL', `cannot copy ${from} to a subdirectory of self ${to}`, to)
-    }
-  } else if (destStat?.isDirectory()) {
-    throw cpError('ERR_FS_CP_NON_DIR_TO_DIR', `cannot overwrite directory ${to} with non-directory ${from}`, to)
+    if (isSubdirPath(from, to)) throw intoItself(from, to)
+    await refuseDestInsideSource(from, srcStat, to)
   }
   await fsp.mkdir(dirname(to), { recursive: true })
   if (mayBuildNew && srcStat.isDirectory() && !destStat) {
@@ -99,7 +96,7 @@ async function copyRoot(from: string, to: string, srcStat: Stats, opts: ManyOpti
  * new, so the core creates each file directly under its name (`fresh`): no stat of a destination,
  * no temporary file, no rename per file. On failure or abort the temporary tree is removed.
  */
-async function buildNew(from: string, to: string, srcStat: Stats, opts: ManyOptions, dereference: boolean): Promise<CopyManyResult | undefined> {
+async function buildNew(from: string, to: string, srcStat: Stats, opts: ParsedCpOptions, dereference: boolean): Promise<CopyManyResult | undefined> {
   const temp = join(dirname(to), `.${basename(to)}.wsm-${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
   try {
     await fsp.mkdir(temp)
@@ -130,8 +127,9 @@ async function buildNew(from: string, to: string, srcStat: Stats, opts: ManyOpti
  * walk has read it (and made its destination), while the walk goes on. Links are made once the
  * walk is done, directories get their modes once every file is in.
  */
-async function copyPlan(from: string, to: string, srcStat: Stats, plan: Plan, opts: ManyOptions, dereference: boolean, rootMade = false): Promise<CopyManyResult> {
-  if (plan.fresh && rootMade && !opts.filter && !dereference && srcStat.isDirectory()) return copyNewTree(from, to, srcStat, plan, opts)
+async function copyPlan(from: string, to: string, srcStat: Stats, plan: Plan, opts: ParsedCpOptions, dereference: boolean, rootMade = false): Promise<CopyManyResult> {
+  // The core copies links verbatim only.
+  if (plan.fresh && rootMade && !opts.filter && !dereference && !opts.resolveLinks && srcStat.isDirectory()) return copyNewTree(from, to, srcStat, plan, opts)
   const copier = openKernelCopier(kernelOptions(opts, plan.fresh))
   plan.add = (files) => {
     if (files.length > 0) copier.add(files)
@@ -151,7 +149,7 @@ async function copyPlan(from: string, to: string, srcStat: Stats, plan: Plan, op
     await visit(from, to, srcStat, 0, new Set(), plan, opts, dereference, rootMade)
     throwIfAborted(opts.signal)
     if (state.failure) throw state.failure.err
-    links = await all(plan.links.map(async ([s, d]) => copySymlink(await fsp.readlink(s), d, opts.exists)))
+    links = await all(plan.links.map(([s, d]) => copyLinkForCp(s, d, plan.shown(d), opts.exists, opts.resolveLinks)))
   } catch (err) {
     // Nothing of this call may still be copying when it settles.
     if (!state.failure) {
@@ -159,30 +157,27 @@ async function copyPlan(from: string, to: string, srcStat: Stats, plan: Plan, op
       copier.stop()
     }
     await copying
-    throw state.failure ? toManyError(state.failure.err, plan.shown) : err
+    throw state.failure ? await asRefusal(toManyError(state.failure.err, plan.shown)) : err
   }
   copier.end()
   const done = await copying
   const failure = state.failure as { err: unknown } | undefined // set by the callback above, which TypeScript cannot see
-  if (failure || !done) throw toManyError(failure?.err, plan.shown)
+  if (failure || !done) throw await asRefusal(toManyError(failure?.err, plan.shown))
   await settleDirectories(plan.made, opts.preserveTimestamps)
   return { files: done.files, bytes: Number(done.bytes), links: links.filter(Boolean).length }
 }
 
-async function visit(src: string, dest: string, stat: Stats, depth: number, ancestors: Set<string>, plan: Plan, opts: ManyOptions, dereference: boolean, made = false): Promise<void> {
+async function visit(src: string, dest: string, stat: Stats, depth: number, ancestors: Set<string>, plan: Plan, opts: ParsedCpOptions, dereference: boolean, made = false): Promise<void> {
   if (stat.isFile()) {
     plan.add([[src, dest]])
   } else if (stat.isSymbolicLink()) {
     plan.links.push([src, dest])
   } else if (stat.isDirectory()) {
     await walk(src, dest, stat, depth, ancestors, plan, opts, dereference, made)
-  } else if (stat.isFIFO()) {
-    // Opening it would block a thread of the pool until a writer comes.
-    throw cpError('ERR_FS_CP_FIFO_PIPE', 'cannot copy a FIFO pipe', src)
-  } else if (stat.isSocket()) {
-    throw cpError('ERR_FS_CP_SOCKET', 'cannot copy a socket file', src)
   } else {
-    throw cpError('ERR_FS_CP_UNKNOWN', 'cannot copy an unknown file type', src)
+    // A FIFO: opening it would block a thread of the pool until a writer comes. A device: fs.cp
+    // copies what reading it gives (nothing for /dev/null, forever for /dev/zero); cp refuses it.
+    throw refusedType(stat.isFIFO() ? 'fifo' : stat.isSocket() ? 'socket' : 'unknown', plan.shown(dest))
   }
 }
 
@@ -193,10 +188,10 @@ function prefixOf(dir: string): string {
   return n.endsWith(sep) ? n : n + sep
 }
 
-async function walk(src: string, dest: string, stat: Stats, depth: number, ancestors: Set<string>, plan: Plan, opts: ManyOptions, dereference: boolean, rootMade: boolean): Promise<void> {
+async function walk(src: string, dest: string, stat: Stats, depth: number, ancestors: Set<string>, plan: Plan, opts: ParsedCpOptions, dereference: boolean, rootMade: boolean): Promise<void> {
   if (plan.failed) return
   const id = `${stat.dev}:${stat.ino}`
-  if (ancestors.has(id)) throw cpError('ERR_FS_CP_EINVAL', `cannot copy ${src}: a symlink to a directory that contains it`, src)
+  if (ancestors.has(id)) throw intoItself(src, plan.shown(dest))
   const makeDir = async (): Promise<void> => {
     if (rootMade) return void plan.made.push(made(dest, stat, depth))
     try {
@@ -205,8 +200,9 @@ async function walk(src: string, dest: string, stat: Stats, depth: number, ances
     } catch (err) {
       // In a new tree no name is taken: EEXIST there is a failure like any other.
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || plan.fresh) throw err
-      // Merged into, as fs.cp does; its mode and times stay its own.
-      if (!(await fsp.lstat(dest)).isDirectory()) throw cpError('ERR_FS_CP_DIR_TO_NON_DIR', `cannot overwrite non-directory ${dest} with directory ${src}`, dest)
+      // Merged into, as fs.cp does; its mode and times stay its own. With `dereference`, a link to
+      // a directory is merged into too, as fs.cp does (test/cp-node-compat.test.ts, "dest is a symlink").
+      if (!(await (dereference ? fsp.stat(dest) : fsp.lstat(dest))).isDirectory()) throw dirToNonDir(src, plan.shown(dest))
     }
   }
   // The directory is made and read at once (two threads of the pool): the walk's critical path is
@@ -256,7 +252,7 @@ async function walk(src: string, dest: string, stat: Stats, depth: number, ances
  * copier walks it itself, on its threads, making the directories and links and copying the files
  * as it reads them. JavaScript then only gives the directories their modes (and times).
  */
-async function copyNewTree(from: string, to: string, srcStat: Stats, plan: Plan, opts: ManyOptions): Promise<CopyManyResult> {
+async function copyNewTree(from: string, to: string, srcStat: Stats, plan: Plan, opts: ParsedCpOptions): Promise<CopyManyResult> {
   const copier = openKernelCopier(kernelOptions(opts, true))
   copier.addTree(from, to)
   copier.end()
@@ -264,7 +260,7 @@ async function copyNewTree(from: string, to: string, srcStat: Stats, plan: Plan,
   try {
     done = await copier.done
   } catch (err) {
-    throw fromTreeError(err, plan.shown)
+    throw fromTreeError(err, from, to, plan.shown)
   }
   await settleDirectories([made(to, srcStat, 0), ...done.dirs], opts.preserveTimestamps)
   return { files: done.files, bytes: Number(done.bytes), links: done.links }
@@ -272,18 +268,18 @@ async function copyNewTree(from: string, to: string, srcStat: Stats, plan: Plan,
 
 const WALK_CALLS = new Set(['scandir', 'lstat', 'mkdir', 'readlink', 'symlink'])
 
-const REFUSED: Record<string, [code: string, message: string]> = {
-  'cp:fifo': ['ERR_FS_CP_FIFO_PIPE', 'cannot copy a FIFO pipe'],
-  'cp:socket': ['ERR_FS_CP_SOCKET', 'cannot copy a socket file'],
-  'cp:unknown': ['ERR_FS_CP_UNKNOWN', 'cannot copy an unknown file type'],
-}
+const REFUSED: Record<string, 'fifo' | 'socket' | 'unknown'> = { 'cp:fifo': 'fifo', 'cp:socket': 'socket', 'cp:unknown': 'unknown' }
 
-/** The core's failure in a tree it walked, as the JavaScript walk would have reported it: fs.cp's codes, or Node's fs error for the call. */
-function fromTreeError(err: unknown, shown: (dest: string) => string): unknown {
+/**
+ * The core's failure in a tree it walked (`from` into `to`), as the JavaScript walk would have
+ * reported it: fs.cp's codes (naming the destination, which the core does not give), or Node's fs
+ * error for the call.
+ */
+function fromTreeError(err: unknown, from: string, to: string, shown: (dest: string) => string): unknown {
   const e = err as { errno?: unknown; syscall?: unknown; path?: unknown; dest?: unknown } | null
   if (!e || typeof e.syscall !== 'string' || typeof e.path !== 'string' || typeof e.errno !== 'number') return err
   const refused = REFUSED[e.syscall]
-  if (refused) return cpError(refused[0], refused[1], e.path)
+  if (refused) return refusedType(refused, shown(join(to, relative(from, e.path))))
   // The walk's own calls; any other failed call was copying a file.
   if (!WALK_CALLS.has(e.syscall)) return toManyError(err, shown)
   return nodeSystemError(e.errno, e.syscall, e.path, typeof e.dest === 'string' ? e.dest : undefined, err)
@@ -337,4 +333,20 @@ function renamed(err: unknown, temp: string, shown: (d: string) => string): unkn
     if (typeof e.message === 'string') e.message = e.message.split(`'${p}'`).join(`'${q}'`)
   }
   return err
+}
+
+/**
+ * The copier's EISDIR or EEXIST for a file whose destination is taken, as fs.cp refuses it: a
+ * directory there is ERR_FS_CP_NON_DIR_TO_DIR (whatever `force` says), a file with `errorOnExist`
+ * is ERR_FS_CP_EEXIST. Both name the destination.
+ */
+async function asRefusal(err: unknown): Promise<unknown> {
+  const e = err as { code?: unknown; syscall?: unknown; path?: unknown; dest?: unknown } | null
+  if (e?.syscall !== 'copyfile' || (e.code !== 'EISDIR' && e.code !== 'EEXIST') || typeof e.path !== 'string' || typeof e.dest !== 'string') return err
+  const destIsDir = await fsp.lstat(e.dest).then(
+    (st) => st.isDirectory(),
+    () => false,
+  )
+  if (destIsDir) return nonDirToDir(e.path, e.dest)
+  return e.code === 'EEXIST' ? alreadyExists(e.dest) : err
 }

@@ -70,16 +70,6 @@ export function modeRangeError(withRange: boolean): NodeError<RangeError> {
   return nodeError(RangeError, 'ERR_OUT_OF_RANGE', withRange ? 'mode is out of range: >= 0 && <= 7' : 'mode is out of range', false)
 }
 
-/**
- * The errors fs.cp raises for trees it refuses (ERR_FS_CP_EINVAL, ERR_FS_CP_DIR_TO_NON_DIR, ...):
- * an Error with Node's code and the path it is about.
- */
-export function cpError(code: string, message: string, path: string): NodeError & { path: string } {
-  const err = nodeError(Error, code, `${message}: ${path}`) as NodeError & { path: string }
-  err.path = path
-  return err
-}
-
 /** Node's AbortError (name 'AbortError', code 'ABORT_ERR', the signal's reason as `cause`). */
 export function abortError(signal: AbortSignal): NodeError {
   const err = new Error('The operation was aborted', { cause: signal.reason }) as NodeError

@@ -133,7 +133,7 @@ describe('cp: trees', () => {
     expect(readdirSync(dest).filter((n) => TEMP_NAME.test(n))).toEqual([])
   })
 
-  it('overwrite: false leaves existing files and links; errorOnExist makes that an EEXIST', async () => {
+  it('overwrite: false leaves existing files and links; errorOnExist makes that ERR_FS_CP_EEXIST', async () => {
     const dest = join(dir, 'keep')
     await cp(src, dest)
     writeFileSync(join(dest, 'top.txt'), 'mine')
@@ -141,7 +141,7 @@ describe('cp: trees', () => {
     expect(readFileSync(join(dest, 'top.txt'), 'utf8')).toBe('mine')
     expect(result.links).toBe(0)
     const err = await rejection(() => cp(join(src, 'top.txt'), join(dest, 'top.txt'), { overwrite: false, errorOnExist: true }))
-    expect(fieldsOf(err)).toMatchObject({ code: 'EEXIST', errno: -17, syscall: 'copyfile', path: join(src, 'top.txt'), dest: join(dest, 'top.txt') })
+    expect(fieldsOf(err)).toMatchObject({ code: 'ERR_FS_CP_EEXIST', errno: 17, syscall: 'cp', path: join(dest, 'top.txt') })
   })
 
   it('preserveTimestamps: files and the directories it makes keep their times', async () => {
