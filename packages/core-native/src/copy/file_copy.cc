@@ -1,9 +1,7 @@
 #include "copy/file_copy.h"
 
 #include <fcntl.h>
-#include <stdio.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,7 +10,6 @@
 #include <cstring>
 #include <functional>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -21,6 +18,7 @@
 #include "core/errors.h"
 #include "io/io_loop.h"
 #include "io/raw_file.h"
+#include "os/linux/fs_util.h"
 
 namespace wsm {
 
@@ -32,26 +30,6 @@ constexpr int64_t kProgressEveryMs = 50;
 int64_t RoundUp(int64_t n, int64_t a) { return (n + a - 1) / a * a; }
 
 bool AllZero(const uint8_t* p, size_t n) { return n == 0 || (p[0] == 0 && std::memcmp(p, p + 1, n - 1) == 0); }
-
-// rename(2) that fails with EEXIST instead of replacing (COPYFILE_EXCL, atomically).
-int RenameNoReplace(const std::string& from, const std::string& to) {
-#ifdef SYS_renameat2
-  if (syscall(SYS_renameat2, AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), 1 /* RENAME_NOREPLACE */) == 0) return 0;
-  if (errno != EINVAL && errno != ENOSYS) return -errno;
-#endif
-  // A file system without RENAME_NOREPLACE: link(2) also refuses an existing name.
-  if (link(from.c_str(), to.c_str()) != 0) return -errno;
-  unlink(from.c_str());
-  return 0;
-}
-
-std::string TempPathBeside(const std::string& dest) {
-  static std::mt19937_64 rng{std::random_device{}()};
-  char suffix[40];
-  snprintf(suffix, sizeof(suffix), ".wsm-%d-%08llx.tmp", static_cast<int>(getpid()),
-           static_cast<unsigned long long>(rng() & 0xffffffffULL));
-  return dest + suffix;
-}
 
 class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
  public:
@@ -180,7 +158,7 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
   }
 
   void OpenDestination() {
-    temp_ = TempPathBeside(dest_);
+    temp_ = TempPathBeside(dest_, getpid());
     int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | (unbuffered_ ? O_DIRECT : 0);
     fsPending_++;
     RunFs(uvLoop_, [this, flags](uv_loop_t* l, uv_fs_t* r, uv_fs_cb cb) { return uv_fs_open(l, r, temp_.c_str(), flags, mode_, cb); },
@@ -355,7 +333,7 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
     std::string from = temp_, to = dest_;
     bool exclusive = exclusive_;
     fsPending_++;
-    RunWork(uvLoop_, [from, to, exclusive]() { return exclusive ? RenameNoReplace(from, to) : (rename(from.c_str(), to.c_str()) == 0 ? 0 : -errno); },
+    RunWork(uvLoop_, [from, to, exclusive]() { return exclusive ? RenameNoReplace(from.c_str(), to.c_str()) : (rename(from.c_str(), to.c_str()) == 0 ? 0 : -errno); },
             [this](int rc) {
               fsPending_--;
               if (rc == 0) tempCreated_ = false;  // renamed: nothing left to remove
