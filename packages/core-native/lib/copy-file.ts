@@ -12,8 +12,15 @@ export interface CopyFileIocpOptions {
   unbuffered?: boolean
   /** COPYFILE_EXCL: fail with EEXIST if `dest` exists (checked first, and atomically at the end). */
   exclusive?: boolean
+  /**
+   * Aborting rejects with an AbortError and leaves nothing (no destination, or the old one
+   * intact, and no temporary file), unless the copy is already in place: then it resolves.
+   */
   signal?: AbortSignal
-  /** Called at most every 50 ms, and once at the end. */
+  /**
+   * Called at most every 50 ms while copying, and once when the copy is in place: only that last
+   * call has `copied === total`, and an abort from it (or later) no longer stops the copy.
+   */
   onProgress?: (copied: bigint, total: bigint) => void
 }
 

@@ -144,7 +144,8 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
          });
   }
 
-  // Nothing to copy (onto itself): close the source and report success.
+  // Nothing to copy (onto itself): close the source and report success. Once the source is
+  // closed the outcome is settled, as after the rename below.
   void Skip() {
     int fd = src_file_.Release();
     fsPending_++;
@@ -152,8 +153,7 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
           [this](ssize_t, const uv_stat_t*) {
             fsPending_--;
             if (err_ || aborted_) return MaybeCleanup();
-            Progress(true);
-            Done(0, "");
+            Commit();
           });
   }
 
@@ -336,12 +336,23 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
     RunWork(uvLoop_, [from, to, exclusive]() { return exclusive ? RenameNoReplace(from.c_str(), to.c_str()) : (rename(from.c_str(), to.c_str()) == 0 ? 0 : -errno); },
             [this](int rc) {
               fsPending_--;
-              if (rc == 0) tempCreated_ = false;  // renamed: nothing left to remove
+              if (rc == 0) {
+                // In place: an abort that came while the rename ran is too late (the copy is whole).
+                tempCreated_ = false;
+                return Commit();
+              }
               if (err_ || aborted_) return MaybeCleanup();
-              if (rc < 0) return Fail(-rc, "rename", false);
-              Progress(true);
-              Done(0, "");
+              Fail(-rc, "rename", false);
             });
+  }
+
+  // The copy is in place (or there was nothing to do): from here on it resolves, whatever an
+  // abort says, even one from the final progress call. Guarded by fs-iocp
+  // test/copy-file-abort.test.ts.
+  void Commit() {
+    committed_ = true;
+    Progress(true);
+    Done(0, "");
   }
 
   // --- failure and abort: stop the pipeline, wait for it to drain, remove the temporary file ---
@@ -355,7 +366,7 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
   }
 
   Napi::Value Abort(const Napi::CallbackInfo& info) {
-    if (!finished_ && !err_ && !aborted_) {
+    if (!committed_ && !finished_ && !err_ && !aborted_) {
       aborted_ = true;
       StopPipeline();
     }
@@ -391,10 +402,12 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
   }
 
+  // Every 50 ms while copying, and once when the copy is in place (Commit). Only that final call
+  // reports copied == total, so a caller that sees the whole size knows the copy has resolved.
   void Progress(bool final) {
     if (onProgress_.IsEmpty()) return;
     int64_t now = Now();
-    if (!final && now - lastProgress_ < kProgressEveryMs) return;
+    if (!final && (copied_ >= size_ || now - lastProgress_ < kProgressEveryMs)) return;
     lastProgress_ = now;
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
@@ -440,6 +453,7 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
   bool errOnSource_ = false;
   bool aborted_ = false;
   bool cleaning_ = false;
+  bool committed_ = false;  // the copy is in place: see Commit()
   bool finished_ = false;
   bool tempCreated_ = false;
   bool sparse_ = false;
