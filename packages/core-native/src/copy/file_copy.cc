@@ -157,7 +157,25 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
           });
   }
 
+  // Leftovers of killed copies in the destination's directory go first (once per directory per
+  // process: LeftoverSweepDue), on the threadpool since it reads the directory.
   void OpenDestination() {
+    if (!LeftoverSweepDue(dest_)) return CreateTemp();
+    std::string dest = dest_;
+    fsPending_++;
+    RunWork(uvLoop_,
+            [dest]() {
+              RemoveDeadLeftovers(dest);
+              return 0;
+            },
+            [this](int) {
+              fsPending_--;
+              if (err_ || aborted_) return MaybeCleanup();
+              CreateTemp();
+            });
+  }
+
+  void CreateTemp() {
     temp_ = TempPathBeside(dest_, getpid());
     int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | (unbuffered_ ? O_DIRECT : 0);
     fsPending_++;
