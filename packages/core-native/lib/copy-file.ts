@@ -1,4 +1,5 @@
 // The completion-port file copier (src/copy/file_copy.cc), as a promise.
+import { ECANCELED, abortError } from './abort-error.js'
 import { native } from './binding.js'
 import { invalidArgument, invalidType, systemError, type WsmError } from './errors.js'
 import { ensureIo } from './io-dispatch.js'
@@ -28,16 +29,6 @@ export interface CopyFileIocpOptions {
 export interface CopyFileError extends WsmError {
   path: string
   dest: string
-}
-
-const ECANCELED = 125
-
-/** An AbortError as Node's fs functions raise it (name 'AbortError', code 'ABORT_ERR'). */
-export function abortError(signal: AbortSignal): Error {
-  const err = new Error('The operation was aborted', { cause: signal.reason }) as Error & { code: string }
-  err.name = 'AbortError'
-  err.code = 'ABORT_ERR'
-  return err
 }
 
 function checkInt(name: string, value: unknown, min: number, max: number): number | undefined {

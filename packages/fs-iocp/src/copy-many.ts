@@ -1,7 +1,7 @@
 // What cp and copyFiles share: their options, symlinks, and the one call that copies every file.
 import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
-import { type CopyFilesKernelOptions, copyFilesKernel } from '@wsm/core-native'
+import { type CopyFilesKernelOptions, abortError, copyFilesKernel } from '@wsm/core-native'
 import {
   optionalBoolean,
   optionalFunction,
@@ -10,7 +10,6 @@ import {
   validateObject,
 } from './args.js'
 import { toCopyError } from './copy-error.js'
-import { abortError } from './node-errors.js'
 
 export interface CopyManyOptions {
   /** Called for every source (and, in `cp`, every directory) before it is copied; false leaves it out. May be async; calls may overlap. */

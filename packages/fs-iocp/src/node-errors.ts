@@ -79,11 +79,3 @@ export function cpError(code: string, message: string, path: string): NodeError 
   err.path = path
   return err
 }
-
-/** Node's AbortError (name 'AbortError', code 'ABORT_ERR', the signal's reason as `cause`). */
-export function abortError(signal: AbortSignal): NodeError {
-  const err = new Error('The operation was aborted', { cause: signal.reason }) as NodeError
-  err.name = 'AbortError'
-  err.code = 'ABORT_ERR'
-  return err
-}
