@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto'
 import { type Dirent, type Stats, promises as fsp } from 'node:fs'
-import { basename, dirname, join, normalize, resolve, sep } from 'node:path'
+import { dirname, join, normalize, resolve, sep } from 'node:path'
 import { type PathLike, requireUtf8, validatePath } from './args.js'
 import { type KernelCopyResult, openKernelCopier } from '@wsm/core-native'
 import {
@@ -16,6 +15,7 @@ import {
 } from './copy-many.js'
 import { nodeSystemError } from './copy-error.js'
 import { cpError } from './node-errors.js'
+import { tempPathBeside } from './temp-name.js'
 
 /** A directory cp made, with what it gets at the end: its source's mode and times (seconds), deepest first. */
 interface Made {
@@ -87,7 +87,7 @@ async function copyRoot(from: string, to: string, srcStat: Stats, opts: ManyOpti
   await fsp.mkdir(dirname(to), { recursive: true })
   if (mayBuildNew && srcStat.isDirectory() && !destStat) {
     const built = await buildNew(from, to, srcStat, opts, dereference)
-    // Undefined: `to` was taken meanwhile (or has no room for a temporary name beside it): merge as into an existing directory.
+    // Undefined: `to` was taken meanwhile (or the temporary name's path is past PATH_MAX): merge as into an existing directory.
     return built ?? copyRoot(from, to, srcStat, opts, dereference, false)
   }
   const plan: Plan = { add: () => {}, links: [], made: [], failed: false, fresh: false, shown: (d) => d }
@@ -100,7 +100,7 @@ async function copyRoot(from: string, to: string, srcStat: Stats, opts: ManyOpti
  * no temporary file, no rename per file. On failure or abort the temporary tree is removed.
  */
 async function buildNew(from: string, to: string, srcStat: Stats, opts: ManyOptions, dereference: boolean): Promise<CopyManyResult | undefined> {
-  const temp = join(dirname(to), `.${basename(to)}.wsm-${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
+  const temp = tempPathBeside(to, true)
   try {
     await fsp.mkdir(temp)
   } catch (err) {
