@@ -48,7 +48,8 @@
           "sources": [
             "src/os/linux/readiness.cc",
             "src/os/linux/uring_engine.cc",
-            "src/os/linux/epoll_engine.cc"
+            "src/os/linux/epoll_engine.cc",
+            "src/os/linux/fs_util.cc"
           ]
         }],
         ["OS=='linux' and wsm_liburing in (1, '1')", {

@@ -1,4 +1,5 @@
 // The completion-port file copier (src/copy/file_copy.cc), as a promise.
+import { ECANCELED, abortError } from './abort-error.js'
 import { native } from './binding.js'
 import { invalidArgument, invalidType, systemError, type WsmError } from './errors.js'
 import { ensureIo } from './io-dispatch.js'
@@ -12,8 +13,15 @@ export interface CopyFileIocpOptions {
   unbuffered?: boolean
   /** COPYFILE_EXCL: fail with EEXIST if `dest` exists (checked first, and atomically at the end). */
   exclusive?: boolean
+  /**
+   * Aborting rejects with an AbortError and leaves nothing (no destination, or the old one
+   * intact, and no temporary file), unless the copy is already in place: then it resolves.
+   */
   signal?: AbortSignal
-  /** Called at most every 50 ms, and once at the end. */
+  /**
+   * Called at most every 50 ms while copying, and once when the copy is in place: only that last
+   * call has `copied === total`, and an abort from it (or later) no longer stops the copy.
+   */
   onProgress?: (copied: bigint, total: bigint) => void
 }
 
@@ -21,16 +29,6 @@ export interface CopyFileIocpOptions {
 export interface CopyFileError extends WsmError {
   path: string
   dest: string
-}
-
-const ECANCELED = 125
-
-/** An AbortError as Node's fs functions raise it (name 'AbortError', code 'ABORT_ERR'). */
-export function abortError(signal: AbortSignal): Error {
-  const err = new Error('The operation was aborted', { cause: signal.reason }) as Error & { code: string }
-  err.name = 'AbortError'
-  err.code = 'ABORT_ERR'
-  return err
 }
 
 function checkInt(name: string, value: unknown, min: number, max: number): number | undefined {

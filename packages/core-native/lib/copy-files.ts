@@ -1,6 +1,7 @@
 // Whole-file copies inside the kernel, for one file or many (src/copy/kernel_copy.cc).
+import { ECANCELED, abortError } from './abort-error.js'
 import { native } from './binding.js'
-import { abortError, type CopyFileError } from './copy-file.js'
+import type { CopyFileError } from './copy-file.js'
 import { invalidArgument, invalidType, systemError } from './errors.js'
 
 export interface CopyFilesKernelOptions {
@@ -38,7 +39,6 @@ export interface KernelCopyResult {
 
 const EXISTS = { overwrite: 0, error: 1, skip: 2 } as const
 const CLONE = { never: 0, try: 1, force: 2 } as const
-const ECANCELED = 125
 
 export interface KernelCopier {
   /**

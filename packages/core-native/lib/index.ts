@@ -28,5 +28,6 @@ export {
 export { CompletionPort, type CompletionPacket } from './completion-port.js'
 export { FileHandle, readFileOverlapped, writeFileOverlapped, type FileOpenOptions } from './file-handle.js'
 export { pendingOperations } from './io-dispatch.js'
+export { abortError } from './abort-error.js'
 export { copyFileIocp, type CopyFileIocpOptions, type CopyFileError } from './copy-file.js'
 export { copyFilesKernel, openKernelCopier, type CopyFilesKernelOptions, type KernelCopier, type KernelCopyResult } from './copy-files.js'

@@ -1,7 +1,6 @@
 // What cp and copyFiles share: their options, symlinks, and the one call that copies every file.
-import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
-import { type CopyFilesKernelOptions, copyFilesKernel } from '@wsm/core-native'
+import { type CopyFilesKernelOptions, abortError, copyFilesKernel } from '@wsm/core-native'
 import {
   optionalBoolean,
   optionalFunction,
@@ -10,7 +9,7 @@ import {
   validateObject,
 } from './args.js'
 import { toCopyError } from './copy-error.js'
-import { abortError } from './node-errors.js'
+import { tempPathBeside } from './temp-name.js'
 
 export interface CopyManyOptions {
   /** Called for every source (and, in `cp`, every directory) before it is copied; false leaves it out. May be async; calls may overlap. */
@@ -101,7 +100,7 @@ export async function copySymlink(target: string, dest: string, exists: Exists):
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || exists === 'error') throw err
     if (exists === 'skip') return false
   }
-  const temp = `${dest}.wsm-${process.pid}-${randomBytes(4).toString('hex')}.tmp`
+  const temp = tempPathBeside(dest)
   await fsp.symlink(target, temp)
   try {
     await fsp.rename(temp, dest)

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { type Dirent, type Stats, promises as fsp } from 'node:fs'
 import { basename, dirname, join, normalize, relative, sep } from 'node:path'
 import { type PathLike, requireUtf8, validatePath } from './args.js'
@@ -15,6 +14,7 @@ import { alreadyExists, dirToNonDir, intoItself, nonDirToDir, refusedType, sameF
 import { copyLinkForCp } from './cp-links.js'
 import { type CpOptions, type ParsedCpOptions, validateCpOptions } from './cp-options.js'
 import { isSubdirPath, refuseDestInsideSource, sameInode } from './cp-paths.js'
+import { tempPathBeside } from './temp-name.js'
 
 /** A directory cp made, with what it gets at the end: its source's mode and times (seconds), deepest first. */
 interface Made {
@@ -84,7 +84,7 @@ async function copyRoot(from: string, to: string, srcStat: Stats, opts: ParsedCp
   await fsp.mkdir(dirname(to), { recursive: true })
   if (mayBuildNew && srcStat.isDirectory() && !destStat) {
     const built = await buildNew(from, to, srcStat, opts, dereference)
-    // Undefined: `to` was taken meanwhile (or has no room for a temporary name beside it): merge as into an existing directory.
+    // Undefined: `to` was taken meanwhile (or the temporary name's path is past PATH_MAX): merge as into an existing directory.
     return built ?? copyRoot(from, to, srcStat, opts, dereference, false)
   }
   const plan: Plan = { add: () => {}, links: [], made: [], failed: false, fresh: false, shown: (d) => d }
@@ -97,7 +97,7 @@ async function copyRoot(from: string, to: string, srcStat: Stats, opts: ParsedCp
  * no temporary file, no rename per file. On failure or abort the temporary tree is removed.
  */
 async function buildNew(from: string, to: string, srcStat: Stats, opts: ParsedCpOptions, dereference: boolean): Promise<CopyManyResult | undefined> {
-  const temp = join(dirname(to), `.${basename(to)}.wsm-${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
+  const temp = tempPathBeside(to, true)
   try {
     await fsp.mkdir(temp)
   } catch (err) {

@@ -69,11 +69,3 @@ export function modeTypeError(): NodeError<TypeError> {
 export function modeRangeError(withRange: boolean): NodeError<RangeError> {
   return nodeError(RangeError, 'ERR_OUT_OF_RANGE', withRange ? 'mode is out of range: >= 0 && <= 7' : 'mode is out of range', false)
 }
-
-/** Node's AbortError (name 'AbortError', code 'ABORT_ERR', the signal's reason as `cause`). */
-export function abortError(signal: AbortSignal): NodeError {
-  const err = new Error('The operation was aborted', { cause: signal.reason }) as NodeError
-  err.name = 'AbortError'
-  err.code = 'ABORT_ERR'
-  return err
-}

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { copyFile } from '../src/index.js'
 import { fieldsOf, rejection } from './helpers/errors.js'
 import { TEMP_NAME, entries, tempDir, writeRandomFile } from './helpers/files.js'
+import { stageBuiltPackages } from './helpers/stage.js'
 import { WAYS } from './helpers/strategies.js'
 
 const { COPYFILE_EXCL } = constants
@@ -123,7 +124,9 @@ describe.each(WAYS)('system errors carry what fs.promises.copyFile gives: $name'
 })
 
 describe('EACCES, as an unprivileged user (uid 65534)', () => {
-  // Root passes every permission check, so the comparison runs in a child that is not root.
+  // Root passes every permission check, so the comparison runs in a child that is not root. The
+  // child loads a copy of the built packages that it can read wherever the checkout lives.
+  const entry = stageBuiltPackages(join(dir, 'stage'))
   const base = join(dir, 'eacces')
   mkdirSync(base)
   chmodSync(dir, 0o755)
@@ -138,7 +141,7 @@ describe('EACCES, as an unprivileged user (uid 65534)', () => {
 
   const script = `
     const { promises: fsp } = await import('node:fs')
-    const { copyFile } = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)})
+    const { copyFile } = await import(${JSON.stringify(entry)})
     const fields = (e) => e && { class: e.constructor.name, code: e.code, errno: e.errno, syscall: e.syscall, path: e.path, dest: e.dest }
     const out = {}
     for (const [name, src, dest, opts] of JSON.parse(process.argv[1])) {
@@ -156,7 +159,7 @@ describe('EACCES, as an unprivileged user (uid 65534)', () => {
   let results: Record<string, { node: unknown; ours: unknown }> | undefined
   const resultOf = (name: string) => {
     results ??= JSON.parse(
-      execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(cases)], { uid: 65534, gid: 65534, encoding: 'utf8' }),
+      execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(cases)], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: base }),
     ) as Record<string, { node: unknown; ours: unknown }>
     return results[name]!
   }

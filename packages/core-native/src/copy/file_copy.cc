@@ -1,9 +1,7 @@
 #include "copy/file_copy.h"
 
 #include <fcntl.h>
-#include <stdio.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,7 +10,6 @@
 #include <cstring>
 #include <functional>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -21,6 +18,7 @@
 #include "core/errors.h"
 #include "io/io_loop.h"
 #include "io/raw_file.h"
+#include "os/linux/fs_util.h"
 
 namespace wsm {
 
@@ -32,26 +30,6 @@ constexpr int64_t kProgressEveryMs = 50;
 int64_t RoundUp(int64_t n, int64_t a) { return (n + a - 1) / a * a; }
 
 bool AllZero(const uint8_t* p, size_t n) { return n == 0 || (p[0] == 0 && std::memcmp(p, p + 1, n - 1) == 0); }
-
-// rename(2) that fails with EEXIST instead of replacing (COPYFILE_EXCL, atomically).
-int RenameNoReplace(const std::string& from, const std::string& to) {
-#ifdef SYS_renameat2
-  if (syscall(SYS_renameat2, AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), 1 /* RENAME_NOREPLACE */) == 0) return 0;
-  if (errno != EINVAL && errno != ENOSYS) return -errno;
-#endif
-  // A file system without RENAME_NOREPLACE: link(2) also refuses an existing name.
-  if (link(from.c_str(), to.c_str()) != 0) return -errno;
-  unlink(from.c_str());
-  return 0;
-}
-
-std::string TempPathBeside(const std::string& dest) {
-  static std::mt19937_64 rng{std::random_device{}()};
-  char suffix[40];
-  snprintf(suffix, sizeof(suffix), ".wsm-%d-%08llx.tmp", static_cast<int>(getpid()),
-           static_cast<unsigned long long>(rng() & 0xffffffffULL));
-  return dest + suffix;
-}
 
 class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
  public:
@@ -166,7 +144,8 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
          });
   }
 
-  // Nothing to copy (onto itself): close the source and report success.
+  // Nothing to copy (onto itself): close the source and report success. Once the source is
+  // closed the outcome is settled, as after the rename below.
   void Skip() {
     int fd = src_file_.Release();
     fsPending_++;
@@ -174,13 +153,30 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
           [this](ssize_t, const uv_stat_t*) {
             fsPending_--;
             if (err_ || aborted_) return MaybeCleanup();
-            Progress(true);
-            Done(0, "");
+            Commit();
           });
   }
 
+  // Leftovers of killed copies in the destination's directory go first (once per directory per
+  // process: LeftoverSweepDue), on the threadpool since it reads the directory.
   void OpenDestination() {
-    temp_ = TempPathBeside(dest_);
+    if (!LeftoverSweepDue(dest_)) return CreateTemp();
+    std::string dest = dest_;
+    fsPending_++;
+    RunWork(uvLoop_,
+            [dest]() {
+              RemoveDeadLeftovers(dest);
+              return 0;
+            },
+            [this](int) {
+              fsPending_--;
+              if (err_ || aborted_) return MaybeCleanup();
+              CreateTemp();
+            });
+  }
+
+  void CreateTemp() {
+    temp_ = TempPathBeside(dest_, getpid());
     int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | (unbuffered_ ? O_DIRECT : 0);
     fsPending_++;
     RunFs(uvLoop_, [this, flags](uv_loop_t* l, uv_fs_t* r, uv_fs_cb cb) { return uv_fs_open(l, r, temp_.c_str(), flags, mode_, cb); },
@@ -355,15 +351,26 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
     std::string from = temp_, to = dest_;
     bool exclusive = exclusive_;
     fsPending_++;
-    RunWork(uvLoop_, [from, to, exclusive]() { return exclusive ? RenameNoReplace(from, to) : (rename(from.c_str(), to.c_str()) == 0 ? 0 : -errno); },
+    RunWork(uvLoop_, [from, to, exclusive]() { return exclusive ? RenameNoReplace(from.c_str(), to.c_str()) : (rename(from.c_str(), to.c_str()) == 0 ? 0 : -errno); },
             [this](int rc) {
               fsPending_--;
-              if (rc == 0) tempCreated_ = false;  // renamed: nothing left to remove
+              if (rc == 0) {
+                // In place: an abort that came while the rename ran is too late (the copy is whole).
+                tempCreated_ = false;
+                return Commit();
+              }
               if (err_ || aborted_) return MaybeCleanup();
-              if (rc < 0) return Fail(-rc, "rename", false);
-              Progress(true);
-              Done(0, "");
+              Fail(-rc, "rename", false);
             });
+  }
+
+  // The copy is in place (or there was nothing to do): from here on it resolves, whatever an
+  // abort says, even one from the final progress call. Guarded by fs-iocp
+  // test/copy-file-abort.test.ts.
+  void Commit() {
+    committed_ = true;
+    Progress(true);
+    Done(0, "");
   }
 
   // --- failure and abort: stop the pipeline, wait for it to drain, remove the temporary file ---
@@ -377,7 +384,7 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
   }
 
   Napi::Value Abort(const Napi::CallbackInfo& info) {
-    if (!finished_ && !err_ && !aborted_) {
+    if (!committed_ && !finished_ && !err_ && !aborted_) {
       aborted_ = true;
       StopPipeline();
     }
@@ -413,10 +420,12 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
   }
 
+  // Every 50 ms while copying, and once when the copy is in place (Commit). Only that final call
+  // reports copied == total, so a caller that sees the whole size knows the copy has resolved.
   void Progress(bool final) {
     if (onProgress_.IsEmpty()) return;
     int64_t now = Now();
-    if (!final && now - lastProgress_ < kProgressEveryMs) return;
+    if (!final && (copied_ >= size_ || now - lastProgress_ < kProgressEveryMs)) return;
     lastProgress_ = now;
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
@@ -462,6 +471,7 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
   bool errOnSource_ = false;
   bool aborted_ = false;
   bool cleaning_ = false;
+  bool committed_ = false;  // the copy is in place: see Commit()
   bool finished_ = false;
   bool tempCreated_ = false;
   bool sparse_ = false;

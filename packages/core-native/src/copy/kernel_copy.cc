@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -15,7 +14,6 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
-#include <random>
 #include <deque>
 #include <dirent.h>
 #include <string>
@@ -25,6 +23,7 @@
 
 #include "core/args.h"
 #include "core/errors.h"
+#include "os/linux/fs_util.h"
 
 namespace wsm {
 
@@ -37,14 +36,6 @@ struct CopyFailure {
   int err = 0;  // positive errno
   const char* syscall = "";
 };
-
-std::string TempBeside(const std::string& dest, pid_t pid) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  char suffix[40];
-  snprintf(suffix, sizeof(suffix), ".wsm-%d-%08llx.tmp", static_cast<int>(pid),
-           static_cast<unsigned long long>(rng() & 0xffffffffULL));
-  return dest + suffix;
-}
 
 // Copies [offset, offset + length) of `in` to the same place in `out`: copy_file_range, or
 // pread/pwrite where the kernel cannot (another file system type, an old kernel).
@@ -160,17 +151,6 @@ struct JobContext {
   }
 };
 
-// rename(2) that refuses to replace an existing name (EEXIST), atomically where the kernel can.
-int RenameNoReplace(const char* from, const char* to) {
-#ifdef SYS_renameat2
-  if (syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 1 /* RENAME_NOREPLACE */) == 0) return 0;
-  if (errno != EINVAL && errno != ENOSYS) return -errno;
-#endif
-  if (link(from, to) != 0) return -errno;
-  unlink(from);
-  return 0;
-}
-
 // Fills the new file `out` from `in` (reflink, else the data), gives it the source's mode and,
 // when asked, times, and closes it. Returns false with *f set; `out` is closed either way.
 bool FillNew(int in, int out, const struct stat& st, ClonePolicy clone, bool times, const std::atomic<bool>& stop,
@@ -236,8 +216,13 @@ int64_t CopyOne(const std::string& src, const std::string& dest, ExistsPolicy ex
     return -1;
   }
   struct stat st {};
-  if (fstat(in, &st) != 0 || S_ISDIR(st.st_mode)) {
-    *f = {S_ISDIR(st.st_mode) ? EISDIR : errno, "copyfile"};
+  if (fstat(in, &st) != 0) {
+    *f = {errno, "fstat"};
+    close(in);
+    return -1;
+  }
+  if (S_ISDIR(st.st_mode)) {  // as Node's copyfile says it
+    *f = {EISDIR, "copyfile"};
     close(in);
     return -1;
   }
@@ -273,7 +258,8 @@ int64_t CopyOne(const std::string& src, const std::string& dest, ExistsPolicy ex
       return 0;
     }
   }
-  std::string temp = TempBeside(dest, ctx.pid);
+  if (LeftoverSweepDue(dest)) RemoveDeadLeftovers(dest);  // once per directory per process
+  std::string temp = TempPathBeside(dest, ctx.pid);
   int out = OpenNew(temp.c_str(), mode);
   if (out < 0) {
     *f = {errno, "open"};
@@ -316,12 +302,6 @@ struct Group {
   size_t next = 0;
 };
 
-// What the workers take files from. They take them round-robin over the destinations' directories
-// (one file of every directory with files left, then again), so that the threads copying at the
-// same moment create their files in different directories. Creating a name takes the directory's
-// lock (i_rwsem) for writing, so workers in one directory wait for each other, sleep and wake: a
-// tree of 100 directories copied by 4 threads in walk order (directory by directory) took ~300 ms
-// of copying on ext4 where this order takes ~210 ms.
 // A directory of a tree copy (addTree) still to read: its entries go into `dest`, which exists.
 struct DirTask {
   std::string src, dest;
@@ -336,6 +316,12 @@ struct MadeDir {
   int depth;
 };
 
+// What the workers take files from. They take them round-robin over the destinations' directories
+// (one file of every directory with files left, then again), so that the threads copying at the
+// same moment create their files in different directories. Creating a name takes the directory's
+// lock (i_rwsem) for writing, so workers in one directory wait for each other, sleep and wake: a
+// tree of 100 directories copied by 4 threads in walk order (directory by directory) took ~300 ms
+// of copying on ext4 where this order takes ~210 ms.
 struct Queue {
   std::vector<std::unique_ptr<Batch>> batches;
   std::vector<Group> groups;  // those with files left
@@ -482,15 +468,13 @@ bool ReadDir(Shared& sh, const DirTask& task) {
     std::string s = Child(task.src, name);
     std::string d = Child(task.dest, name);
     unsigned char type = e->d_type;
-    struct stat st {};
-    bool haveStat = false;
+    struct stat st {};  // read for directories (their modes and times) and for unknown types
     if (type == DT_UNKNOWN || type == DT_DIR) {
       if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
         sh.Fail({errno, "lstat"}, s, "");
         ok = false;
         break;
       }
-      haveStat = true;
       type = IFTODT(st.st_mode);
     }
     if (type == DT_REG) {
@@ -502,7 +486,6 @@ bool ReadDir(Shared& sh, const DirTask& task) {
         ok = false;
         break;
       }
-      (void)haveStat;
       made.push_back({d, st.st_mode & 07777, st.st_atim, st.st_mtim, task.depth + 1});
       subdirs.push_back({std::move(s), std::move(d), task.depth + 1});
     } else if (type == DT_LNK) {
