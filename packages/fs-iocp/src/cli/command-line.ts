@@ -4,7 +4,7 @@
 import { constants } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { CopyFileOptions, CopyManyOptions, CopyStrategy } from '@wsm/fs-iocp'
-import { UsageError } from './usage-error.js'
+import { UsageError } from './command-errors.js'
 
 const { COPYFILE_EXCL, COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE } = constants
 

@@ -9,7 +9,7 @@ import { EXIT_COPY_FAILED, EXIT_OK, EXIT_USAGE, exitForSignal } from './exit-cod
 import { abortOnInterrupt } from './interrupt.js'
 import { copiesIntoDirectory, targetFor } from './targets.js'
 import { USAGE, version } from './usage.js'
-import { isUsageError } from './usage-error.js'
+import { isUsageError } from './command-errors.js'
 
 async function main(argv: string[]): Promise<number> {
   let command

@@ -2,11 +2,7 @@
 // name), else to DEST itself; several sources need a directory.
 import { stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-
-/** An error of the command's own making, with a POSIX code like the copy's errors (exit 1). */
-export function commandError(message: string, code: string): Error & { code: string } {
-  return Object.assign(new Error(message), { code })
-}
+import { commandError } from './command-errors.js'
 
 /** Whether each SRC is copied into DEST: DEST (or what a symlink there points at) is a directory, and -T was not given. */
 export async function copiesIntoDirectory(dest: string, sourceCount: number, noTargetDirectory: boolean): Promise<boolean> {
