@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { CLI, ERROR_LINE, runCli } from './helpers/cli.js'
+import { CLI, ERROR_LINE, runCli, startCli } from './helpers/cli.js'
 import { TEMP_NAME, entries, sha256, tempDir, writeRandomFile } from './helpers/files.js'
 
 const dir = tempDir('fs-iocp-cli-')
@@ -280,6 +280,16 @@ describe('wsm-copy: output for pipes and scripts', () => {
     expect(code).toBe(0)
     expect(stderr).not.toContain(ESC)
     expect(stderr).toMatch(/^wsm-copy: .*tree: 3 of 3 files, 293\.0 KiB\n$/)
+  })
+
+  it('a closed stdout (a reader that went away) does not stop the copies: exit 0, every file copied', async () => {
+    const into = join(dir, 'closed-stdout')
+    mkdirSync(into)
+    const { child, result } = startCli([src, join(dir, 'tree'), '-r', into])
+    child.stdout?.destroy()
+    expect(await result).toMatchObject({ code: 0, stderr: '' })
+    expect(sha256(join(into, 'src.bin'))).toBe(sha256(src))
+    expectSameTree(join(dir, 'tree'), join(into, 'tree'))
   })
 
   it('-q writes nothing on success, and only the error line on failure', async () => {

@@ -11,6 +11,12 @@ import { copiesIntoDirectory, targetFor } from './targets.js'
 import { USAGE, version } from './usage.js'
 import { isUsageError } from './command-errors.js'
 
+// A reader that goes away (`wsm-copy ... | head -1`) must not crash the copies: stdout only reports
+// them (test/cli.test.ts, "a closed stdout"). Any other write error still surfaces.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err
+})
+
 async function main(argv: string[]): Promise<number> {
   let command
   try {
