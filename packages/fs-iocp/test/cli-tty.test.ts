@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest'
 import { CLI } from './helpers/cli.js'
 import { sha256, tempDir, writeRandomFile } from './helpers/files.js'
 
-const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0
+// A pty must really open (a container may lack /dev/ptmx), not merely the program exist.
+const hasScript = spawnSync('script', ['-qec', 'true', '/dev/null'], { stdio: 'ignore' }).status === 0
 const dir = tempDir('fs-iocp-cli-tty-')
 const src = join(dir, 'src')
 writeRandomFile(src, 8 << 20)
@@ -21,7 +22,7 @@ function onTerminal(args: string[]): Promise<{ code: number; output: string }> {
   })
 }
 
-describe.skipIf(!hasScript)('wsm-copy on a terminal (util-linux script not installed: cli-progress-style.test.ts covers the choice)', () => {
+describe.skipIf(!hasScript)('wsm-copy on a terminal (skipped where util-linux script cannot open a pty: cli-progress-style.test.ts covers the choice)', () => {
   it('draws a progress bar (cursor hidden, then shown again) and copies the file', async () => {
     const dest = join(dir, 'bar')
     const { code, output } = await onTerminal(['--strategy', 'iocp', src, dest])
