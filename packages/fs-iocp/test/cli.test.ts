@@ -103,6 +103,17 @@ describe('wsm-copy: one file (copyFile)', () => {
     expect(sha256(dest)).toBe(sha256(src))
   })
 
+  it('--reflink always: a clone where the file system can make one, else exit 1 and ENOTSUP, no destination', async () => {
+    const dest = join(dir, 'reflink-always')
+    const { code, stderr } = await runCli(['--reflink', 'always', src, dest])
+    if (code === 0) expect(sha256(dest)).toBe(sha256(src))
+    else {
+      expect(code).toBe(1)
+      expect(stderr).toMatch(new RegExp(`^wsm-copy: cannot copy '${src}' to '${dest}': .+ \\((ENOTSUP|EOPNOTSUPP|EXDEV|EINVAL)\\)\n$`))
+      expect(existsSync(dest)).toBe(false)
+    }
+  })
+
   it('-p gives the copy the source times', async () => {
     const old = join(dir, 'old-times')
     writeFileSync(old, 'x')
