@@ -236,22 +236,40 @@ describe('wsm-copy -r: trees (cp)', () => {
     expect(sha256(join(dest, 'sub/link'))).toBe(sha256(join(tree, 'sub/data.bin')))
   })
 
-  it('--no-overwrite leaves existing files; -n and --error-on-exist fail with EEXIST (exit 1)', async () => {
+  it('--no-force (--no-overwrite) leaves existing files; -n and --error-on-exist fail with ERR_FS_CP_EEXIST (exit 1)', async () => {
     const dest = join(dir, 'tree-existing')
     mkdirSync(dest)
-    writeFileSync(join(dest, 'top.txt'), 'old')
-    expect((await runCli(['-r', '-T', '--no-overwrite', tree, dest])).code).toBe(0)
-    expect(readFileSync(join(dest, 'top.txt'), 'utf8')).toBe('old')
-    expect(readFileSync(join(dest, 'sub/deeper/note.txt'), 'utf8')).toBe('deep')
+    for (const flag of ['--no-force', '--no-overwrite']) {
+      writeFileSync(join(dest, 'top.txt'), 'old')
+      expect((await runCli(['-r', '-T', flag, tree, dest])).code).toBe(0)
+      expect(readFileSync(join(dest, 'top.txt'), 'utf8')).toBe('old')
+      expect(readFileSync(join(dest, 'sub/deeper/note.txt'), 'utf8')).toBe('deep')
+    }
     for (const flag of ['-n', '--error-on-exist']) {
       const { code, stderr } = await runCli(['-r', '-T', flag, tree, dest])
       expect(code).toBe(1)
-      expect(stderr).toMatch(ERROR_LINE)
-      expect(stderr).toMatch(/file already exists \(EEXIST\)\n$/)
+      expect(stderr).toMatch(/^wsm-copy: Target already exists: .+ already exists \(ERR_FS_CP_EEXIST\)\n$/)
       expect(readFileSync(join(dest, 'top.txt'), 'utf8')).toBe('old')
     }
     expect((await runCli(['-r', '-T', tree, dest])).code).toBe(0)
     expect(readFileSync(join(dest, 'top.txt'), 'utf8')).toBe('top')
+  })
+
+  it('--no-verbatim-symlinks makes a relative link target absolute, as fs.cp does', async () => {
+    const dest = join(dir, 'tree-resolved')
+    expect((await runCli(['-r', '--no-verbatim-symlinks', tree, dest])).code).toBe(0)
+    expect(readlinkSync(join(dest, 'sub/link'))).toBe(join(tree, 'sub/data.bin'))
+  })
+
+  it('-r --reflink always: every file cloned, else exit 1 with ENOTSUP and no new tree', async () => {
+    const dest = join(dir, 'tree-reflink')
+    const { code, stderr } = await runCli(['-r', '--reflink', 'always', tree, dest])
+    if (code === 0) expectSameTree(tree, dest)
+    else {
+      expect(code).toBe(1)
+      expect(stderr).toMatch(/^wsm-copy: cannot copy '.+' to '.+': .+ \((ENOTSUP|EOPNOTSUPP|EXDEV|EINVAL)\)\n$/)
+      expect(existsSync(dest)).toBe(false)
+    }
   })
 
   it('a tree into itself: exit 1 with fs.cp code', async () => {

@@ -3,7 +3,7 @@
 // a program's options (its TypeErrors and RangeErrors are usage errors here too).
 import { constants } from 'node:fs'
 import { parseArgs } from 'node:util'
-import type { CopyFileOptions, CopyManyOptions, CopyStrategy } from '@wsm/fs-iocp'
+import type { CopyFileOptions, CopyStrategy, CpOptions } from '@wsm/fs-iocp'
 import { UsageError } from './command-errors.js'
 
 const { COPYFILE_EXCL, COPYFILE_FICLONE, COPYFILE_FICLONE_FORCE } = constants
@@ -22,7 +22,7 @@ export interface CopyCommand {
   /** copyFile's options, used without -r. */
   file: Omit<CopyFileOptions, 'signal' | 'onProgress'>
   /** cp's options, used with -r. */
-  tree: Omit<CopyManyOptions, 'signal' | 'onProgress' | 'filter'>
+  tree: Omit<CpOptions, 'signal' | 'onProgress' | 'filter'>
   progress: ProgressMode
   /** No summary lines (and, unless --progress follows, no progress). */
   quiet: boolean
@@ -42,8 +42,10 @@ const OPTIONS = {
   unbuffered: { type: 'boolean' },
   'buffer-size': { type: 'string' },
   'queue-depth': { type: 'string' },
+  'no-force': { type: 'boolean' },
   'no-overwrite': { type: 'boolean' },
   'error-on-exist': { type: 'boolean' },
+  'no-verbatim-symlinks': { type: 'boolean' },
   concurrency: { type: 'string' },
   progress: { type: 'boolean' },
   'no-progress': { type: 'boolean' },
@@ -55,7 +57,7 @@ const OPTIONS = {
 /** copyFile's options: cp copies every file in the kernel and has none of them. */
 const FILE_ONLY = ['strategy', 'unbuffered', 'buffer-size', 'queue-depth'] as const
 /** cp's options: copyFile copies one file and has none of them. */
-const TREE_ONLY = ['no-overwrite', 'error-on-exist', 'concurrency'] as const
+const TREE_ONLY = ['no-force', 'no-overwrite', 'error-on-exist', 'no-verbatim-symlinks', 'concurrency'] as const
 const REFLINK = ['auto', 'always', 'never'] as const
 const SIZE_UNITS: Record<string, number> = { '': 1, k: 1 << 10, m: 1 << 20, g: 1 << 30 }
 
@@ -76,7 +78,7 @@ export function parseCommandLine(argv: string[]): Command {
     throw new UsageError(`--${misplaced} ${why}`, 'ERR_INCOMPATIBLE_OPTION_PAIR')
   }
   const reflink = oneOf('reflink', values.reflink, REFLINK) ?? 'auto'
-  if (recursive && reflink !== 'auto') throw new UsageError(`--reflink ${reflink} is for copyFile, without -r (cp clones where it can)`, 'ERR_INCOMPATIBLE_OPTION_PAIR')
+  if (recursive && reflink === 'never') throw new UsageError('--reflink never is for copyFile, without -r (cp clones where it can)', 'ERR_INCOMPATIBLE_OPTION_PAIR')
 
   const exclusive = (values.exclusive ?? false) || (values['no-clobber'] ?? false)
   const errorOnExist = exclusive || (values['error-on-exist'] ?? false)
@@ -92,10 +94,13 @@ export function parseCommandLine(argv: string[]): Command {
     dereference,
     file: fileOptions(values, reflink, exclusive, preserveTimestamps),
     tree: {
-      overwrite: !(errorOnExist || values['no-overwrite']),
+      force: !(errorOnExist || values['no-force'] || values['no-overwrite']),
       errorOnExist,
       dereference,
       preserveTimestamps,
+      // cp's default is verbatim; false makes relative link targets absolute, as fs.cp does.
+      verbatimSymlinks: values['no-verbatim-symlinks'] ? false : undefined,
+      mode: reflink === 'always' ? COPYFILE_FICLONE_FORCE : undefined,
       concurrency: count('concurrency', values.concurrency),
     },
     progress,

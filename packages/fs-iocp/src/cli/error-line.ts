@@ -10,11 +10,15 @@ export function errorLine(err: unknown): string {
   const e = (err ?? {}) as Partial<NodeJS.ErrnoException> & { dest?: unknown }
   const code = typeof e.code === 'string' ? e.code : undefined
   let message: string
-  if (typeof e.errno === 'number' && typeof e.syscall === 'string' && typeof e.path === 'string') {
+  // Node's fs errors: a negative errno (libuv's), the call, the path, and for a copy the destination.
+  if (typeof e.errno === 'number' && e.errno < 0 && typeof e.syscall === 'string' && typeof e.path === 'string') {
     descriptions ??= getSystemErrorMap()
     const description = descriptions.get(e.errno)?.[1] ?? String(e.message)
     const to = typeof e.dest === 'string' ? ` to '${e.dest}'` : ''
     message = `cannot ${VERBS[e.syscall] ?? e.syscall} '${e.path}'${to}: ${description}`
+  } else if (typeof (e as { info?: { message?: unknown } }).info?.message === 'string' && e.syscall === 'cp') {
+    // fs.cp's refusals: "Target already exists: cp returned EEXIST (<detail>) <path>" says it twice.
+    message = `${String(e.message).split(': cp returned ')[0]}: ${(e as { info: { message: string } }).info.message}`
   } else {
     message = String(e.message ?? err)
     if (code !== undefined && message.startsWith(`${code}: `)) message = message.slice(code.length + 2)

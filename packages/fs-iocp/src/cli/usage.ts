@@ -13,18 +13,22 @@ options:
   -r, --recursive              copy directories and everything in them (cp)
   -T, --no-target-directory    DEST is the copy itself, even where it is a directory (-r merges into it)
   -n, --no-clobber, --exclusive
-                               fail with EEXIST where a destination exists (COPYFILE_EXCL)
+                               fail where a destination exists: EEXIST (COPYFILE_EXCL); with -r,
+                               ERR_FS_CP_EEXIST (errorOnExist)
   -p, --preserve-timestamps    give the copies their sources' access and modification times
   -L, --dereference            copy what symlinks point at (copyFile always does; cp with -L)
 without -r (copyFile):
-      --reflink WHEN           auto (default: clone where the file system can), always, never
+      --reflink WHEN           auto (default: clone where the file system can), always (with -r
+                               too: fail with ENOTSUP where it cannot), never
       --strategy S             auto (default), kernel (copy_file_range, reflink) or iocp (the pipeline)
       --unbuffered             unbuffered I/O (O_DIRECT): no page cache left behind (the pipeline)
       --buffer-size N          bytes per read and write, K/M/G suffixes (4K-64M; the pipeline)
       --queue-depth N          reads and writes in flight (1-256; the pipeline)
 with -r (cp):
-      --no-overwrite           leave destinations that exist as they are
-      --error-on-exist         fail with EEXIST on a destination that exists (implies --no-overwrite)
+      --no-force, --no-overwrite
+                               leave destinations that exist as they are (force: false)
+      --error-on-exist         fail on a destination that exists (implies --no-force)
+      --no-verbatim-symlinks   make relative symlink targets absolute, as fs.cp does by default
       --concurrency N          files copied at once (1-1024; default 4)
 output:
       --progress               show progress even when stderr is not a terminal (plain lines)
