@@ -56,3 +56,38 @@ select({ read: new FdSet([s]) }, 0).then((n) => {
 })
 JS
 node check.cjs
+
+# --- @wsm/fs-iocp and its bin, wsm-copy (kept apart from the core's checks above) ---
+# Packs @wsm/fs-iocp beside the core's tarball, installs the two with plain npm in a blank project,
+# and runs the CLI from there as a user would: `npx wsm-copy --help`, `npx @wsm/fs-iocp --version`,
+# a file and a tree copied and compared, and a refused copy's exit status. Catches a bin left out of
+# `files`, a missing shebang or dependency (cli-progress), a self-import that does not resolve.
+# `npx --no --`: never fetch a namesake from the registry, and hand every flag after it to the bin.
+check_fs_iocp_cli() {
+  local core_tarball fs_tarball contents status
+  core_tarball=$(ls "$work"/wsm-core-native-*.tgz)
+  cd "$root/packages/fs-iocp"
+  pnpm exec tsup >/dev/null
+  pnpm pack --pack-destination "$work" >/dev/null
+  fs_tarball=$(ls "$work"/wsm-fs-iocp-*.tgz)
+  contents=$(tar tzf "$fs_tarball")
+  echo "pack-check: packed $(basename "$fs_tarball") ($(wc -l <<<"$contents") files)"
+  grep -q '^package/dist/cli.js$' <<<"$contents" || { echo "pack-check: no dist/cli.js (the wsm-copy bin) in the tarball"; exit 1; }
+
+  mkdir "$work/cli-app"
+  cd "$work/cli-app"
+  npm init -y >/dev/null
+  npm install --no-audit --no-fund --loglevel=error "$core_tarball" "$fs_tarball" >/dev/null
+
+  npx --no -- wsm-copy --help | grep -q '^usage: wsm-copy' || { echo "pack-check: npx wsm-copy --help printed no usage"; exit 1; }
+  npx --no -- @wsm/fs-iocp --version | grep -q '^wsm-copy (@wsm/fs-iocp) ' || { echo "pack-check: npx @wsm/fs-iocp --version failed"; exit 1; }
+  head -c 3000001 /dev/urandom > src.bin
+  mkdir -p tree/sub && echo one > tree/one && head -c 70000 /dev/urandom > tree/sub/two && ln -s two tree/sub/link
+  npx --no -- wsm-copy -q src.bin copy.bin && cmp src.bin copy.bin || { echo "pack-check: wsm-copy copied a file wrong"; exit 1; }
+  npx --no -- wsm-copy -q -r tree tree-copy && diff -r --no-dereference tree tree-copy || { echo "pack-check: wsm-copy -r copied a tree wrong"; exit 1; }
+  status=0
+  npx --no -- wsm-copy -n src.bin copy.bin 2>/dev/null || status=$?
+  [ "$status" -eq 1 ] || { echo "pack-check: wsm-copy -n onto a file exited $status, not 1"; exit 1; }
+  echo "pack-check: wsm-copy runs from the installed tarballs (npx wsm-copy, npx @wsm/fs-iocp)"
+}
+check_fs_iocp_cli
