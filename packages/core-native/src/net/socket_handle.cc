@@ -201,14 +201,13 @@ Napi::Value SocketHandle::Accept(const Napi::CallbackInfo& info) {
   do {
     fd = accept4(fd_, nullptr, nullptr, kSocketFlags);
   } while (fd < 0 && errno == EINTR);
-  int acceptErrno = errno;
+  int acceptErrno = fd < 0 ? errno : 0;  // before the hook, which may make calls of its own
   NetworkEventsAfterAccept(this);  // FD_ACCEPT again while connections remain queued
-  errno = acceptErrno;
   if (fd < 0) {
     // Nothing pending: null rather than an exception, the common case of an accept loop. A
     // connection reset while queued (ECONNABORTED) is also just "nothing to take".
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED) return env.Null();
-    ThrowSystemError(env, errno, "accept");
+    if (acceptErrno == EAGAIN || acceptErrno == EWOULDBLOCK || acceptErrno == ECONNABORTED) return env.Null();
+    ThrowSystemError(env, acceptErrno, "accept");
   }
   int fdCopy = fd;
   try {
@@ -260,10 +259,9 @@ Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
   do {
     n = ::recv(fd_, buf.data, buf.length, 0);
   } while (n < 0 && errno == EINTR);
-  int recvErrno = errno;
+  int recvErrno = errno;  // before the hook, which may make calls of its own
   // Any recv, even a failed one, re-enables FD_READ and FD_OOB (WSAAsyncSelect/WSAEventSelect).
   NetworkEventsAfterRecv(this);
-  errno = recvErrno;
   // Data still queued comes first; then the error RefreshState took from SO_ERROR, which the
   // kernel would have reported here instead of this 0 or EAGAIN.
   if (n <= 0 && deferredError_ != 0) ThrowSystemError(Env(), TakeDeferredError(), "recv");
