@@ -11,6 +11,7 @@
         "src/core/errors.cc",
         "src/core/args.cc",
         "src/net/socket_handle.cc",
+        "src/net/reset_record.cc",
         "src/net/sockaddr.cc",
         "src/net/socket_table.cc",
         "src/models/select.cc",

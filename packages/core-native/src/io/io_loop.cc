@@ -328,9 +328,13 @@ int32_t IoLoop::Finish(IoOp* op) {
       if (req.kind == IoKind::kRecv) {
         op->handle->recvLeftData_ = req.moreData || result <= 0;
         engine_->ReleaseRecv(&req);
+        result = op->handle->StreamResult(req, result);
       }
       break;
     }
+    case IoKind::kSend:
+      result = op->handle->StreamResult(req, result);
+      break;
     case IoKind::kAccept:
       if (result >= 0) {
         int fd = result;
@@ -355,7 +359,15 @@ void IoLoop::Deliver() {
     harvested_.swap(localDone_);
     engine_->Harvest(harvested_);
     if (harvested_.empty()) break;
-    for (IoRequest* req : harvested_) reinterpret_cast<IoOp*>(req->userToken)->harvested = true;
+    for (IoRequest* req : harvested_) {
+      IoOp* op = reinterpret_cast<IoOp*>(req->userToken);
+      op->harvested = true;
+      // Before any is finished: a reset met by one operation of a socket is known when the others
+      // that completed with it are reported (IoHandle::StreamResult).
+      if (req->result < 0 && (req->kind == IoKind::kRecv || req->kind == IoKind::kSend)) {
+        op->handle->ObserveStreamResult(req->result);
+      }
+    }
     size_t i = 0;
     while (i < harvested_.size()) {
       size_t count = 0;

@@ -220,6 +220,10 @@ class NetEventReactor {
       // RefreshState of a connect, a recv or send that failed with it, getError) only the hang-up
       // is left, and the socket remembers the error (AbortError): a reset all the same, never a
       // graceful close with 0.
+      // Closed both ways without an error left: an abort whose error another call took (an
+      // overlapped send, say), unless this side shut down its sending direction
+      // (ResetRecord::NoteHangup).
+      if ((ready & kHangup) && !(ready & kError)) s->NoteHangup();
       bool reset = (ready & kError) || s->AbortError() != 0;
       bool peerGone = reset || (ready & (kReadHangup | kHangup));
       if ((en & kFdClose) && peerGone && (reset || avail == 0 || !(net.selected & kFdRead))) {

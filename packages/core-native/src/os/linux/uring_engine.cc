@@ -203,7 +203,10 @@ class UringEngine final : public IoEngine {
     switch (req->kind) {
       case IoKind::kRecv:
         if (req->length == 0) {
-          res = res >= 0 ? 0 : res;  // poll result: readable
+          // Poll result: readable. Winsock fails a zero-byte receive on a reset connection, so an
+          // error in the mask goes to the owner (the poll left it in the socket).
+          req->errorPending = res > 0 && (res & POLLERR);
+          res = res >= 0 ? 0 : res;
           break;
         }
         if (res == -ENOBUFS && !req->cancelRequested) {
