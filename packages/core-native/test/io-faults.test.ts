@@ -532,6 +532,38 @@ describe('ten thousand operations cancelled at once', () => {
     expect(wrong).toBe(0)
   })
 
+  it('20k file reads started in one turn (more than the submission queue holds, completions overflowing the completion queue): all complete with the right bytes', async () => {
+    // Nothing is reaped while the loop below runs: the engine must hand full submission queues to
+    // the kernel while tens of thousands of completions pile up, without ever spinning.
+    const M = 2 * N
+    const dir = mkdtempSync(join(tmpdir(), 'wsm-sq-'))
+    try {
+      const path = join(dir, 'f')
+      const data = random(4096)
+      writeFileSync(path, data)
+      const f = FileHandle.open(path, { read: true })
+      try {
+        const port = newPort()
+        port.associate(f, 7)
+        const bufs = Array.from({ length: M }, () => new Uint8Array(1))
+        const ovs = bufs.map((buf, i) => {
+          const ov = new Overlapped()
+          readFileOverlapped(f, buf, i % data.length, ov)
+          return ov
+        })
+        const got = await packets(port, M, 15_000)
+        expect(new Set(got.map((p) => p.overlapped)).size).toBe(M)
+        expect(got.filter((p) => p.error !== 0 || p.bytes !== 1).map((p) => p.cause?.code ?? p.bytes)).toEqual([])
+        expect(bufs.every((b, i) => b[0] === data[i % data.length])).toBe(true)
+        expect(ovs.every((ov) => !ov.pending)).toBe(true)
+      } finally {
+        f.close()
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 30_000)
+
   it('10k receives in flight when their port is closed: every Overlapped completes with ECANCELED', async () => {
     const base = pendingOperations()
     const port = newPort()
