@@ -88,11 +88,25 @@ IoLoop::~IoLoop() = default;
 void IoLoop::Cleanup(void* arg) {
   auto* self = static_cast<IoLoop*>(arg);
   self->shuttingDown_ = true;
+  // Nothing may reach this loop from now on: sockets and files finalized after this hook (the
+  // environment's own teardown collects them) close their descriptors without it.
+  Data(self->env_).ioLoop = nullptr;
   // The environment is going away: no more JavaScript. Stop the kernel first (the engine owns the
-  // ring and its buffers), then drop what is left.
+  // ring and its buffers), then drop what is left. The handles outlive this hook (they are
+  // finalized later), so none may keep pointing at an operation freed here.
   self->engine_.reset();
-  for (IoOp* op : self->slots_) delete op;
+  for (IoOp* op : self->slots_) {
+    if (!op) continue;
+    IoHandle* handle = op->handle;
+    handle->firstOp_ = nullptr;
+    handle->recvQueue_ = IoHandle::OpQueue{};
+    handle->sendQueue_ = IoHandle::OpQueue{};
+    handle->pendingCount_ = 0;
+    handle->releaseQueued_ = false;
+    delete op;
+  }
   self->slots_.clear();
+  self->idleHandles_.clear();
   for (IoOp* op : self->opPool_) delete op;
   self->opPool_.clear();
   self->dispatch_.Reset();

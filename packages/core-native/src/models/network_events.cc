@@ -24,6 +24,10 @@ int BitIndex(uint32_t bit) { return __builtin_ctz(bit); }
 // for nothing but what epoll reports whatever is asked, EPOLLERR and EPOLLHUP.
 constexpr uint32_t kErrorsOnly = 1u << 31;
 
+}  // namespace
+
+// Per environment (AddonData::netReactor): the readiness set of the selected sockets, and the
+// dispatch of their recorded events to JavaScript.
 class NetEventReactor {
  public:
   static NetEventReactor* Get(Napi::Env env) {
@@ -42,10 +46,11 @@ class NetEventReactor {
       napi_add_env_cleanup_hook(env, &NetEventReactor::Cleanup, r);
       data.netReactor = r;
     }
-    return static_cast<NetEventReactor*>(data.netReactor);
+    return data.netReactor;
   }
 
-  static NetEventReactor* IfCreated(Napi::Env env) { return static_cast<NetEventReactor*>(Data(env).netReactor); }
+  // The reactor if this environment has one (and is not being torn down), else nullptr.
+  static NetEventReactor* IfCreated(Napi::Env env) { return Data(env).netReactor; }
 
   void SetDispatch(Napi::Function fn) {
     dispatch_ = Napi::Persistent(fn);
@@ -120,6 +125,10 @@ class NetEventReactor {
   static void Cleanup(void* arg) {
     auto* r = static_cast<NetEventReactor*>(arg);
     r->shuttingDown_ = true;
+    // The selected sockets outlive this hook (they are finalized later) and must not lead back here.
+    Data(r->env_).netReactor = nullptr;
+    for (auto& entry : r->bySerial_) entry.second->netEvents_.reset();
+    r->bySerial_.clear();
     if (r->set_) r->set_->Close();
     r->dispatch_.Reset();
     r->context_.reset();
@@ -291,8 +300,9 @@ class NetEventReactor {
   Napi::FunctionReference dispatch_;
   std::unique_ptr<Napi::AsyncContext> context_;
   bool shuttingDown_ = false;
-
 };
+
+namespace {
 
 // netSetup(dispatch)
 Napi::Value NetSetup(const Napi::CallbackInfo& info) {
@@ -322,25 +332,32 @@ Napi::Value NetEnum(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+namespace {
+
+// The reactor of a selected socket (nullptr when `s` is not selected).
+NetEventReactor* ReactorOf(SocketHandle* s) { return s->netEvents_ ? NetEventReactor::IfCreated(s->Env()) : nullptr; }
+
+}  // namespace
+
 void NetworkEventsAfterRecv(SocketHandle* s) {
-  if (s->netEvents_) NetEventReactor::IfCreated(s->Env())->Reenable(s, kFdRead | kFdOob);
+  if (NetEventReactor* r = ReactorOf(s)) r->Reenable(s, kFdRead | kFdOob);
 }
 
 void NetworkEventsAfterSendBlocked(SocketHandle* s) {
-  if (s->netEvents_) NetEventReactor::IfCreated(s->Env())->Reenable(s, kFdWrite);
+  if (NetEventReactor* r = ReactorOf(s)) r->Reenable(s, kFdWrite);
 }
 
 void NetworkEventsAfterAccept(SocketHandle* s) {
-  if (s->netEvents_) NetEventReactor::IfCreated(s->Env())->Reenable(s, kFdAccept);
+  if (NetEventReactor* r = ReactorOf(s)) r->Reenable(s, kFdAccept);
 }
 
 void NetworkEventsAfterConnect(SocketHandle* s) {
   // A new connect: FD_CONNECT (once per connect) and the FD_WRITE that follows a connection.
-  if (s->netEvents_) NetEventReactor::IfCreated(s->Env())->Reenable(s, kFdConnect | kFdWrite);
+  if (NetEventReactor* r = ReactorOf(s)) r->Reenable(s, kFdConnect | kFdWrite);
 }
 
 void NetworkEventsBeforeClose(SocketHandle* s) {
-  if (s->netEvents_) NetEventReactor::IfCreated(s->Env())->Cancel(s);
+  if (NetEventReactor* r = ReactorOf(s)) r->Cancel(s);
 }
 
 void EnsureNetworkEventReactor(Napi::Env env) { NetEventReactor::Get(env); }
