@@ -10,6 +10,7 @@
         "src/addon.cc",
         "src/core/errors.cc",
         "src/core/args.cc",
+        "src/core/js_call.cc",
         "src/net/socket_handle.cc",
         "src/net/reset_record.cc",
         "src/net/sockaddr.cc",

@@ -9,6 +9,7 @@
 #include "core/addon_data.h"
 #include "core/args.h"
 #include "core/errors.h"
+#include "core/js_call.h"
 #include "io/engine_factory.h"
 #include "io/io_handle.h"
 #include "net/socket_handle.h"
@@ -407,10 +408,8 @@ void IoLoop::Deliver() {
         count++;
       }
       if (count > 0) {
-        try {
-          dispatch_.MakeCallback(env_.Global(), {Napi::Number::New(env_, static_cast<double>(count))}, *context_);
-        } catch (const Napi::Error& e) {
-          napi_fatal_exception(env_, e.Value());
+        if (!CallIntoJs(env_, dispatch_, env_.Global(), {Napi::Number::New(env_, static_cast<double>(count))}, *context_)) {
+          shuttingDown_ = true;  // the environment is going away: its cleanup hook frees the rest
         }
         if (shuttingDown_) return;
       }

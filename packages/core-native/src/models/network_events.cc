@@ -10,6 +10,7 @@
 #include "core/addon_data.h"
 #include "core/args.h"
 #include "core/errors.h"
+#include "core/js_call.h"
 #include "net/socket_handle.h"
 #include "os/linux/readiness.h"
 
@@ -277,7 +278,8 @@ class NetEventReactor {
       Evaluate(s, ev.ready, batch);
       Arm(s);
     }
-    if (batch.empty() || dispatch_.IsEmpty()) return;
+    // Building the batch needs JavaScript (napi_set_element): not while the environment exits.
+    if (batch.empty() || dispatch_.IsEmpty() || !CanCallIntoJs(env_)) return;
     // One call per batch: the sockets, their new events, and six error codes each.
     Napi::Array sockets = Napi::Array::New(env_, batch.size());
     Napi::Uint32Array events = Napi::Uint32Array::New(env_, batch.size());
@@ -287,11 +289,7 @@ class NetEventReactor {
       events[i] = batch[i].events;
       for (int j = 0; j < 6; j++) errors[i * 6 + j] = batch[i].errors[j];
     }
-    try {
-      dispatch_.MakeCallback(env_.Global(), {sockets, events, errors}, *context_);
-    } catch (const Napi::Error& e) {
-      napi_fatal_exception(env_, e.Value());
-    }
+    CallIntoJs(env_, dispatch_, env_.Global(), {sockets, events, errors}, *context_);
   }
 
   Napi::Env env_;
