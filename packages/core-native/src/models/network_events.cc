@@ -358,8 +358,6 @@ void NetworkEventsBeforeClose(SocketHandle* s) {
   if (NetEventReactor* r = ReactorOf(s)) r->Cancel(s);
 }
 
-void EnsureNetworkEventReactor(Napi::Env env) { NetEventReactor::Get(env); }
-
 void DefineNetworkEvents(Napi::Env env, Napi::Object exports) {
   exports.Set("netSetup", Napi::Function::New<NetSetup>(env, "netSetup"));
   exports.Set("netSelect", Napi::Function::New<NetSelect>(env, "netSelect"));
