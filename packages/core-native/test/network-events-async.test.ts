@@ -15,11 +15,12 @@ import {
   asyncSelect,
 } from '../lib/index.js'
 import { expectWsmError } from './helpers/errors.js'
-import { closeCollectors, expectNoNetworkEventFdLeaks, label, type NetEvent } from './helpers/network-events.js'
+import { closeCollectors, label, type NetEvent } from './helpers/network-events.js'
+import { expectNoFdLeaks } from './helpers/fds.js'
 import { LOOPBACK, bytes, closeAll, eventually, listener, pair, tcp, track, useSocketCleanup } from './helpers/sockets.js'
 import { WAIT_MS, delay } from './helpers/time.js'
 
-expectNoNetworkEventFdLeaks(() => {
+expectNoFdLeaks(() => {
   closeCollectors()
   closeAll()
 })

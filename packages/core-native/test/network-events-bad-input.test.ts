@@ -19,7 +19,8 @@ import {
 } from '../lib/index.js'
 import { describeError, expectTypeError, expectWsmError, isAcceptableError } from './helpers/errors.js'
 import { COERCED, JUNK, USER_ERROR, coercionTrap, show } from './helpers/junk.js'
-import { Collector, closeCollectors, expectNoNetworkEventFdLeaks } from './helpers/network-events.js'
+import { Collector, closeCollectors } from './helpers/network-events.js'
+import { expectNoFdLeaks } from './helpers/fds.js'
 import { bytes, closeAll, pair, tcp, track, useSocketCleanup } from './helpers/sockets.js'
 import { WAIT_MS } from './helpers/time.js'
 
@@ -33,7 +34,7 @@ function closeOwned(): void {
   owned.clear()
 }
 
-expectNoNetworkEventFdLeaks(() => {
+expectNoFdLeaks(() => {
   closeOwned()
   closeCollectors()
   closeAll()

@@ -24,9 +24,9 @@ import {
   WSAECONNRESET,
   closeCollectors,
   closeNodePeers,
-  expectNoNetworkEventFdLeaks,
   nodePeer,
 } from './helpers/network-events.js'
+import { expectNoFdLeaks } from './helpers/fds.js'
 import { LOOPBACK, bytes, closeAll, closedPort, eventually, listener, pair, tcp, useSocketCleanup, type Pair } from './helpers/sockets.js'
 import { WAIT_MS, delay, isSettled, within } from './helpers/time.js'
 
@@ -41,7 +41,7 @@ function closeEvents(): void {
   events.clear()
 }
 
-expectNoNetworkEventFdLeaks(async () => {
+expectNoFdLeaks(async () => {
   closeEvents()
   closeCollectors()
   closeAll()

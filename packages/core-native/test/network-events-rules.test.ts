@@ -26,12 +26,12 @@ import {
   closeNodePeers,
   drain,
   drainExactly,
-  expectNoNetworkEventFdLeaks,
   fillUntilBlocked,
   loopUtilizationOver,
   nodePeer,
   writeAll,
 } from './helpers/network-events.js'
+import { expectNoFdLeaks } from './helpers/fds.js'
 import { perlAvailable, startOobPeer, type OobPeer } from './helpers/oob-peer.js'
 import { LOOPBACK, bytes, closeAll, closedPort, eventually, listener, pair, tcp, track, useSocketCleanup } from './helpers/sockets.js'
 import { delay, within } from './helpers/time.js'
@@ -42,7 +42,7 @@ async function stopOobPeers(): Promise<void> {
   oobPeers = []
 }
 
-expectNoNetworkEventFdLeaks(async () => {
+expectNoFdLeaks(async () => {
   closeCollectors()
   closeAll()
   await closeNodePeers()

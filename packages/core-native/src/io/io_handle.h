@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "os/linux/engine.h"
+
 namespace wsm {
 
 struct IoOp;
@@ -22,6 +24,13 @@ class IoHandle {
   // batch of completions (IoLoop), so an echo server, whose receive completes just before it
   // posts the next one, pays nothing per operation for it.
   virtual void KeepAlive(bool on) = 0;
+
+  // What a stream socket makes of its receive (`isReceive`) and send results: Winsock's reset rule
+  // (net/reset_record.h). Other handles report results as they are. IoLoop shows the handle every
+  // result of a batch (ObserveStreamResult) before it finishes any (StreamResult), so the reset one
+  // operation met is known when the others that completed with it are reported.
+  virtual void ObserveStreamResult(int32_t /*result*/) {}
+  virtual int32_t StreamResult(const IoRequest& /*req*/, int32_t result) { return result; }
   size_t pendingCount_ = 0;
   // On IoLoop's list of handles to let go after the batch. KeepAlive(true) is in force exactly
   // while pendingCount_ > 0 or this is set.

@@ -9,6 +9,7 @@
 #include "core/addon_data.h"
 #include "core/args.h"
 #include "core/errors.h"
+#include "core/js_call.h"
 #include "io/engine_factory.h"
 #include "io/io_handle.h"
 #include "net/socket_handle.h"
@@ -88,11 +89,25 @@ IoLoop::~IoLoop() = default;
 void IoLoop::Cleanup(void* arg) {
   auto* self = static_cast<IoLoop*>(arg);
   self->shuttingDown_ = true;
+  // Nothing may reach this loop from now on: sockets and files finalized after this hook (the
+  // environment's own teardown collects them) close their descriptors without it.
+  Data(self->env_).ioLoop = nullptr;
   // The environment is going away: no more JavaScript. Stop the kernel first (the engine owns the
-  // ring and its buffers), then drop what is left.
+  // ring and its buffers), then drop what is left. The handles outlive this hook (they are
+  // finalized later), so none may keep pointing at an operation freed here.
   self->engine_.reset();
-  for (IoOp* op : self->slots_) delete op;
+  for (IoOp* op : self->slots_) {
+    if (!op) continue;
+    IoHandle* handle = op->handle;
+    handle->firstOp_ = nullptr;
+    handle->recvQueue_ = IoHandle::OpQueue{};
+    handle->sendQueue_ = IoHandle::OpQueue{};
+    handle->pendingCount_ = 0;
+    handle->releaseQueued_ = false;
+    delete op;
+  }
   self->slots_.clear();
+  self->idleHandles_.clear();
   for (IoOp* op : self->opPool_) delete op;
   self->opPool_.clear();
   self->dispatch_.Reset();
@@ -328,9 +343,13 @@ int32_t IoLoop::Finish(IoOp* op) {
       if (req.kind == IoKind::kRecv) {
         op->handle->recvLeftData_ = req.moreData || result <= 0;
         engine_->ReleaseRecv(&req);
+        result = op->handle->StreamResult(req, result);
       }
       break;
     }
+    case IoKind::kSend:
+      result = op->handle->StreamResult(req, result);
+      break;
     case IoKind::kAccept:
       if (result >= 0) {
         int fd = result;
@@ -355,7 +374,15 @@ void IoLoop::Deliver() {
     harvested_.swap(localDone_);
     engine_->Harvest(harvested_);
     if (harvested_.empty()) break;
-    for (IoRequest* req : harvested_) reinterpret_cast<IoOp*>(req->userToken)->harvested = true;
+    for (IoRequest* req : harvested_) {
+      IoOp* op = reinterpret_cast<IoOp*>(req->userToken);
+      op->harvested = true;
+      // Before any is finished: a reset met by one operation of a socket is known when the others
+      // that completed with it are reported (IoHandle::StreamResult).
+      if (req->result < 0 && (req->kind == IoKind::kRecv || req->kind == IoKind::kSend)) {
+        op->handle->ObserveStreamResult(req->result);
+      }
+    }
     size_t i = 0;
     while (i < harvested_.size()) {
       size_t count = 0;
@@ -381,10 +408,8 @@ void IoLoop::Deliver() {
         count++;
       }
       if (count > 0) {
-        try {
-          dispatch_.MakeCallback(env_.Global(), {Napi::Number::New(env_, static_cast<double>(count))}, *context_);
-        } catch (const Napi::Error& e) {
-          napi_fatal_exception(env_, e.Value());
+        if (!CallIntoJs(env_, dispatch_, env_.Global(), {Napi::Number::New(env_, static_cast<double>(count))}, *context_)) {
+          shuttingDown_ = true;  // the environment is going away: its cleanup hook frees the rest
         }
         if (shuttingDown_) return;
       }

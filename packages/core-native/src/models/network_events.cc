@@ -10,6 +10,7 @@
 #include "core/addon_data.h"
 #include "core/args.h"
 #include "core/errors.h"
+#include "core/js_call.h"
 #include "net/socket_handle.h"
 #include "os/linux/readiness.h"
 
@@ -24,6 +25,10 @@ int BitIndex(uint32_t bit) { return __builtin_ctz(bit); }
 // for nothing but what epoll reports whatever is asked, EPOLLERR and EPOLLHUP.
 constexpr uint32_t kErrorsOnly = 1u << 31;
 
+}  // namespace
+
+// Per environment (AddonData::netReactor): the readiness set of the selected sockets, and the
+// dispatch of their recorded events to JavaScript.
 class NetEventReactor {
  public:
   static NetEventReactor* Get(Napi::Env env) {
@@ -42,10 +47,11 @@ class NetEventReactor {
       napi_add_env_cleanup_hook(env, &NetEventReactor::Cleanup, r);
       data.netReactor = r;
     }
-    return static_cast<NetEventReactor*>(data.netReactor);
+    return data.netReactor;
   }
 
-  static NetEventReactor* IfCreated(Napi::Env env) { return static_cast<NetEventReactor*>(Data(env).netReactor); }
+  // The reactor if this environment has one (and is not being torn down), else nullptr.
+  static NetEventReactor* IfCreated(Napi::Env env) { return Data(env).netReactor; }
 
   void SetDispatch(Napi::Function fn) {
     dispatch_ = Napi::Persistent(fn);
@@ -120,6 +126,10 @@ class NetEventReactor {
   static void Cleanup(void* arg) {
     auto* r = static_cast<NetEventReactor*>(arg);
     r->shuttingDown_ = true;
+    // The selected sockets outlive this hook (they are finalized later) and must not lead back here.
+    Data(r->env_).netReactor = nullptr;
+    for (auto& entry : r->bySerial_) entry.second->netEvents_.reset();
+    r->bySerial_.clear();
     if (r->set_) r->set_->Close();
     r->dispatch_.Reset();
     r->context_.reset();
@@ -220,6 +230,10 @@ class NetEventReactor {
       // RefreshState of a connect, a recv or send that failed with it, getError) only the hang-up
       // is left, and the socket remembers the error (AbortError): a reset all the same, never a
       // graceful close with 0.
+      // Closed both ways without an error left: an abort whose error another call took (an
+      // overlapped send, say), unless this side shut down its sending direction
+      // (ResetRecord::NoteHangup).
+      if ((ready & kHangup) && !(ready & kError)) s->NoteHangup();
       bool reset = (ready & kError) || s->AbortError() != 0;
       bool peerGone = reset || (ready & (kReadHangup | kHangup));
       if ((en & kFdClose) && peerGone && (reset || avail == 0 || !(net.selected & kFdRead))) {
@@ -264,7 +278,8 @@ class NetEventReactor {
       Evaluate(s, ev.ready, batch);
       Arm(s);
     }
-    if (batch.empty() || dispatch_.IsEmpty()) return;
+    // Building the batch needs JavaScript (napi_set_element): not while the environment exits.
+    if (batch.empty() || dispatch_.IsEmpty() || !CanCallIntoJs(env_)) return;
     // One call per batch: the sockets, their new events, and six error codes each.
     Napi::Array sockets = Napi::Array::New(env_, batch.size());
     Napi::Uint32Array events = Napi::Uint32Array::New(env_, batch.size());
@@ -274,11 +289,7 @@ class NetEventReactor {
       events[i] = batch[i].events;
       for (int j = 0; j < 6; j++) errors[i * 6 + j] = batch[i].errors[j];
     }
-    try {
-      dispatch_.MakeCallback(env_.Global(), {sockets, events, errors}, *context_);
-    } catch (const Napi::Error& e) {
-      napi_fatal_exception(env_, e.Value());
-    }
+    CallIntoJs(env_, dispatch_, env_.Global(), {sockets, events, errors}, *context_);
   }
 
   Napi::Env env_;
@@ -287,8 +298,9 @@ class NetEventReactor {
   Napi::FunctionReference dispatch_;
   std::unique_ptr<Napi::AsyncContext> context_;
   bool shuttingDown_ = false;
-
 };
+
+namespace {
 
 // netSetup(dispatch)
 Napi::Value NetSetup(const Napi::CallbackInfo& info) {
@@ -318,28 +330,33 @@ Napi::Value NetEnum(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+namespace {
+
+// The reactor of a selected socket (nullptr when `s` is not selected).
+NetEventReactor* ReactorOf(SocketHandle* s) { return s->netEvents_ ? NetEventReactor::IfCreated(s->Env()) : nullptr; }
+
+}  // namespace
+
 void NetworkEventsAfterRecv(SocketHandle* s) {
-  if (s->netEvents_) NetEventReactor::IfCreated(s->Env())->Reenable(s, kFdRead | kFdOob);
+  if (NetEventReactor* r = ReactorOf(s)) r->Reenable(s, kFdRead | kFdOob);
 }
 
 void NetworkEventsAfterSendBlocked(SocketHandle* s) {
-  if (s->netEvents_) NetEventReactor::IfCreated(s->Env())->Reenable(s, kFdWrite);
+  if (NetEventReactor* r = ReactorOf(s)) r->Reenable(s, kFdWrite);
 }
 
 void NetworkEventsAfterAccept(SocketHandle* s) {
-  if (s->netEvents_) NetEventReactor::IfCreated(s->Env())->Reenable(s, kFdAccept);
+  if (NetEventReactor* r = ReactorOf(s)) r->Reenable(s, kFdAccept);
 }
 
 void NetworkEventsAfterConnect(SocketHandle* s) {
   // A new connect: FD_CONNECT (once per connect) and the FD_WRITE that follows a connection.
-  if (s->netEvents_) NetEventReactor::IfCreated(s->Env())->Reenable(s, kFdConnect | kFdWrite);
+  if (NetEventReactor* r = ReactorOf(s)) r->Reenable(s, kFdConnect | kFdWrite);
 }
 
 void NetworkEventsBeforeClose(SocketHandle* s) {
-  if (s->netEvents_) NetEventReactor::IfCreated(s->Env())->Cancel(s);
+  if (NetEventReactor* r = ReactorOf(s)) r->Cancel(s);
 }
-
-void EnsureNetworkEventReactor(Napi::Env env) { NetEventReactor::Get(env); }
 
 void DefineNetworkEvents(Napi::Env env, Napi::Object exports) {
   exports.Set("netSetup", Napi::Function::New<NetSetup>(env, "netSetup"));

@@ -46,11 +46,6 @@ void NetworkEventsAfterAccept(SocketHandle* s);              // FD_ACCEPT
 void NetworkEventsAfterConnect(SocketHandle* s);             // FD_CONNECT (and FD_WRITE on success)
 void NetworkEventsBeforeClose(SocketHandle* s);              // the selection ends with the socket
 
-// Creates the reactor (its epoll descriptor) if it is not there yet. backend() calls it, so that
-// every descriptor the core keeps for itself exists from the first call on (fd-leak checks count
-// from there).
-void EnsureNetworkEventReactor(Napi::Env env);
-
 void DefineNetworkEvents(Napi::Env env, Napi::Object exports);
 
 }  // namespace wsm

@@ -12,7 +12,6 @@
 #include "core/errors.h"
 #include "files/file_handle.h"
 #include "io/io_loop.h"
-#include "models/network_events.h"
 #include "net/sockaddr.h"
 #include "net/socket_handle.h"
 
@@ -116,9 +115,9 @@ Napi::Value IoSetup(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// ioBackend() -> 'io_uring' | 'epoll' (creating the loop, and the network-event reactor, if needed)
+// ioBackend() -> 'io_uring' | 'epoll' (creating the loop if needed: which engine serves it is
+// known only once it has been set up)
 Napi::Value IoBackend(const Napi::CallbackInfo& info) {
-  EnsureNetworkEventReactor(info.Env());
   return Napi::String::New(info.Env(), IoLoop::Get(info.Env())->EngineName());
 }
 

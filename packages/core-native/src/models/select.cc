@@ -6,6 +6,7 @@
 
 #include "core/args.h"
 #include "core/errors.h"
+#include "core/js_call.h"
 #include "net/socket_handle.h"
 #include "os/linux/readiness.h"
 
@@ -128,6 +129,11 @@ class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
     int err = 0;
     set_ = ReadinessSet::Create(loop, [this]() { OnReady(); }, &err);
     if (!set_) ThrowSystemError(env, err, "epoll_create1");
+    // An environment that ends with the select pending (a Worker terminated, the process exiting)
+    // must not leave the set's poll handle on its loop (libuv refuses to close a loop with open
+    // handles: the process aborts), nor its epoll descriptor: test/teardown.test.ts.
+    napi_add_env_cleanup_hook(env, &SelectWaiter::OnEnvCleanup, this);
+    hooked_ = true;
     for (size_t i = 0; i < sel_.handles.size(); i++) {
       uint32_t interest = InterestFor(sel_.handles[i]->RefreshState(), sel_.wanted[i]);
       if (interest == 0) continue;
@@ -146,8 +152,15 @@ class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
   }
 
  private:
+  static void OnEnvCleanup(void* arg) {
+    auto* self = static_cast<SelectWaiter*>(arg);
+    self->hooked_ = false;  // run, and so already unregistered
+    self->Stop();
+  }
+
   void OnReady() {
     Napi::Env env = Env();
+    if (!CanCallIntoJs(env)) return;  // the environment is exiting; OnEnvCleanup stops this
     Napi::HandleScope scope(env);
     bool anyReady = false;
     for (const ReadinessSet::Event& ev : set_->Collect()) {
@@ -176,11 +189,7 @@ class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
     Napi::FunctionReference cb = std::move(onReady_);
     std::unique_ptr<Napi::AsyncContext> context = std::move(context_);
     Stop();
-    try {
-      cb.MakeCallback(Value(), {ToUint8Array(env, ready)}, *context);
-    } catch (const Napi::Error& e) {
-      napi_fatal_exception(env, e.Value());
-    }
+    CallIntoJs(env, cb, Value(), {ToUint8Array(env, ready)}, *context);
   }
 
   Napi::Value CloseMethod(const Napi::CallbackInfo& info) {
@@ -189,6 +198,10 @@ class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
   }
 
   void Stop() {
+    if (hooked_) {
+      hooked_ = false;
+      napi_remove_env_cleanup_hook(Env(), &SelectWaiter::OnEnvCleanup, this);
+    }
     if (!set_) return;
     set_->Close();
     set_ = nullptr;
@@ -206,6 +219,7 @@ class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
   std::unique_ptr<Napi::AsyncContext> context_;
   std::vector<Napi::ObjectReference> handleRefs_;
   bool referenced_ = false;
+  bool hooked_ = false;  // OnEnvCleanup registered
 };
 
 }  // namespace

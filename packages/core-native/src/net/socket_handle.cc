@@ -201,14 +201,13 @@ Napi::Value SocketHandle::Accept(const Napi::CallbackInfo& info) {
   do {
     fd = accept4(fd_, nullptr, nullptr, kSocketFlags);
   } while (fd < 0 && errno == EINTR);
-  int acceptErrno = errno;
+  int acceptErrno = fd < 0 ? errno : 0;  // before the hook, which may make calls of its own
   NetworkEventsAfterAccept(this);  // FD_ACCEPT again while connections remain queued
-  errno = acceptErrno;
   if (fd < 0) {
     // Nothing pending: null rather than an exception, the common case of an accept loop. A
     // connection reset while queued (ECONNABORTED) is also just "nothing to take".
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED) return env.Null();
-    ThrowSystemError(env, errno, "accept");
+    if (acceptErrno == EAGAIN || acceptErrno == EWOULDBLOCK || acceptErrno == ECONNABORTED) return env.Null();
+    ThrowSystemError(env, acceptErrno, "accept");
   }
   int fdCopy = fd;
   try {
@@ -260,16 +259,22 @@ Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
   do {
     n = ::recv(fd_, buf.data, buf.length, 0);
   } while (n < 0 && errno == EINTR);
-  int recvErrno = errno;
+  int recvErrno = n < 0 ? errno : 0;  // before the hook, which may make calls of its own
   // Any recv, even a failed one, re-enables FD_READ and FD_OOB (WSAAsyncSelect/WSAEventSelect).
   NetworkEventsAfterRecv(this);
-  errno = recvErrno;
   // Data still queued comes first; then the error RefreshState took from SO_ERROR, which the
   // kernel would have reported here instead of this 0 or EAGAIN.
   if (n <= 0 && deferredError_ != 0) ThrowSystemError(Env(), TakeDeferredError(), "recv");
-  if (n < 0) {
-    NoteAbort(recvErrno);  // the kernel's copy of a reset is consumed here: FD_CLOSE still needs it
-    ThrowSystemError(Env(), recvErrno, "recv");
+  // The end of the stream: a reset whose error another call took shows only as a hang-up now.
+  if (n == 0 && AbortError() == 0) {
+    pollfd p{fd_, 0, 0};
+    if (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP)) NoteHangup();
+  }
+  // The record takes the kernel's copy of a reset (consumed here: FD_CLOSE still needs it), and
+  // turns the end of a reset connection into the reset (net/reset_record.h).
+  if (n <= 0) {
+    int32_t result = reset_.Receive(n < 0 ? -recvErrno : 0);
+    if (result < 0) ThrowSystemError(Env(), -result, "recv");
   }
   return Napi::Number::New(Env(), static_cast<double>(n));
 }
@@ -288,10 +293,25 @@ Napi::Value SocketHandle::Send(const Napi::CallbackInfo& info) {
     int err = errno;
     // Only a send that would block re-enables FD_WRITE: it is recorded again once there is room.
     if (err == EAGAIN || err == EWOULDBLOCK) NetworkEventsAfterSendBlocked(this);
-    NoteAbort(err);  // as in Recv
-    ThrowSystemError(Env(), err, "send");
+    ThrowSystemError(Env(), -SendResult(-err), "send");  // the reset rule, as in Recv
   }
   return Napi::Number::New(Env(), static_cast<double>(n));
+}
+
+int32_t SocketHandle::SendResult(int32_t result) {
+  return reset_.Send(result, result == -EPIPE && RefreshState() == SocketState::kConnected);
+}
+
+int32_t SocketHandle::StreamResult(const IoRequest& req, int32_t result) {
+  if (req.kind == IoKind::kSend) return SendResult(result);
+  if (req.errorPending && result == 0 && fd_ >= 0) {
+    // A zero-byte receive woken by an error: it fails with it (and the error is taken, as a recv
+    // would take it).
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err != 0) result = -err;
+  }
+  return reset_.Receive(result);
 }
 
 Napi::Value SocketHandle::Shutdown(const Napi::CallbackInfo& info) {
@@ -306,6 +326,7 @@ Napi::Value SocketHandle::Shutdown(const Napi::CallbackInfo& info) {
   else if (how == "both") mode = SHUT_RDWR;
   else ThrowInvalidArgument(Env(), "shutdown", "The \"how\" argument must be 'send', 'receive' or 'both'");
   if (::shutdown(fd_, mode) != 0) ThrowSystemError(Env(), errno, "shutdown");
+  if (mode != SHUT_RD) reset_.NoteSendShutdown();
   return Env().Undefined();
 }
 

@@ -5,6 +5,7 @@
 
 #include "io/io_handle.h"
 #include "models/network_events.h"
+#include "net/reset_record.h"
 
 #include <cerrno>
 #include <memory>
@@ -62,13 +63,15 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
     NoteAbort(err);
   }
   // The abortive error (ECONNRESET, ECONNABORTED, ETIMEDOUT) the connection ended with, once
-  // anything has seen it (SO_ERROR read by a model or getError, a recv or send that failed with
-  // it); 0 until then. Sticky, because each of those consumes the kernel's copy: afterwards only a
-  // hang-up shows, and FD_CLOSE passed a reset off as a graceful close (error 0).
-  int AbortError() const { return abortError_; }
-  void NoteAbort(int err) {
-    if (err == ECONNRESET || err == ECONNABORTED || err == ETIMEDOUT) abortError_ = err;
+  // anything has seen it (net/reset_record.h); 0 until then.
+  int AbortError() const { return reset_.error(); }
+  void NoteAbort(int err) { reset_.Note(err); }
+  // The kernel showed the connection closed both ways (POLLHUP): see ResetRecord::NoteHangup.
+  void NoteHangup() { reset_.NoteHangup(); }
+  void ObserveStreamResult(int32_t result) override {
+    if (result < 0) reset_.Note(-result);
   }
+  int32_t StreamResult(const IoRequest& req, int32_t result) override;
   // WSAAsyncSelect / WSAEventSelect state; null when not selected (src/models/network_events.cc).
   std::unique_ptr<NetworkEventState> netEvents_;
 
@@ -97,8 +100,10 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   // reading clears it): handed to the next getError, recv or send, which the kernel would have
   // given it to. 0 for none.
   int TakeDeferredError();
+  // A send's result (bytes or -errno) under the reset rule (net/reset_record.h).
+  int32_t SendResult(int32_t result);
   int deferredError_ = 0;
-  int abortError_ = 0;  // see AbortError
+  ResetRecord reset_;
 
   int family_ = 0;  // AF_INET or AF_INET6
   uint32_t id_ = 0;  // its number in socket_table, the `id` JavaScript names it by

@@ -2,7 +2,7 @@
 // the epoll sets of pending selects) outlives the objects that own it.
 import { readdirSync, readlinkSync } from 'node:fs'
 import { afterAll, beforeAll, expect } from 'vitest'
-import { backend } from '../../lib/index.js'
+import { MessageWindow, Socket, asyncSelect, backend } from '../../lib/index.js'
 
 const FD_DIR = '/proc/self/fd'
 
@@ -36,6 +36,28 @@ export async function settleLoop(): Promise<void> {
 }
 
 /**
+ * Makes the descriptors the core keeps for the life of the process, which it makes on first use:
+ * the completion engine (an io_uring ring or an epoll set; backend() tells which, and makes it)
+ * and the network-event reactor's epoll set (made by the first asyncSelect or eventSelect). Made
+ * before counting, they are not taken for a leak of whichever test used them first.
+ */
+export function warmUpCore(): void {
+  try {
+    backend()
+  } catch {
+    // a forced engine the kernel refuses: reported by backend.test.ts
+  }
+  const s = Socket.tcp()
+  const w = new MessageWindow(() => {})
+  try {
+    asyncSelect(s, w, 1, 1)
+  } finally {
+    s.close()
+    w.close()
+  }
+}
+
+/**
  * Records the open descriptors before the suite and asserts, after `cleanup` (close everything the
  * suite may have left open), that exactly as many are open again.
  */
@@ -43,15 +65,7 @@ export function expectNoFdLeaks(cleanup: () => void | Promise<void> = () => {}):
   let before = new Map<number, string>()
   let beforeCount = 0
   beforeAll(async () => {
-    // The completion engine (an io_uring ring or an epoll set) is made once per process on first
-    // use and lives as long as the process: let it exist before counting, so it is not taken for
-    // a leak of whichever test used it first. (backend() may refuse a forced engine: the backend
-    // test reports that.)
-    try {
-      backend()
-    } catch {
-      // reported by backend.test.ts
-    }
+    warmUpCore()
     await settleLoop()
     before = openFds()
     beforeCount = openFdCount()

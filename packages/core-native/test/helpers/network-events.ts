@@ -8,7 +8,7 @@
 import { once } from 'node:events'
 import net from 'node:net'
 import { performance } from 'node:perf_hooks'
-import { afterEach, beforeAll } from 'vitest'
+import { afterEach } from 'vitest'
 import {
   FD_ACCEPT,
   FD_CLOSE,
@@ -24,7 +24,6 @@ import {
   enumNetworkEvents,
   eventSelect,
 } from '../../lib/index.js'
-import { expectNoFdLeaks } from './fds.js'
 import { WAIT_MS, delay } from './time.js'
 
 export const WSAECONNRESET = 10054
@@ -212,25 +211,6 @@ export function useCollectorCleanup(): void {
 
 export function closeCollectors(): void {
   for (const c of [...collectors]) c.close()
-}
-
-/**
- * The network-event reactor's epoll set is made once per process, on first use, and lives as long
- * as the process (like the completion engine): make it exist before the fd count is taken, then
- * check for leaks as the other suites do. Call before any other beforeAll of the file.
- */
-export function expectNoNetworkEventFdLeaks(cleanup: () => void | Promise<void>): void {
-  beforeAll(() => {
-    const s = Socket.tcp()
-    const w = new MessageWindow(() => {})
-    try {
-      asyncSelect(s, w, 1, FD_READ)
-    } finally {
-      s.close()
-      w.close()
-    }
-  })
-  expectNoFdLeaks(cleanup)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -55,6 +55,10 @@ struct IoRequest {
   bool expectEmpty = false;
   // kRecv out: the kernel said more data was left in the socket (io_uring's SOCK_NONEMPTY).
   bool moreData = false;
+  // kRecv out, zero-byte receives: the socket became "readable" because an error is pending on it
+  // (a reset, say), which the engine did not take; its owner reads it (SO_ERROR), knowing the
+  // descriptor is still the socket's.
+  bool errorPending = false;
 
   // Engine bookkeeping; owners leave these alone.
   size_t progress = 0;        // bytes already sent by earlier partial sends

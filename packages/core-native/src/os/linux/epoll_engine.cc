@@ -24,6 +24,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <unordered_map>
 #include <vector>
@@ -134,6 +135,19 @@ struct FdState {
   uint64_t owner = 0;     // IoRequest::owner of the file this state is about
 };
 
+// A private duplicate of a file's descriptor, for its operations on the threadpool: the file may
+// be closed while pread/pwrite runs, and its number reused, without a worker touching another
+// file. One per file, shared by all its operations in flight and closed with the last of them:
+// one per operation ran out of descriptors (EMFILE) with 20k reads in flight
+// (test/io-faults.test.ts "20k file reads started in one turn").
+struct FileDup {
+  explicit FileDup(int d) : fd(d) {}
+  ~FileDup() { ::close(fd); }
+  FileDup(const FileDup&) = delete;
+  FileDup& operator=(const FileDup&) = delete;
+  const int fd;
+};
+
 // A file read or write on the threadpool. The worker touches only this struct and the request's
 // buffer, never the IoRequest itself; the result is copied into it on the loop thread.
 struct FileWork {
@@ -143,18 +157,14 @@ struct FileWork {
   EpollEngine* engine = nullptr;  // null once the engine is gone
   IoRequest* req = nullptr;
   IoKind kind = IoKind::kRead;
-  int fd = -1;
+  uint64_t owner = 0;             // IoRequest::owner: whose FileDup this holds
+  std::shared_ptr<FileDup> dup;   // made and released on the loop thread only
+  int fd = -1;                    // dup->fd, what the worker uses
   uint8_t* data = nullptr;
   size_t length = 0;
   int64_t offset = 0;
   int32_t result = 0;
   std::atomic<int> state{kQueued};
-
-  // `fd` is a duplicate owned by the work item: the file may be closed while pread/pwrite runs on
-  // the threadpool, and its number reused, without the worker touching another file.
-  ~FileWork() {
-    if (fd >= 0) ::close(fd);
-  }
 };
 
 class EpollEngine final : public IoEngine {
@@ -178,6 +188,8 @@ class EpollEngine final : public IoEngine {
 
   void SubmitSocket(IoRequest* req);
   void SubmitFile(IoRequest* req);
+  // The FileDup of `req`'s file, made if none is alive; nullptr with *err set on failure.
+  std::shared_ptr<FileDup> SharedDup(IoRequest* req, int* err);
   void Complete(IoRequest* req, int32_t result);
   FdState* Find(int fd) {
     return fd >= 0 && static_cast<size_t>(fd) < states_.size() ? &states_[static_cast<size_t>(fd)] : nullptr;
@@ -209,6 +221,8 @@ class EpollEngine final : public IoEngine {
   // Where receives land first (kMaxRecvBlock, malloc'd; made on first use).
   uint8_t* recvScratch_ = nullptr;
   std::unordered_map<IoRequest*, FileWork*> files_;  // file operations on the threadpool
+  // The FileDup of each file with operations on the threadpool, by IoRequest::owner.
+  std::unordered_map<uint64_t, std::weak_ptr<FileDup>> fileDups_;
   epoll_event events_[kMaxEvents];
 };
 
@@ -634,12 +648,14 @@ void EpollEngine::SubmitFile(IoRequest* req) {
   w->engine = this;
   w->req = req;
   w->kind = req->kind;
-  w->fd = fcntl(req->fd, F_DUPFD_CLOEXEC, 0);
-  if (w->fd < 0) {
-    int err = errno;
+  int err = 0;
+  w->owner = req->owner;
+  w->dup = SharedDup(req, &err);
+  if (!w->dup) {
     delete w;
     return Complete(req, -err);
   }
+  w->fd = w->dup->fd;
   w->data = req->data;
   w->length = std::min(req->length, kMaxFileTransfer);  // a longer request completes short
   w->offset = req->offset;
@@ -656,6 +672,32 @@ void EpollEngine::SubmitFile(IoRequest* req) {
     delete w;
     Complete(req, rc < 0 ? rc : -rc);
   }
+}
+
+std::shared_ptr<FileDup> EpollEngine::SharedDup(IoRequest* req, int* err) {
+  auto it = fileDups_.find(req->owner);
+  if (it != fileDups_.end()) {
+    if (std::shared_ptr<FileDup> alive = it->second.lock()) return alive;
+  }
+  int fd = fcntl(req->fd, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) {
+    *err = errno;
+    return nullptr;
+  }
+  std::shared_ptr<FileDup> dup;
+  try {
+    dup = std::make_shared<FileDup>(fd);
+  } catch (const std::bad_alloc&) {
+    ::close(fd);
+    *err = ENOMEM;
+    return nullptr;
+  }
+  try {
+    fileDups_[req->owner] = dup;
+  } catch (const std::bad_alloc&) {
+    // Not shared, then: this operation alone uses it.
+  }
+  return dup;
 }
 
 // On a threadpool thread.
@@ -702,7 +744,13 @@ void EpollEngine::AfterFileWork(uv_work_t* work, int status) {
     int32_t result = status == UV_ECANCELED ? -ECANCELED : status < 0 ? status : w->result;
     engine->Complete(req, result);
   }
+  uint64_t owner = w->owner;
   delete w;
+  if (engine) {
+    // The file's last operation on the threadpool: its duplicate is closed, forget it.
+    auto it = engine->fileDups_.find(owner);
+    if (it != engine->fileDups_.end() && it->second.expired()) engine->fileDups_.erase(it);
+  }
 }
 
 }  // namespace

@@ -22,6 +22,8 @@ constexpr unsigned kCompletionDepth = 16384;
 constexpr unsigned kRecvBufferCount = 1024;  // a power of two, as the kernel requires
 constexpr unsigned kRecvBufferSize = 16 * 1024;
 constexpr int kRecvBufferGroup = 1;
+// How often NextSqe hands a full submission queue to the kernel before giving up on the request.
+constexpr int kSubmitAttempts = 4;
 
 class UringEngine final : public IoEngine {
  public:
@@ -80,6 +82,14 @@ class UringEngine final : public IoEngine {
 
   void Submit(IoRequest* req) override {
     io_uring_sqe* sqe = NextSqe();
+    if (!sqe) {
+      // The kernel takes no more submissions now (see NextSqe): the request fails rather than
+      // waits, as WSARecv/WSASend fail with WSAENOBUFS when the system has no room for them.
+      req->inKernel = false;
+      req->result = -ENOBUFS;
+      ready_.push_back(req);
+      return;
+    }
     switch (req->kind) {
       case IoKind::kRecv:
         if (req->length == 0) {
@@ -130,43 +140,42 @@ class UringEngine final : public IoEngine {
     }
     req->cancelRequested = true;
     io_uring_sqe* sqe = NextSqe();
-    io_uring_prep_cancel(sqe, req, 0);
-    io_uring_sqe_set_data(sqe, nullptr);  // its own completion is of no interest
+    if (!sqe) {
+      owedCancels_.push_back(req);  // issued by the next Flush: a cancellation is never lost
+      return;
+    }
+    PrepareCancel(sqe, req);
   }
 
   void ForgetFd(int /*fd*/) override {}
 
   void Flush() override {
+    while (!owedCancels_.empty()) {
+      io_uring_sqe* sqe = NextSqe();
+      if (!sqe) break;
+      PrepareCancel(sqe, owedCancels_.front());
+      owedCancels_.pop_front();
+    }
     if (io_uring_sq_ready(&ring_) > 0) io_uring_submit(&ring_);
   }
 
   void Harvest(std::vector<IoRequest*>& out) override {
     out.insert(out.end(), ready_.begin(), ready_.end());
     ready_.clear();
-    for (int round = 0; round < 4; round++) {
-      io_uring_cqe* cqe;
-      unsigned head;
-      unsigned seen = 0;
-      io_uring_for_each_cqe(&ring_, head, cqe) {
-        seen++;
-        auto* req = static_cast<IoRequest*>(io_uring_cqe_get_data(cqe));
-        if (!req) continue;  // a cancellation's own completion
-        req->inKernel = false;
-        Complete(req, cqe->res, cqe->flags, out);
-      }
-      if (seen) io_uring_cq_advance(&ring_, seen);
-      // Completions past the CQ ring's size wait in the kernel's overflow list and reach the ring
-      // only when this thread enters the kernel for events. Without this, a burst larger than the
-      // ring (closing a handle with 10k operations: each cancelled request plus its cancel's own
-      // CQE) stayed there until some unrelated submission came: a hang. (HasReady reports the
-      // overflow too, so the loop comes back for what these rounds leave.)
-      if (!io_uring_cq_has_overflow(&ring_)) break;
-      io_uring_get_events(&ring_);
+    StashCompletions();
+    // By index: Complete may submit (the rest of a partial send), and a submission may stash more
+    // completions behind these (NextSqe).
+    for (size_t i = 0; i < posted_.size(); i++) {
+      Posted p = posted_[i];
+      p.req->inKernel = false;
+      if (!owedCancels_.empty()) ForgetOwedCancel(p.req);
+      Complete(p.req, p.res, p.flags, out);
     }
+    posted_.clear();
   }
 
   bool HasReady() override {
-    return !ready_.empty() || io_uring_cq_ready(&ring_) > 0 || io_uring_cq_has_overflow(&ring_);
+    return !ready_.empty() || !posted_.empty() || io_uring_cq_ready(&ring_) > 0 || io_uring_cq_has_overflow(&ring_);
   }
 
   int WatchFd() const override { return ring_.ring_fd; }
@@ -189,21 +198,67 @@ class UringEngine final : public IoEngine {
   }
 
  private:
+  // A free submission entry, or nullptr when the kernel takes no more now; never spins. When the
+  // submission queue is full it is handed to the kernel, which may refuse: EBUSY while completions
+  // overflow the CQ ring (kernels before the overflow list could grow), EAGAIN without memory for
+  // requests. The posted completions are then moved out of the ring (Harvest hands them out) to
+  // make room, and the submission tried again, a bounded number of times. Guarded by
+  // test/io-faults.test.ts "20k file reads started in one turn".
   io_uring_sqe* NextSqe() {
-    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-    while (!sqe) {
-      // The submission queue is full: hand it to the kernel now and take a fresh entry.
-      io_uring_submit(&ring_);
-      sqe = io_uring_get_sqe(&ring_);
+    for (int attempt = 0; attempt < kSubmitAttempts; attempt++) {
+      if (io_uring_sqe* sqe = io_uring_get_sqe(&ring_)) return sqe;
+      int rc = io_uring_submit(&ring_);
+      if (rc < 0 && rc != -EINTR) StashCompletions();
     }
-    return sqe;
+    return io_uring_get_sqe(&ring_);
+  }
+
+  void PrepareCancel(io_uring_sqe* sqe, IoRequest* req) {
+    io_uring_prep_cancel(sqe, req, 0);
+    io_uring_sqe_set_data(sqe, nullptr);  // its own completion is of no interest
+  }
+
+  // A request completed before its owed cancellation was issued: the cancellation must not go
+  // out later and hit whatever reuses the request.
+  void ForgetOwedCancel(IoRequest* req) {
+    for (auto it = owedCancels_.begin(); it != owedCancels_.end(); ++it) {
+      if (*it == req) {
+        owedCancels_.erase(it);
+        return;
+      }
+    }
+  }
+
+  // Moves the completions the kernel has posted out of the CQ ring into posted_, with those
+  // waiting in its overflow list. Completions past the ring's size wait there and reach the ring
+  // only when this thread enters the kernel for events; left there, a burst larger than the ring
+  // (closing a handle with 10k operations: each cancelled request plus its cancel's own CQE) stayed
+  // until some unrelated submission came: test/io-faults.test.ts "10k acceptEx on one listener".
+  // (HasReady reports the overflow too, so the loop comes back for what these rounds leave.)
+  void StashCompletions() {
+    for (int round = 0; round < 4; round++) {
+      io_uring_cqe* cqe;
+      unsigned head;
+      unsigned seen = 0;
+      io_uring_for_each_cqe(&ring_, head, cqe) {
+        seen++;
+        auto* req = static_cast<IoRequest*>(io_uring_cqe_get_data(cqe));
+        if (req) posted_.push_back({req, cqe->res, cqe->flags});  // null: a cancellation's own CQE
+      }
+      if (seen) io_uring_cq_advance(&ring_, seen);
+      if (!io_uring_cq_has_overflow(&ring_)) break;
+      io_uring_get_events(&ring_);
+    }
   }
 
   void Complete(IoRequest* req, int32_t res, uint32_t flags, std::vector<IoRequest*>& out) {
     switch (req->kind) {
       case IoKind::kRecv:
         if (req->length == 0) {
-          res = res >= 0 ? 0 : res;  // poll result: readable
+          // Poll result: readable. Winsock fails a zero-byte receive on a reset connection, so an
+          // error in the mask goes to the owner (the poll left it in the socket).
+          req->errorPending = res > 0 && (res & POLLERR);
+          res = res >= 0 ? 0 : res;
           break;
         }
         if (res == -ENOBUFS && !req->cancelRequested) {
@@ -244,6 +299,15 @@ class UringEngine final : public IoEngine {
   int mask_ = 0;
   std::vector<IoRequest*> ready_;
   std::deque<IoRequest*> waitingForBuffer_;
+  // Completions taken out of the CQ ring, not yet handed out (StashCompletions).
+  struct Posted {
+    IoRequest* req;
+    int32_t res;
+    uint32_t flags;
+  };
+  std::vector<Posted> posted_;
+  // Cancellations the full submission queue could not take (Cancel), issued by Flush.
+  std::deque<IoRequest*> owedCancels_;
 };
 
 }  // namespace

@@ -1,0 +1,44 @@
+// What a stream socket remembers of a reset, so that it reports one the way Winsock does: every
+// receive and send pending on a reset (or otherwise aborted) connection, and every later one,
+// fails with WSAECONNRESET (or the abortive error the connection ended with) for the rest of the
+// socket's life.
+//
+// The kernel reports the error once: whichever call meets it first takes it (reading sk_err clears
+// it), and the others see what is left, a receive the end of the stream (0), a send EPIPE. So the
+// first sighting is recorded here, and later results are read through the record. It knows no
+// engine: IoLoop (both Linux engines, and a Windows one later), the synchronous recv/send and the
+// network-event model all go through it. Guarded by test/io-faults.test.ts "a peer reset mid-
+// transfer" and test/connection-reset.test.ts.
+#pragma once
+#include <cstdint>
+
+namespace wsm {
+
+class ResetRecord {
+ public:
+  // The abortive error (ECONNRESET, ECONNABORTED, ETIMEDOUT) the connection ended with, once any
+  // call has seen it; 0 until then.
+  int error() const { return error_; }
+  // Records `err` (a positive errno) if it is an abortive one; the first one stays.
+  void Note(int err);
+  // This side shut down its sending direction (shutdown 'send' or 'both'): a send's EPIPE then
+  // means that, not a reset, and a hang-up may be a graceful end.
+  void NoteSendShutdown() { sendShutdown_ = true; }
+  bool sendShutdown() const { return sendShutdown_; }
+  // The kernel shows the connection closed in both directions (POLLHUP): unless this side shut
+  // down its sending direction, only an abort does that (a graceful close from the peer closes
+  // one direction), so it is recorded as a reset whose error another call took.
+  void NoteHangup();
+
+  // A receive's result (bytes, 0 for the end of the stream, or -errno), as Winsock reports it.
+  int32_t Receive(int32_t result);
+  // A send's result (bytes or -errno), as Winsock reports it. `connected`: the socket had a
+  // connection (EPIPE on one never connected is no reset).
+  int32_t Send(int32_t result, bool connected);
+
+ private:
+  int error_ = 0;
+  bool sendShutdown_ = false;
+};
+
+}  // namespace wsm

@@ -1,0 +1,111 @@
+// A reset connection as every model reports it, whichever call met the reset first. Winsock
+// fails every later recv and send with WSAECONNRESET for the rest of the socket's life, puts the
+// socket in select's read set (not the except set) and records FD_CLOSE with WSAECONNRESET. The
+// kernel reports the reset's error once, so the core must remember it (src/net/reset_record.h).
+import { describe, expect, it } from 'vitest'
+import {
+  CompletionPort,
+  FD_CLOSE,
+  FdSet,
+  Overlapped,
+  WsaEvent,
+  enumNetworkEvents,
+  eventSelect,
+  select,
+  sendOverlapped,
+  waitForMultipleEvents,
+  type Socket,
+} from '../lib/index.js'
+import { expectWsmError } from './helpers/errors.js'
+import { expectNoFdLeaks } from './helpers/fds.js'
+import { packets, untilNoPendingOperations } from './helpers/overlapped.js'
+import { nodeClientPair, useNodeClientCleanup } from './helpers/reset-peer.js'
+import { bytes, closeAll, eventually, useSocketCleanup } from './helpers/sockets.js'
+import { WAIT_MS, within } from './helpers/time.js'
+
+const WSAECONNRESET = 10054
+const closers: Array<{ close(): void }> = []
+
+expectNoFdLeaks(async () => {
+  for (const c of closers.splice(0)) c.close()
+  closeAll()
+  await untilNoPendingOperations()
+})
+useSocketCleanup()
+useNodeClientCleanup()
+
+/** A connection reset by its Node client, whose reset an overlapped send has taken (and reported). */
+async function resetTakenBySend(): Promise<Socket> {
+  const { socket, client } = await nodeClientPair()
+  const port = new CompletionPort()
+  closers.push(port)
+  port.associate(socket, 1)
+  const send = new Overlapped()
+  sendOverlapped(socket, new Uint8Array(16 * 1024 * 1024), send)
+  client.resetAndDestroy()
+  const [p] = await packets(port, 1)
+  expect(p!.cause).toMatchObject({ code: 'ECONNRESET', wsaCode: WSAECONNRESET })
+  return socket
+}
+
+function expectReset(fn: () => unknown, syscall: string): void {
+  expect(expectWsmError(fn, 'ECONNRESET')).toMatchObject({ wsaCode: WSAECONNRESET, syscall })
+}
+
+describe('after an overlapped send took the reset', () => {
+  it('recv and send throw ECONNRESET (WSAECONNRESET), every time', async () => {
+    const s = await resetTakenBySend()
+    for (let i = 0; i < 3; i++) {
+      expectReset(() => s.recv(new Uint8Array(8)), 'recv')
+      expectReset(() => s.send(bytes('x')), 'send')
+    }
+  })
+
+  it('select: in the read set (a recv would not block: it fails), not in the except set', async () => {
+    const s = await resetTakenBySend()
+    const read = new FdSet([s])
+    const except = new FdSet([s])
+    expect(await within(select({ read, except }, WAIT_MS), 'select')).toBe(1)
+    expect([...read]).toEqual([s])
+    expect(except.size).toBe(0)
+    expectReset(() => s.recv(new Uint8Array(8)), 'recv')
+  })
+
+  it('WSAEventSelect: FD_CLOSE is recorded with WSAECONNRESET, not as a graceful close', async () => {
+    const s = await resetTakenBySend()
+    const ev = new WsaEvent()
+    closers.push(ev)
+    eventSelect(s, ev, FD_CLOSE)
+    expect(await within(waitForMultipleEvents([ev], { timeoutMs: WAIT_MS }), 'waitForMultipleEvents', WAIT_MS + 500)).toBe(0)
+    expect(enumNetworkEvents(s, ev)).toEqual({ events: FD_CLOSE, errors: { [FD_CLOSE]: WSAECONNRESET } })
+  })
+})
+
+describe('after a synchronous call took the reset', () => {
+  it('every later recv and send throws ECONNRESET too, never 0 (a graceful end) or EPIPE', async () => {
+    const { socket, client } = await nodeClientPair()
+    client.resetAndDestroy()
+    await eventually(() => {
+      try {
+        socket.recv(new Uint8Array(8))
+      } catch (e) {
+        if ((e as { code?: string }).code === 'ECONNRESET') return true
+        throw e
+      }
+      return false
+    }, 'the reset, at recv')
+    for (let i = 0; i < 3; i++) {
+      expectReset(() => socket.recv(new Uint8Array(8)), 'recv')
+      expectReset(() => socket.send(bytes('x')), 'send')
+    }
+  })
+
+  it('a graceful close stays one: recv returns 0, and a send after shutdown(\'send\') is EPIPE, not a reset', async () => {
+    const { socket, client } = await nodeClientPair()
+    socket.shutdown('send')
+    client.end()
+    expect(await eventually(() => socket.recv(new Uint8Array(8)) === 0, 'the end of the stream')).toBe(true)
+    expect(socket.recv(new Uint8Array(8))).toBe(0)
+    expectWsmError(() => socket.send(bytes('x')), 'EPIPE')
+  })
+})
