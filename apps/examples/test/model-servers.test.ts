@@ -1,5 +1,5 @@
 import net from 'node:net'
-import { backend } from '@wsm/core-native'
+import * as core from '@wsm/core-native'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAsyncSelectServer } from '../src/async-select-server.js'
 import { startCompletionRoutineServer } from '../src/completion-routine-server.js'
@@ -8,6 +8,7 @@ import type { EchoServer } from '../src/echo-server.js'
 import { startEventSelectServer } from '../src/event-select-server.js'
 import { startIocpServer } from '../src/iocp-server.js'
 import { startOverlappedEventServer } from '../src/overlapped-event-server.js'
+import { warmUpCore } from '../../../test-support/warm-up-core.js'
 import { openFds, waitFor } from './helpers/wait.js'
 
 const servers: Array<[string, () => EchoServer]> = [
@@ -21,7 +22,7 @@ const servers: Array<[string, () => EchoServer]> = [
 describe.each(servers)('%s echo server', (_name, start) => {
   let fdsBefore = 0
   beforeAll(() => {
-    backend() // the engine's own descriptors exist before counting
+    warmUpCore(core) // the core's lifelong descriptors exist before counting
     fdsBefore = openFds()
   })
   afterAll(async () => {

@@ -2,7 +2,8 @@
 // the epoll sets of pending selects) outlives the objects that own it.
 import { readdirSync, readlinkSync } from 'node:fs'
 import { afterAll, beforeAll, expect } from 'vitest'
-import { MessageWindow, Socket, asyncSelect, backend } from '../../lib/index.js'
+import * as core from '../../lib/index.js'
+import { warmUpCore as warmUpCoreOf } from '../../../../test-support/warm-up-core.js'
 
 const FD_DIR = '/proc/self/fd'
 
@@ -35,26 +36,9 @@ export async function settleLoop(): Promise<void> {
   for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve))
 }
 
-/**
- * Makes the descriptors the core keeps for the life of the process, which it makes on first use:
- * the completion engine (an io_uring ring or an epoll set; backend() tells which, and makes it)
- * and the network-event reactor's epoll set (made by the first asyncSelect or eventSelect). Made
- * before counting, they are not taken for a leak of whichever test used them first.
- */
+/** The core's lifelong descriptors made before counting (see test-support/warm-up-core.ts). */
 export function warmUpCore(): void {
-  try {
-    backend()
-  } catch {
-    // a forced engine the kernel refuses: reported by backend.test.ts
-  }
-  const s = Socket.tcp()
-  const w = new MessageWindow(() => {})
-  try {
-    asyncSelect(s, w, 1, 1)
-  } finally {
-    s.close()
-    w.close()
-  }
+  warmUpCoreOf(core)
 }
 
 /**
