@@ -71,6 +71,7 @@ export class WsmError extends Error {
   wsaCode?: number
 
   constructor(message: string, fields: WsmErrorFields) {
+    if (typeof message !== 'string') throw invalidType('message', 'a string', message)
     if (typeof fields !== 'object' || fields === null) throw invalidType('fields', 'an object', fields)
     super(message)
     this.name = 'WsmError'

@@ -31,7 +31,8 @@ export class FdSet implements Iterable<Socket> {
     }
     this.#capacity = capacity
     if (sockets !== undefined) {
-      if (sockets === null || typeof (sockets as Iterable<Socket>)[Symbol.iterator] !== 'function') {
+      // A typed array holds numbers, never sockets (and iterating a detached one throws V8's own error).
+      if (sockets === null || ArrayBuffer.isView(sockets) || typeof (sockets as Iterable<Socket>)[Symbol.iterator] !== 'function') {
         throw invalidType('sockets', 'an iterable of Socket', sockets)
       }
       for (const s of sockets) this.add(s)
