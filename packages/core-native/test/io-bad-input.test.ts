@@ -230,6 +230,7 @@ describe('recvOverlapped and sendOverlapped', () => {
     client.send(bytes('12345678'))
     recvOverlapped(peer, wide as unknown as Uint8Array, wov)
     expect((await outcome(peer, wov)).bytes).toBe(8)
+    expect(text(new Uint8Array(wide.buffer), 8)).toBe('12345678')
   })
 
   it('a receive on a listening socket completes with an error; a send on an unconnected one too', async () => {
