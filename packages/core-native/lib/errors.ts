@@ -161,6 +161,7 @@ function codedTypeError(message: string, code: string): TypeError {
 /** The value as an error message names it. Never throws: a revoked Proxy or a throwing getter is still described. */
 function describe(value: unknown): string {
   if (value === null) return 'null'
+  if (typeof value === 'function') return `function ${typeof value.name === 'string' ? value.name : ''}`.trimEnd()
   if (typeof value !== 'object') return `${typeof value} ${String(value)}`
   try {
     if (Array.isArray(value)) return 'an array'
