@@ -1,5 +1,6 @@
 // How the copiers say "aborted": the errno their native jobs report, and the error a caller gets.
 import { constants } from 'node:os'
+import { invalidType } from './errors.js'
 
 /** What a native copy job reports when abort() stopped it: ECANCELED, as this platform numbers it. */
 export const ECANCELED: number = constants.errno.ECANCELED
@@ -9,6 +10,7 @@ export const ECANCELED: number = constants.errno.ECANCELED
  * reason as `cause`. @wsm/fs-iocp rejects with it too.
  */
 export function abortError(signal: AbortSignal): Error & { code: 'ABORT_ERR' } {
+  if (!(signal instanceof AbortSignal)) throw invalidType('signal', 'an AbortSignal', signal)
   const err = new Error('The operation was aborted', { cause: signal.reason }) as Error & { code: 'ABORT_ERR' }
   err.name = 'AbortError'
   err.code = 'ABORT_ERR'

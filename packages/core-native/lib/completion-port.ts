@@ -1,12 +1,12 @@
 // I/O completion ports: CreateIoCompletionPort, GetQueuedCompletionStatus(Ex),
 // PostQueuedCompletionStatus. Packets queue FIFO; waiters are served last-in first-out (the most
 // recent waiter is the "hot" one, as Windows wakes the thread that waited last).
-import { invalidArgument, invalidType, systemError, type WsmError } from './errors.js'
+import { invalidArgument, invalidThis, invalidType, systemError, type WsmError } from './errors.js'
 import { native } from './binding.js'
 import { checkWaitMs } from './apc.js'
-import { FileHandle } from './file-handle.js'
+import { nativeFileHandle } from './file-handle.js'
 import { pendingEntries } from './io-dispatch.js'
-import { errorNumber, Overlapped, portOfOperation } from './overlapped.js'
+import { errorNumber, isOverlapped, portOfOperation, type Overlapped } from './overlapped.js'
 import { isSocket } from './socket.js'
 
 export interface CompletionPacket {
@@ -39,6 +39,15 @@ export function associationOf(handle: object): Association | undefined {
   return a && !a.port.closed ? a : undefined
 }
 
+// CompletionPort's internals, for lib/overlapped.ts and this module (set in its static block).
+let isPort: (value: unknown) => value is CompletionPort
+let enqueue: (port: CompletionPort, key: number, bytes: number, overlapped: Overlapped, error: WsmError | null) => void
+
+/** @internal The completion of an operation on a handle associated with `port`. */
+export function enqueueCompletion(port: CompletionPort, key: number, bytes: number, overlapped: Overlapped, error: WsmError | null): void {
+  enqueue(port, key, bytes, overlapped, error)
+}
+
 function checkKey(key: unknown): number {
   if (typeof key !== 'number') throw invalidType('key', 'a number', key)
   if (!Number.isSafeInteger(key)) throw invalidArgument('CreateIoCompletionPort', 'The "key" argument must be a safe integer')
@@ -58,6 +67,17 @@ export class CompletionPort {
   #closed = false
   #drainScheduled = false
 
+  static {
+    // The brand check of every method and getter (ERR_INVALID_THIS otherwise).
+    isPort = (value): value is CompletionPort => typeof value === 'object' && value !== null && #waiters in value
+    enqueue = (port, key, bytes, overlapped, error) => {
+      if (port.#closed) return
+      const packet: CompletionPacket = { key, bytes, overlapped, error: errorNumber(error) }
+      if (error) packet.cause = error
+      port.#push(packet)
+    }
+  }
+
   constructor(options: { concurrency?: number } = {}) {
     if (typeof options !== 'object' || options === null) throw invalidType('options', 'an object', options)
     const concurrency = options.concurrency ?? 0
@@ -69,11 +89,13 @@ export class CompletionPort {
   }
 
   get closed(): boolean {
+    if (!isPort(this)) throw invalidThis('CompletionPort')
     return this.#closed
   }
 
   /** Packets waiting to be dequeued. */
   get size(): number {
+    if (!isPort(this)) throw invalidThis('CompletionPort')
     return this.#queue.length - this.#head
   }
 
@@ -82,6 +104,7 @@ export class CompletionPort {
    * now on. A handle joins one port for its lifetime (a second association is EINVAL).
    */
   associate(handle: object, key: number): void {
+    if (!isPort(this)) throw invalidThis('CompletionPort')
     this.#checkOpen('CreateIoCompletionPort')
     if (typeof handle !== 'object' || handle === null || !isIoHandle(handle)) {
       throw invalidType('handle', 'a Socket or FileHandle', handle)
@@ -97,12 +120,14 @@ export class CompletionPort {
 
   /** GetQueuedCompletionStatus: the next packet, or null on time-out (WAIT_TIMEOUT). */
   async getQueuedCompletionStatus(timeoutMs?: number): Promise<CompletionPacket | null> {
+    if (!isPort(this)) throw invalidThis('CompletionPort')
     const packets = await this.#dequeue(1, timeoutMs, 'GetQueuedCompletionStatus')
     return packets[0] ?? null
   }
 
   /** GetQueuedCompletionStatusEx: up to `max` packets in one call; [] on time-out. */
   async getQueuedCompletionStatusEx(max: number, timeoutMs?: number): Promise<CompletionPacket[]> {
+    if (!isPort(this)) throw invalidThis('CompletionPort')
     if (typeof max !== 'number') throw invalidType('max', 'a number', max)
     if (!Number.isInteger(max) || max < 1 || max > 65536) {
       throw invalidArgument('GetQueuedCompletionStatusEx', 'The "max" argument must be an integer from 1 to 65536')
@@ -112,13 +137,14 @@ export class CompletionPort {
 
   /** PostQueuedCompletionStatus: a packet delivered as given (bytes, key, overlapped). */
   postQueuedCompletionStatus(bytes: number, key: number, overlapped: Overlapped | null = null): void {
+    if (!isPort(this)) throw invalidThis('CompletionPort')
     this.#checkOpen('PostQueuedCompletionStatus')
     if (typeof bytes !== 'number') throw invalidType('bytes', 'a number', bytes)
     if (!Number.isInteger(bytes) || bytes < 0 || bytes > 0xffffffff) {
       throw invalidArgument('PostQueuedCompletionStatus', 'The "bytes" argument must be an integer from 0 to 2^32-1')
     }
     const k = checkKey(key)
-    if (overlapped !== null && !(overlapped instanceof Overlapped)) {
+    if (overlapped !== null && !isOverlapped(overlapped)) {
       throw invalidType('overlapped', 'an Overlapped or null', overlapped)
     }
     this.#push({ key: k, bytes, overlapped, error: 0 })
@@ -129,6 +155,7 @@ export class CompletionPort {
    * are cancelled (they complete with ECANCELED on their Overlapped and event, not on this port).
    */
   close(): void {
+    if (!isPort(this)) throw invalidThis('CompletionPort')
     if (this.#closed) return
     this.#closed = true
     for (const [id, op] of [...pendingEntries()]) if (portOfOperation(op) === this) native.ioCancel(id)
@@ -136,14 +163,6 @@ export class CompletionPort {
     this.#head = 0
     const waiters = this.#waiters.splice(0)
     for (const w of waiters) w.deliver(null as unknown as CompletionPacket[])
-  }
-
-  /** @internal The completion of an operation on an associated handle. */
-  enqueueCompletion(key: number, bytes: number, overlapped: Overlapped, error: WsmError | null): void {
-    if (this.#closed) return
-    const packet: CompletionPacket = { key, bytes, overlapped, error: errorNumber(error) }
-    if (error) packet.cause = error
-    this.#push(packet)
   }
 
   #push(packet: CompletionPacket): void {
@@ -214,5 +233,5 @@ export class CompletionPort {
 }
 
 function isIoHandle(handle: object): boolean {
-  return isSocket(handle) || handle instanceof FileHandle
+  return isSocket(handle) || nativeFileHandle(handle) !== undefined
 }

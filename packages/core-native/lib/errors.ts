@@ -71,6 +71,8 @@ export class WsmError extends Error {
   wsaCode?: number
 
   constructor(message: string, fields: WsmErrorFields) {
+    if (typeof message !== 'string') throw invalidType('message', 'a string', message)
+    if (typeof fields !== 'object' || fields === null) throw invalidType('fields', 'an object', fields)
     super(message)
     this.name = 'WsmError'
     this.code = fields.code
@@ -133,18 +135,41 @@ export function invalidArgument(syscall: string, detail: string): WsmError {
 
 /** A TypeError with Node's code for it, for an argument of the wrong type. */
 export function invalidType(name: string, expected: string, actual: unknown): TypeError {
-  const err = new TypeError(`The "${name}" argument must be ${expected}, got ${describe(actual)}`) as TypeError & {
-    code: string
-  }
-  err.code = 'ERR_INVALID_ARG_TYPE'
+  return codedTypeError(`The "${name}" argument must be ${expected}, got ${describe(actual)}`, 'ERR_INVALID_ARG_TYPE')
+}
+
+/**
+ * A TypeError with Node's ERR_INVALID_THIS, for a method or getter called on something that is not
+ * an instance of its class (`Socket.prototype.recv.call({})`, or an object made with
+ * `Object.create(Socket.prototype)`, which passes `instanceof` but has none of the state).
+ */
+export function invalidThis(type: string): TypeError {
+  return codedTypeError(`Value of "this" must be of type ${type}`, 'ERR_INVALID_THIS')
+}
+
+/** A TypeError with Node's ERR_ILLEGAL_CONSTRUCTOR, for `new` on a class the library makes itself. */
+export function illegalConstructor(type: string, use: string): TypeError {
+  return codedTypeError(`Illegal constructor: ${type} objects are made by ${use}`, 'ERR_ILLEGAL_CONSTRUCTOR')
+}
+
+function codedTypeError(message: string, code: string): TypeError {
+  const err = new TypeError(message) as TypeError & { code: string }
+  err.code = code
   return err
 }
 
+/** The value as an error message names it. Never throws: a revoked Proxy or a throwing getter is still described. */
 function describe(value: unknown): string {
   if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'object') return `an instance of ${(value as object).constructor?.name ?? 'Object'}`
-  return `${typeof value} ${String(value)}`
+  if (typeof value === 'function') return `function ${typeof value.name === 'string' ? value.name : ''}`.trimEnd()
+  if (typeof value !== 'object') return `${typeof value} ${String(value)}`
+  try {
+    if (Array.isArray(value)) return 'an array'
+    const name = (value as object).constructor?.name
+    return `an instance of ${typeof name === 'string' ? name : 'Object'}`
+  } catch {
+    return 'an object'
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 // Files for overlapped I/O: CreateFile with FILE_FLAG_OVERLAPPED (and FILE_FLAG_NO_BUFFERING when
 // `unbuffered`), ReadFile/WriteFile at 64-bit offsets, on the same engine and ports as sockets.
 import { native, type NativeFileHandle } from './binding.js'
-import { invalidType } from './errors.js'
+import { illegalConstructor, invalidThis, invalidType } from './errors.js'
 import { ensureIo } from './io-dispatch.js'
 import { checkOverlapped, checkRoutine, started, type CompletionRoutine, type Overlapped } from './overlapped.js'
 
@@ -29,13 +29,17 @@ const FLAG_BITS: Array<[keyof FileOpenOptions, number]> = [
   ['unbuffered', 32],
 ]
 
-let handleOf: (f: FileHandle) => NativeFileHandle
+// The native handle of a FileHandle, or undefined for anything else: the brand check of every
+// method and getter (ERR_INVALID_THIS otherwise) and of the calls that take a file.
+let handleOf: (value: unknown) => NativeFileHandle | undefined
+// Only FileHandle.open constructs: `new FileHandle(junk)` would hold no native handle.
+const CONSTRUCT = Symbol('FileHandle')
 
 export class FileHandle {
   readonly #native: NativeFileHandle
 
   static {
-    handleOf = (f) => f.#native
+    handleOf = (value) => (typeof value === 'object' && value !== null && #native in value ? value.#native : undefined)
   }
 
   /** CreateFile. Synchronous, as CreateFile is; reads and writes are the asynchronous part. */
@@ -49,50 +53,60 @@ export class FileHandle {
       if (typeof v !== 'boolean') throw invalidType(`options.${name}`, 'a boolean', v)
       if (v) flags |= bit
     }
-    return new FileHandle(new native.FileHandle(path, flags, options.mode))
+    return new FileHandle(CONSTRUCT, new native.FileHandle(path, flags, options.mode))
   }
 
-  private constructor(handle: NativeFileHandle) {
+  private constructor(token: symbol, handle: NativeFileHandle) {
+    if (token !== CONSTRUCT) throw illegalConstructor('FileHandle', 'FileHandle.open()')
     this.#native = handle
   }
 
+
   /** GetFileSizeEx. */
   size(): bigint {
-    return this.#native.size()
+    return receiver(this).size()
   }
 
   /** SetFileInformationByHandle(FileEndOfFileInfo). */
   setSize(size: bigint | number): void {
-    this.#native.setSize(size)
+    receiver(this).setSize(size)
   }
 
   /** CloseHandle. Idempotent; operations in flight complete with ECANCELED. */
   close(): void {
-    this.#native.close()
+    receiver(this).close()
   }
 
   get closed(): boolean {
-    return this.#native.closed
+    return receiver(this).closed
   }
 
   get unbuffered(): boolean {
-    return this.#native.unbuffered
+    return receiver(this).unbuffered
   }
 
   /** What unbuffered offsets and lengths must be multiples of (1 when buffered). */
   get alignment(): number {
-    return this.#native.alignment
+    return receiver(this).alignment
   }
+}
+
+/** The native handle of a method's receiver (a module function: a private method would throw its own uncoded TypeError). */
+function receiver(self: unknown): NativeFileHandle {
+  const handle = handleOf(self)
+  if (handle === undefined) throw invalidThis('FileHandle')
+  return handle
 }
 
 /** @internal The native handle of `value` if it is a FileHandle, else undefined. */
 export function nativeFileHandle(value: unknown): NativeFileHandle | undefined {
-  return value instanceof FileHandle ? handleOf(value) : undefined
+  return handleOf(value)
 }
 
 function fileHandle(f: unknown): NativeFileHandle {
-  if (!(f instanceof FileHandle)) throw invalidType('file', 'a FileHandle', f)
-  return handleOf(f)
+  const handle = handleOf(f)
+  if (handle === undefined) throw invalidType('file', 'a FileHandle', f)
+  return handle
 }
 
 /** ReadFile at `offset`. The completion reports the bytes read; 0 at the end of the file. */

@@ -4,9 +4,9 @@
 // its batches become messages or signalled events, and the selections are kept per socket.
 import { native, type NativeSocketHandle } from './binding.js'
 import { FD_ACCEPT, FD_CLOSE, FD_CONNECT, FD_OOB, FD_READ, FD_WRITE } from './constants.js'
-import { invalidArgument, invalidType, isCallable, systemError, wsaCodeOf } from './errors.js'
+import { invalidArgument, invalidThis, invalidType, isCallable, systemError, wsaCodeOf } from './errors.js'
 import { acceptHooks, isSocket, socketInternals, type Socket } from './socket.js'
-import { WsaEvent } from './wsa-event.js'
+import { isWsaEvent, type WsaEvent } from './wsa-event.js'
 
 /** A window procedure: (uMsg, wParam = the socket, WSAGETSELECTEVENT, WSAGETSELECTERROR). */
 export type WindowProcedure = (msg: number, socket: Socket, event: number, error: number) => void
@@ -33,7 +33,7 @@ function dispatch(handles: NativeSocketHandle[], events: Uint32Array, errors: In
     }
     const recorded = events[i]!
     for (const bit of DELIVERY_ORDER) {
-      if (recorded & bit) selection.window.post(selection.msg, socket, bit, wsaCodeOf(errors[i * 6 + Math.log2(bit)]!))
+      if (recorded & bit) postMessage(selection.window, selection.msg, socket, bit, wsaCodeOf(errors[i * 6 + Math.log2(bit)]!))
     }
   }
 }
@@ -74,6 +74,13 @@ interface QueuedMessage {
   error: number
 }
 
+// MessageWindow's internals, for this module only (set in its static block): the brand check, and
+// what WSAAsyncSelect and the dispatch do with a window.
+let isWindow: (value: unknown) => value is MessageWindow
+let attachSocket: (window: MessageWindow, socket: Socket) => void
+let detachSocket: (window: MessageWindow, socket: Socket) => void
+let postMessage: (window: MessageWindow, msg: number, socket: Socket, event: number, error: number) => void
+
 /**
  * A window for WSAAsyncSelect: its procedure receives one message per network event, in order, on
  * the JavaScript thread. `close()` (DestroyWindow) stops every socket's messages to it.
@@ -88,17 +95,26 @@ export class MessageWindow {
   #closed = false
   #draining = false
 
+  static {
+    isWindow = (value): value is MessageWindow => typeof value === 'object' && value !== null && #queue in value
+    attachSocket = (window, socket) => window.#attach(socket)
+    detachSocket = (window, socket) => window.#detach(socket)
+    postMessage = (window, msg, socket, event, error) => window.#post(msg, socket, event, error)
+  }
+
   constructor(proc: WindowProcedure) {
     if (!isCallable(proc)) throw invalidType('proc', 'a function (not a class)', proc)
     this.#proc = proc
   }
 
   get closed(): boolean {
+    if (!isWindow(this)) throw invalidThis('MessageWindow')
     return this.#closed
   }
 
   /** DestroyWindow: the window's sockets are deselected and queued messages dropped. */
   close(): void {
+    if (!isWindow(this)) throw invalidThis('MessageWindow')
     if (this.#closed) return
     this.#closed = true
     this.#queue.length = 0
@@ -110,25 +126,23 @@ export class MessageWindow {
     this.#sockets.clear()
   }
 
-  /** @internal */
-  attach(socket: Socket): void {
+  #attach(socket: Socket): void {
     if (this.#sockets.has(socket)) return
     const unobserve = socketInternals(socket).observe((change) => {
-      if (change === 'close') this.detach(socket)
+      if (change === 'close') this.#detach(socket)
     })
     this.#sockets.set(socket, unobserve)
   }
 
-  /** @internal */
-  detach(socket: Socket): void {
+  #detach(socket: Socket): void {
     const unobserve = this.#sockets.get(socket)
     if (!unobserve) return
     unobserve()
     this.#sockets.delete(socket)
   }
 
-  /** @internal PostMessage, then the message loop: in order, never re-entrantly. */
-  post(msg: number, socket: Socket, event: number, error: number): void {
+  /** PostMessage, then the message loop: in order, never re-entrantly. */
+  #post(msg: number, socket: Socket, event: number, error: number): void {
     if (this.#closed) return
     this.#queue.push({ msg, socket, event, error })
     if (this.#draining) return
@@ -161,7 +175,7 @@ export class MessageWindow {
  */
 export function asyncSelect(s: Socket, window: MessageWindow, msg: number, events: number): void {
   const socket = checkSocket(s, 'WSAAsyncSelect')
-  if (!(window instanceof MessageWindow)) throw invalidType('window', 'a MessageWindow', window)
+  if (!isWindow(window)) throw invalidType('window', 'a MessageWindow', window)
   if (typeof msg !== 'number') throw invalidType('msg', 'a number', msg)
   if (!Number.isInteger(msg) || msg < 0 || msg > 0xffffffff) {
     throw invalidArgument('WSAAsyncSelect', 'The "msg" argument must be an integer from 0 to 2^32-1')
@@ -169,12 +183,12 @@ export function asyncSelect(s: Socket, window: MessageWindow, msg: number, event
   const mask = checkEvents(events, 'WSAAsyncSelect')
   if (window.closed) throw systemError(9, 'WSAAsyncSelect', 'the window is closed')
   const previous = selections.get(socket)
-  if (previous?.kind === 'async') previous.window.detach(socket)
+  if (previous?.kind === 'async') detachSocket(previous.window, socket)
   if (mask === 0) {
     select(socket, undefined, false, 0)
     return
   }
-  window.attach(socket)
+  attachSocket(window, socket)
   select(socket, { kind: 'async', window, msg, events: mask }, false, mask)
 }
 
@@ -184,11 +198,11 @@ export function asyncSelect(s: Socket, window: MessageWindow, msg: number, event
  */
 export function eventSelect(s: Socket, event: WsaEvent, events: number): void {
   const socket = checkSocket(s, 'WSAEventSelect')
-  if (!(event instanceof WsaEvent)) throw invalidType('event', 'a WsaEvent', event)
+  if (!isWsaEvent(event)) throw invalidType('event', 'a WsaEvent', event)
   const mask = checkEvents(events, 'WSAEventSelect')
   if (event.closed) throw systemError(9, 'WSAEventSelect', 'the event is closed')
   const previous = selections.get(socket)
-  if (previous?.kind === 'async') previous.window.detach(socket)
+  if (previous?.kind === 'async') detachSocket(previous.window, socket)
   select(socket, mask === 0 ? undefined : { kind: 'event', event, events: mask }, true, mask)
 }
 
@@ -205,7 +219,7 @@ export interface NetworkEvents {
  */
 export function enumNetworkEvents(s: Socket, event?: WsaEvent): NetworkEvents {
   const socket = checkSocket(s, 'WSAEnumNetworkEvents')
-  if (event !== undefined && !(event instanceof WsaEvent)) throw invalidType('event', 'a WsaEvent', event)
+  if (event !== undefined && !isWsaEvent(event)) throw invalidType('event', 'a WsaEvent', event)
   const record = native.netEnum(socketInternals(socket).handle)
   if (event !== undefined && !event.closed) event.reset()
   const errors: Record<number, number> = {}

@@ -1,6 +1,6 @@
 import { native, type NativeSelectWaiter, type NativeSocketHandle } from './binding.js'
 import { invalidArgument, invalidType, systemError } from './errors.js'
-import { isFdSet, type FdSet } from './fd-set.js'
+import { isFdSet, retainOnly, type FdSet } from './fd-set.js'
 import { socketInternals, type Socket } from './socket.js'
 
 export interface SelectSets {
@@ -123,7 +123,7 @@ function rewriteSets(sets: SelectSets, sockets: Socket[], ready: Uint8Array): nu
     sockets.forEach((s, i) => {
       if ((ready[i] ?? 0) & bit && set.has(s)) inSet.add(s)
     })
-    set.retainOnly(inSet)
+    retainOnly(set, inSet)
     count += inSet.size
   }
   return count

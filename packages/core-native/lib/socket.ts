@@ -1,5 +1,5 @@
 import { native, NativeSocketState, type NativeAddress, type NativeSocketHandle } from './binding.js'
-import { invalidType, systemError, type WsmError } from './errors.js'
+import { illegalConstructor, invalidThis, invalidType, systemError, type WsmError } from './errors.js'
 
 export type ShutdownHow = 'send' | 'receive' | 'both'
 
@@ -21,7 +21,9 @@ let internalsOf: (socket: Socket) => SocketInternals
 
 /** @internal Called for each accepted socket (WSAAsyncSelect/WSAEventSelect pass the listener's selection on). */
 export const acceptHooks: Array<(listener: Socket, accepted: Socket) => void> = []
-let hasHandle: (value: object) => boolean
+let hasHandle: (value: unknown) => boolean
+// Only this module constructs sockets: `new Socket(junk)` from outside would hold no native handle.
+const CONSTRUCT = Symbol('Socket')
 
 /**
  * A TCP socket, always non-blocking (Winsock's `socket()` followed by `ioctlsocket(FIONBIO, 1)`).
@@ -43,37 +45,43 @@ export class Socket {
           return () => socket.#observers.delete(observer)
         },
       })
-    hasHandle = (value) => #handle in value
+    // The brand check every method and getter starts with (ERR_INVALID_THIS otherwise): one
+    // private-field lookup. Guarded by test/receivers.test.ts.
+    hasHandle = (value) => typeof value === 'object' && value !== null && #handle in value
   }
 
   /** `socket(AF_INET or AF_INET6, SOCK_STREAM, IPPROTO_TCP)`, non-blocking. */
   static tcp(options: { family?: 4 | 6 } = {}): Socket {
     if (typeof options !== 'object' || options === null) throw invalidType('options', 'an object', options)
-    return new Socket(new native.SocketHandle(options.family ?? 4))
+    return new Socket(CONSTRUCT, new native.SocketHandle(options.family ?? 4))
   }
 
   /** @internal Sockets are made by Socket.tcp() and accept(). */
-  private constructor(handle: NativeSocketHandle) {
+  private constructor(token: symbol, handle: NativeSocketHandle) {
+    if (token !== CONSTRUCT) throw illegalConstructor('Socket', 'Socket.tcp() and accept()')
     this.#handle = handle
   }
 
   /** `bind()`. `host` is an IP literal or "localhost"; omitted, the wildcard address. */
   bind(port: number, host?: string): void {
+    if (!hasHandle(this)) throw invalidThis('Socket')
     this.#handle.bind(port, host)
     this.#changed('state')
   }
 
   /** `listen()`. The backlog defaults to SOMAXCONN. */
   listen(backlog?: number): void {
+    if (!hasHandle(this)) throw invalidThis('Socket')
     this.#handle.listen(backlog)
     this.#changed('state')
   }
 
   /** `accept()`: the next queued connection, or null when none is pending (instead of WSAEWOULDBLOCK). */
   accept(): Socket | null {
+    if (!hasHandle(this)) throw invalidThis('Socket')
     const handle = this.#handle.accept()
     if (!handle) return null
-    const accepted = new Socket(handle)
+    const accepted = new Socket(CONSTRUCT, handle)
     for (const hook of acceptHooks) hook(this, accepted)
     return accepted
   }
@@ -83,27 +91,32 @@ export class Socket {
    * write set on success, the except set on failure). The host defaults to localhost.
    */
   connect(port: number, host?: string): void {
+    if (!hasHandle(this)) throw invalidThis('Socket')
     this.#handle.connect(port, host)
     this.#changed('state')
   }
 
   /** `recv()`: bytes received into `buffer`; 0 means the peer closed in order. */
   recv(buffer: Uint8Array): number {
+    if (!hasHandle(this)) throw invalidThis('Socket')
     return this.#handle.recv(buffer)
   }
 
   /** `send()`: bytes accepted by the kernel, possibly fewer than given. */
   send(buffer: Uint8Array): number {
+    if (!hasHandle(this)) throw invalidThis('Socket')
     return this.#handle.send(buffer)
   }
 
   /** `shutdown(SD_SEND | SD_RECEIVE | SD_BOTH)`. */
   shutdown(how: ShutdownHow): void {
+    if (!hasHandle(this)) throw invalidThis('Socket')
     this.#handle.shutdown(how)
   }
 
   /** `closesocket()`. Idempotent. Waits on the socket (a pending select) settle. */
   close(): void {
+    if (!hasHandle(this)) throw invalidThis('Socket')
     if (this.#handle.state === NativeSocketState.Closed) return
     this.#changed('close')
     this.#handle.close()
@@ -111,51 +124,62 @@ export class Socket {
 
   /** `setsockopt(IPPROTO_TCP, TCP_NODELAY)`. */
   setNoDelay(noDelay = true): void {
+    if (!hasHandle(this)) throw invalidThis('Socket')
     this.#handle.setNoDelay(noDelay)
   }
 
   /** `setsockopt(SOL_SOCKET, SO_KEEPALIVE)`, with the idle time before the first probe. */
   setKeepAlive(enable = false, initialDelayMs?: number): void {
+    if (!hasHandle(this)) throw invalidThis('Socket')
     this.#handle.setKeepAlive(enable, initialDelayMs)
   }
 
   /** `getsockopt(SOL_SOCKET, SO_ERROR)`: the pending error (reading clears it), or null. */
   getError(): WsmError | null {
+    if (!hasHandle(this)) throw invalidThis('Socket')
     const errno = this.#handle.getError()
     return errno === 0 ? null : systemError(errno, 'connect')
   }
 
   get closed(): boolean {
+    if (!hasHandle(this)) throw invalidThis('Socket')
     return this.#handle.state === NativeSocketState.Closed
   }
 
   get family(): 4 | 6 {
+    if (!hasHandle(this)) throw invalidThis('Socket')
     return this.#handle.family
   }
 
   /** `getsockname()`. */
   address(): SocketAddress {
+    if (!hasHandle(this)) throw invalidThis('Socket')
     return address(this.#handle.localAddress())
   }
 
   /** `getpeername()`. */
   remote(): SocketAddress {
+    if (!hasHandle(this)) throw invalidThis('Socket')
     return address(this.#handle.remoteAddress())
   }
 
   get localAddress(): string {
+    if (!hasHandle(this)) throw invalidThis('Socket')
     return this.#handle.localAddress().address
   }
 
   get localPort(): number {
+    if (!hasHandle(this)) throw invalidThis('Socket')
     return this.#handle.localAddress().port
   }
 
   get remoteAddress(): string {
+    if (!hasHandle(this)) throw invalidThis('Socket')
     return this.#handle.remoteAddress().address
   }
 
   get remotePort(): number {
+    if (!hasHandle(this)) throw invalidThis('Socket')
     return this.#handle.remoteAddress().port
   }
 
@@ -177,5 +201,5 @@ export function socketInternals(socket: Socket): SocketInternals {
 export function isSocket(value: unknown): value is Socket {
   // A brand check, not instanceof: Object.create(Socket.prototype) passes instanceof but has no
   // native handle, and would only fail later, deep inside select.
-  return typeof value === 'object' && value !== null && hasHandle(value)
+  return hasHandle(value)
 }

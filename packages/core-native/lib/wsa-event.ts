@@ -2,11 +2,12 @@
 // operations signal theirs at completion; WSAEventSelect (issue 4) signals them on network events.
 import { addAlertableWaiter, checkWaitMs, hasQueuedApcs, runApcs } from './apc.js'
 import { WAIT_IO_COMPLETION, WSA_MAXIMUM_WAIT_EVENTS, WSA_WAIT_EVENT_0, WSA_WAIT_TIMEOUT } from './constants.js'
-import { invalidArgument, invalidType, systemError } from './errors.js'
+import { invalidArgument, invalidThis, invalidType, systemError } from './errors.js'
 
 type Waiter = () => void
 
-let internals: (e: WsaEvent) => { waiters: Set<Waiter> }
+let waitersOf: (e: WsaEvent) => Set<Waiter>
+let isEvent: (value: unknown) => value is WsaEvent
 
 /** WSAEVENT: `new WsaEvent()` is WSACreateEvent. */
 export class WsaEvent {
@@ -15,11 +16,15 @@ export class WsaEvent {
   readonly #waiters = new Set<Waiter>()
 
   static {
-    internals = (e) => ({ waiters: e.#waiters })
+    waitersOf = (e) => e.#waiters
+    // The brand check of every method and getter (ERR_INVALID_THIS otherwise) and of the calls
+    // that take an event.
+    isEvent = (value): value is WsaEvent => typeof value === 'object' && value !== null && #waiters in value
   }
 
   /** WSASetEvent. Wakes every wait that this event satisfies. */
   set(): void {
+    if (!isEvent(this)) throw invalidThis('WsaEvent')
     this.#checkOpen('WSASetEvent')
     if (this.#signaled) return
     this.#signaled = true
@@ -28,20 +33,24 @@ export class WsaEvent {
 
   /** WSAResetEvent. */
   reset(): void {
+    if (!isEvent(this)) throw invalidThis('WsaEvent')
     this.#checkOpen('WSAResetEvent')
     this.#signaled = false
   }
 
   get signaled(): boolean {
+    if (!isEvent(this)) throw invalidThis('WsaEvent')
     return this.#signaled
   }
 
   get closed(): boolean {
+    if (!isEvent(this)) throw invalidThis('WsaEvent')
     return this.#closed
   }
 
   /** WSACloseEvent. Idempotent; waits on the event reject with EBADF. */
   close(): void {
+    if (!isEvent(this)) throw invalidThis('WsaEvent')
     if (this.#closed) return
     this.#closed = true
     this.#signaled = false
@@ -51,6 +60,11 @@ export class WsaEvent {
   #checkOpen(syscall: string): void {
     if (this.#closed) throw systemError(9, syscall, 'the event is closed')
   }
+}
+
+/** @internal A brand check: Object.create(WsaEvent.prototype) passes instanceof but is no event. */
+export function isWsaEvent(value: unknown): value is WsaEvent {
+  return isEvent(value)
 }
 
 export interface WaitOptions {
@@ -76,7 +90,7 @@ export async function waitForMultipleEvents(events: WsaEvent[], options: WaitOpt
     throw invalidArgument('WSAWaitForMultipleEvents', `wait on 1 to ${WSA_MAXIMUM_WAIT_EVENTS} events, not ${events.length}`)
   }
   for (const e of events) {
-    if (!(e instanceof WsaEvent)) throw invalidType('events[i]', 'a WsaEvent', e)
+    if (!isWsaEvent(e)) throw invalidType('events[i]', 'a WsaEvent', e)
     if (e.closed) throw systemError(9, 'WSAWaitForMultipleEvents', 'an event in the array is closed')
   }
   if (waitAll && new Set(events).size !== events.length) {
@@ -112,7 +126,7 @@ export async function waitForMultipleEvents(events: WsaEvent[], options: WaitOpt
       if (r >= 0) finish(() => resolve(r))
     }
     for (const e of events) {
-      const waiters = internals(e).waiters
+      const waiters = waitersOf(e)
       waiters.add(onEvent)
       cleanups.push(() => waiters.delete(onEvent))
     }

@@ -15,7 +15,7 @@ import {
   type CompletionRoutine,
 } from '../lib/index.js'
 import { expectNoFdLeaks } from './helpers/fds.js'
-import { WSA_OPERATION_ABORTED, untilDone, untilNoPendingOperations } from './helpers/overlapped.js'
+import { WSA_OPERATION_ABORTED, equalBytes, random, untilDone, untilNoPendingOperations } from './helpers/overlapped.js'
 import { FAMILIES, bytes, closeAll, pair, recvExactly, text, useSocketCleanup } from './helpers/sockets.js'
 import { WAIT_MS, isSettled, within } from './helpers/time.js'
 
@@ -166,10 +166,10 @@ describe.each(FAMILIES)('completion routines, IPv%i', (family) => {
     const log: Call[] = []
     const event = new WsaEvent()
     const ov = new Overlapped({ event })
-    const data = new Uint8Array(3 * 1024 * 1024).fill(7)
+    const data = random(3 * 1024 * 1024)
     sendOverlapped(client, data, ov, recorder(log, 'send'))
     const got = await recvExactly(peer, data.length)
-    expect(got.length).toBe(data.length)
+    expect(equalBytes(got, data)).toBe(true)
     expect(await within(waitForMultipleEvents([event], { timeoutMs: WAIT_MS }), 'the event')).toBe(0)
     expect(log).toEqual([])
     expect(await alertableSleep()).toBe(WAIT_IO_COMPLETION)

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { copyFilesKernel, openKernelCopier } from '../lib/index.js'
 import { native } from '../lib/binding.js'
+import { expectRejectsType, expectTypeError } from './helpers/errors.js'
 import { expectNoFdLeaks } from './helpers/fds.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'wsm-kcopy-'))
@@ -103,9 +104,11 @@ afterAll(() => {
   if (!mountRefusal) execFileSync('umount', [tiny])
 })
 
-describe(mountRefusal ? `a failed file: NOT TESTED, mount refused (${mountRefusal})` : 'a file whose copy fails is removed', () => {
-  it.each([false, true])('fresh: %s — ENOSPC leaves neither the file nor a temporary one', async (fresh) => {
-    if (mountRefusal) return
+// Without the mount (not root, no CAP_SYS_ADMIN) these are skipped, the reason in their titles;
+// .ci/run fails on a skip that is not on .ci/allowed-skips.txt.
+if (mountRefusal) console.warn(`copy-files-kernel.test.ts: ENOSPC tests SKIPPED, mount refused: ${mountRefusal}`)
+describe('a file whose copy fails is removed', () => {
+  it.skipIf(mountRefusal).each([false, true])(`fresh: %s — ENOSPC leaves neither the file nor a temporary one${mountRefusal ? ' (SKIPPED: mount of a tmpfs refused)' : ''}`, async (fresh) => {
     const big = join(src, `f${SIZES.length - 1}`) // 1 MiB + 1
     const ok = join(src, 'f1') // 1 byte
     const err = await copyFilesKernel(
@@ -126,7 +129,7 @@ describe('the fresh option is checked', () => {
   it('a non-boolean fresh rejects with a TypeError, and copies nothing', async () => {
     const dest = join(dir, 'never')
     for (const fresh of [1, 'yes', null, {}]) {
-      await expect(copyFilesKernel([[join(src, 'f1'), dest]], { fresh } as never)).rejects.toBeInstanceOf(TypeError)
+      await expectRejectsType(copyFilesKernel([[join(src, 'f1'), dest]], { fresh } as never))
     }
     expect(existsSync(dest)).toBe(false)
   })
@@ -134,7 +137,7 @@ describe('the fresh option is checked', () => {
   it('the native constructor refuses a missing or non-boolean fresh with a TypeError', () => {
     const noop = () => {}
     for (const fresh of [undefined, 0, 'true']) {
-      expect(() => new native.KernelCopyJob(1, 0, 1, false, fresh as never, undefined, noop)).toThrow(TypeError)
+      expectTypeError(() => new native.KernelCopyJob(1, 0, 1, false, fresh as never, undefined, noop))
     }
   })
 })
@@ -190,10 +193,10 @@ describe('openKernelCopier: files added while the copies run', () => {
 
   it('bad pairs throw a TypeError from add(), and bad options from openKernelCopier()', () => {
     const copier = openKernelCopier()
-    expect(() => copier.add('nope' as never)).toThrow(TypeError)
-    expect(() => copier.add([[1, 2]] as never)).toThrow(TypeError)
+    expectTypeError(() => copier.add('nope' as never))
+    expectTypeError(() => copier.add([[1, 2]] as never))
     copier.end()
-    expect(() => openKernelCopier({ fresh: 'yes' } as never)).toThrow(TypeError)
+    expectTypeError(() => openKernelCopier({ fresh: 'yes' } as never))
     expect(() => openKernelCopier({ concurrency: 0 })).toThrow()
   })
 })
@@ -255,7 +258,7 @@ describe('addTree: the copier walks a tree itself', () => {
 
   it('a missing source directory fails as scandir; bad arguments throw a TypeError', async () => {
     const copier = openKernelCopier()
-    expect(() => copier.addTree(1 as never, 'x')).toThrow(TypeError)
+    expectTypeError(() => copier.addTree(1 as never, 'x'))
     copier.addTree(join(dir, 'no-such-dir'), join(dir, 'whatever'))
     copier.end()
     await expect(copier.done).rejects.toMatchObject({ code: 'ENOENT', syscall: 'scandir', path: join(dir, 'no-such-dir') })

@@ -294,10 +294,14 @@ describe('readFileOverlapped / writeFileOverlapped', () => {
   })
 })
 
-/** A directory whose file system takes O_DIRECT, or null if none of the candidates does. */
+/**
+ * A directory whose file system takes O_DIRECT, or '' if none of the candidates does: the test's
+ * temp dir (tmpfs takes O_DIRECT only from Linux 6.6), else /var/tmp, which is on disk where
+ * /tmp is a tmpfs.
+ */
 function directIoDir(): { dir: string; refusal: WsmError | null } {
   let refusal: WsmError | null = null
-  for (const base of [dir, '/var/tmp', '/work', tmpdir()]) {
+  for (const base of [dir, '/var/tmp']) {
     let d: string
     try {
       d = mkdtempSync(join(base, 'wsm-direct-'))
@@ -322,19 +326,24 @@ describe('unbuffered (O_DIRECT) files', () => {
     if (direct.dir) rmSync(direct.dir, { recursive: true, force: true })
   })
 
-  it('a file system that refuses O_DIRECT is reported clearly (else this checks nothing and says so)', () => {
+  // Where no candidate takes O_DIRECT, the tests that need it are skipped (the reason in their
+  // titles) and this one checks the refusal instead: .ci/run fails on skips not on its allow-list.
+  const NO_DIRECT = 'SKIPPED: no candidate directory takes O_DIRECT'
+  if (!direct.dir) console.warn(`files.test.ts: ${NO_DIRECT} (${direct.refusal?.message})`)
+
+  it('O_DIRECT: a candidate directory takes it (the file says so), or the refusal says clearly why', () => {
     if (direct.dir) {
-      expect(direct.refusal).toBeNull()
-      return
+      const f = open(join(direct.dir, 'probe'), { read: true, unbuffered: true })
+      expect(f.unbuffered).toBe(true)
+      expect(f.alignment).toBeGreaterThanOrEqual(512)
+    } else {
+      expect(direct.refusal).toBeInstanceOf(WsmError)
+      expect(direct.refusal!.code).toBe('EINVAL')
+      expect(direct.refusal!.message).toMatch(/O_DIRECT|unbuffered/)
     }
-    // No candidate directory takes O_DIRECT: the refusal must say what is wrong.
-    expect(direct.refusal).toBeInstanceOf(WsmError)
-    expect(direct.refusal!.code).toBe('EINVAL')
-    expect(direct.refusal!.message).toMatch(/O_DIRECT|unbuffered/)
   })
 
-  it('misaligned offsets and lengths are EINVAL with a message naming the alignment', () => {
-    if (!direct.dir) return // covered by the refusal test above
+  it.skipIf(!direct.dir)(`misaligned offsets and lengths are EINVAL with a message naming the alignment${direct.dir ? '' : ` (${NO_DIRECT})`}`, () => {
     const f = open(join(direct.dir, 'misaligned'), { read: true, write: true, create: true, unbuffered: true })
     expect(f.unbuffered).toBe(true)
     const a = f.alignment
@@ -358,8 +367,7 @@ describe('unbuffered (O_DIRECT) files', () => {
     }
   })
 
-  it('aligned reads and writes round-trip, from unaligned JavaScript buffers, at a 64-bit offset too', async () => {
-    if (!direct.dir) return // covered by the refusal test above
+  it.skipIf(!direct.dir)(`aligned reads and writes round-trip, from unaligned JavaScript buffers, at a 64-bit offset too${direct.dir ? '' : ` (${NO_DIRECT})`}`, async () => {
     const f = open(join(direct.dir, 'aligned'), { read: true, write: true, create: true, unbuffered: true })
     const a = f.alignment
     const data = random(a * 8)

@@ -29,7 +29,7 @@ import {
 } from '../lib/index.js'
 import { describeError, expectTypeError, expectWsmError, isAcceptableError, thrown } from './helpers/errors.js'
 import { expectNoFdLeaks } from './helpers/fds.js'
-import { COERCED, JUNK, USER_ERROR, show } from './helpers/junk.js'
+import { COERCED, JUNK, isUserCodeError, show } from './helpers/junk.js'
 import { expectRejectsType, expectRejectsWsm, outcome, untilDone, untilNoPendingOperations } from './helpers/overlapped.js'
 import { LOOPBACK, bytes, closeAll, closedPort, listener, pair, tcp, text, track, useSocketCleanup } from './helpers/sockets.js'
 import { within } from './helpers/time.js'
@@ -116,7 +116,10 @@ function refusedWsm(fn: () => unknown, code: string, ov?: Overlapped): WsmError 
   return e
 }
 
-/** An asynchronous call: must return a promise (not throw), which rejects as described. */
+/**
+ * An asynchronous call: must return a promise (not throw), which rejects as described: 'type' is a
+ * TypeError with ERR_INVALID_ARG_TYPE, another ERR_ code a TypeError with that code, else a WsmError's code.
+ */
 async function rejects(fn: () => Promise<unknown>, kind: 'type' | string): Promise<void> {
   let p: Promise<unknown>
   try {
@@ -126,6 +129,7 @@ async function rejects(fn: () => Promise<unknown>, kind: 'type' | string): Promi
   }
   expect(p).toBeInstanceOf(Promise)
   if (kind === 'type') await expectRejectsType(p)
+  else if (kind.startsWith('ERR_')) await expectRejectsType(p, kind)
   else await expectRejectsWsm(p, kind)
 }
 
@@ -226,6 +230,7 @@ describe('recvOverlapped and sendOverlapped', () => {
     client.send(bytes('12345678'))
     recvOverlapped(peer, wide as unknown as Uint8Array, wov)
     expect((await outcome(peer, wov)).bytes).toBe(8)
+    expect(text(new Uint8Array(wide.buffer), 8)).toBe('12345678')
   })
 
   it('a receive on a listening socket completes with an error; a send on an unconnected one too', async () => {
@@ -368,10 +373,10 @@ describe('sleepEx, WsaEvent and waitForMultipleEvents', () => {
 
   it('WsaEvent methods refuse a receiver that is not a WsaEvent (TypeError); extra arguments are ignored', () => {
     for (const [, self] of [...WRONG_TYPES, ['undefined', undefined] as Case, ['a prototype object', Object.create(WsaEvent.prototype)] as Case]) {
-      expectTypeError(() => WsaEvent.prototype.set.call(self))
-      expectTypeError(() => WsaEvent.prototype.reset.call(self))
-      expectTypeError(() => WsaEvent.prototype.close.call(self))
-      expectTypeError(() => Object.getOwnPropertyDescriptor(WsaEvent.prototype, 'signaled')!.get!.call(self))
+      expectTypeError(() => WsaEvent.prototype.set.call(self), 'ERR_INVALID_THIS')
+      expectTypeError(() => WsaEvent.prototype.reset.call(self), 'ERR_INVALID_THIS')
+      expectTypeError(() => WsaEvent.prototype.close.call(self), 'ERR_INVALID_THIS')
+      expectTypeError(() => Object.getOwnPropertyDescriptor(WsaEvent.prototype, 'signaled')!.get!.call(self), 'ERR_INVALID_THIS')
     }
     const e = new WsaEvent()
     ;(e.set as (x: unknown) => void)(coercionFree())
@@ -446,8 +451,8 @@ describe('CompletionPort', () => {
     }
     for (const [, max] of [...NOT_NUMBERS, ['undefined', undefined] as Case]) await rejects(() => p.getQueuedCompletionStatusEx(max as never, 0), 'type')
     for (const max of [0, -1, 1.5, NaN, Infinity, 65537]) await rejects(() => p.getQueuedCompletionStatusEx(max, 0), 'EINVAL')
-    await rejects(() => CompletionPort.prototype.getQueuedCompletionStatus.call({} as never, 0), 'type')
-    await rejects(() => CompletionPort.prototype.getQueuedCompletionStatusEx.call({} as never, 1, 0), 'type')
+    await rejects(() => CompletionPort.prototype.getQueuedCompletionStatus.call({} as never, 0), 'ERR_INVALID_THIS')
+    await rejects(() => CompletionPort.prototype.getQueuedCompletionStatusEx.call({} as never, 1, 0), 'ERR_INVALID_THIS')
     // No waiter was left behind by any of them.
     p.postQueuedCompletionStatus(1, 2)
     expect(await p.getQueuedCompletionStatus(0)).toMatchObject({ bytes: 1, key: 2 })
@@ -464,8 +469,8 @@ describe('CompletionPort', () => {
     for (const [, o] of [...without('null'), ['a WsaEvent', new WsaEvent()] as Case]) {
       expectTypeError(() => p.postQueuedCompletionStatus(1, 1, o as never))
     }
-    expectTypeError(() => CompletionPort.prototype.postQueuedCompletionStatus.call({} as never, 1, 1))
-    expectTypeError(() => CompletionPort.prototype.close.call({} as never))
+    expectTypeError(() => CompletionPort.prototype.postQueuedCompletionStatus.call({} as never, 1, 1), 'ERR_INVALID_THIS')
+    expectTypeError(() => CompletionPort.prototype.close.call({} as never), 'ERR_INVALID_THIS')
     expect(p.size).toBe(0)
   })
 })
@@ -502,9 +507,9 @@ describe('FileHandle', () => {
     const r = openFile(file('readonly', 'abc'), { read: true })
     expect(isAcceptableError(thrown(() => r.setSize(1n)))).toBe(true)
     expect(r.size()).toBe(3n)
-    expectTypeError(() => FileHandle.prototype.size.call({} as never))
-    expectTypeError(() => FileHandle.prototype.setSize.call({} as never, 1n))
-    expectTypeError(() => FileHandle.prototype.close.call({} as never))
+    expectTypeError(() => FileHandle.prototype.size.call({} as never), 'ERR_INVALID_THIS')
+    expectTypeError(() => FileHandle.prototype.setSize.call({} as never, 1n), 'ERR_INVALID_THIS')
+    expectTypeError(() => FileHandle.prototype.close.call({} as never), 'ERR_INVALID_THIS')
   })
 
   for (const [name, start] of [
@@ -709,7 +714,7 @@ describe('fuzz: junk in every argument position', () => {
             error = e
           }
           if (error === COERCED) failures.push(`${t.name}: argument ${pos} = ${show(junk)} was coerced`)
-          else if (error !== null && error !== USER_ERROR && !isAcceptableError(error)) {
+          else if (error !== null && !isUserCodeError(error) && !isAcceptableError(error)) {
             failures.push(`${t.name}: argument ${pos} = ${show(junk)}: ${describeError(error)}`)
           }
           // Whatever got started (the junk was a valid value after all) is finished before the

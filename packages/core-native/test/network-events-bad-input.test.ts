@@ -18,7 +18,7 @@ import {
   waitForMultipleEvents,
 } from '../lib/index.js'
 import { describeError, expectTypeError, expectWsmError, isAcceptableError } from './helpers/errors.js'
-import { COERCED, JUNK, USER_ERROR, coercionTrap, show } from './helpers/junk.js'
+import { COERCED, JUNK, coercionTrap, isUserCodeError, show } from './helpers/junk.js'
 import { Collector, closeCollectors } from './helpers/network-events.js'
 import { expectNoFdLeaks } from './helpers/fds.js'
 import { bytes, closeAll, pair, tcp, track, useSocketCleanup } from './helpers/sockets.js'
@@ -66,8 +66,8 @@ describe('MessageWindow', () => {
     w.close()
     w.close()
     expect(w.closed).toBe(true)
-    expectTypeError(() => MessageWindow.prototype.close.call({}))
-    expectTypeError(() => Object.getOwnPropertyDescriptor(MessageWindow.prototype, 'closed')!.get!.call({}))
+    expectTypeError(() => MessageWindow.prototype.close.call({}), 'ERR_INVALID_THIS')
+    expectTypeError(() => Object.getOwnPropertyDescriptor(MessageWindow.prototype, 'closed')!.get!.call({}), 'ERR_INVALID_THIS')
   })
 })
 
@@ -120,6 +120,7 @@ describe('asyncSelect', () => {
       }
       expect(err).not.toBe(COERCED)
       expect(err).toBeInstanceOf(TypeError)
+      expect(err).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' })
     }
   })
 })
@@ -168,7 +169,7 @@ describe('WsaEvent', () => {
     expectWsmError(() => e.set(), 'EBADF')
     expectWsmError(() => e.reset(), 'EBADF')
     e.close()
-    for (const m of ['set', 'reset', 'close'] as const) expectTypeError(() => WsaEvent.prototype[m].call({}))
+    for (const m of ['set', 'reset', 'close'] as const) expectTypeError(() => WsaEvent.prototype[m].call({}), 'ERR_INVALID_THIS')
   })
 })
 
@@ -252,7 +253,7 @@ describe('the native functions under the models', () => {
       try {
         fn()
       } catch (e) {
-        if (e === USER_ERROR) return
+        if (isUserCodeError(e)) return
         if (!isAcceptableError(e)) failures.push(`${what} threw ${describeError(e)}`)
       }
     }

@@ -72,7 +72,7 @@ describe('socket ids', () => {
         try {
           native.ioRecv(id, new Uint8Array(4))
         } catch (e) {
-          collected = e instanceof TypeError
+          collected = e instanceof TypeError && (e as { code?: unknown }).code === 'ERR_INVALID_ARG_TYPE'
         }
       }
       expect(collected, 'the closed socket was collected and its number forgotten').toBe(true)

@@ -35,6 +35,10 @@ export function validatePath(value: unknown, name: string): ValidPath {
   if (typeof raw !== 'string' && !isUint8Array(raw)) {
     throw invalidArgType(name, 'of type string or an instance of Buffer or URL', value)
   }
+  // A detached buffer names no path; its own methods would throw V8's uncoded TypeError.
+  if (typeof raw !== 'string' && raw.byteLength === 0 && raw.buffer.byteLength === 0 && isDetached(raw.buffer)) {
+    throw invalidArgValue(name, raw, 'must not be a detached buffer')
+  }
   if (typeof raw === 'string' ? raw.includes('\u0000') : raw.includes(0)) {
     throw invalidArgValue(name, raw, 'must be a string, Uint8Array, or URL without null bytes')
   }
@@ -47,6 +51,16 @@ export function validatePath(value: unknown, name: string): ValidPath {
     path = undefined
   }
   return { path, shown: bytes.toString('utf8'), raw: bytes }
+}
+
+/** Whether `buffer` was transferred away (ArrayBuffer#detached is not in Node 20). */
+function isDetached(buffer: ArrayBufferLike): boolean {
+  try {
+    new Uint8Array(buffer)
+    return false
+  } catch {
+    return true
+  }
 }
 
 /** The core takes UTF-8 strings; a Buffer path of other bytes cannot be handed to it. */
@@ -67,7 +81,10 @@ export function validateMode(mode: unknown): number {
 
 export function validateObject(value: unknown, name: string): Record<string, unknown> {
   if (value === undefined) return {}
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidArgType(name, 'of type object', value)
+  // Nor a typed array: its inherited methods (filter, ...) would be read as options and called.
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || ArrayBuffer.isView(value)) {
+    throw invalidArgType(name, 'of type object', value)
+  }
   return value as Record<string, unknown>
 }
 

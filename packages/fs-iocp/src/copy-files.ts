@@ -23,7 +23,8 @@ export async function copyFiles(
   pairs: Iterable<readonly [PathLike, PathLike]>,
   options?: CopyManyOptions,
 ): Promise<CopyManyResult> {
-  if (pairs === null || typeof pairs !== 'object' || typeof (pairs as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+  // A typed array holds numbers, never pairs (and iterating a detached one throws V8's own error).
+  if (pairs === null || typeof pairs !== 'object' || ArrayBuffer.isView(pairs) || typeof (pairs as Iterable<unknown>)[Symbol.iterator] !== 'function') {
     throw invalidArgType('pairs', 'an iterable of [src, dest] pairs', pairs)
   }
   const list: Array<[string, string]> = []

@@ -3,6 +3,16 @@
 /** Thrown by user code (a getter, an iterator) during validation: propagating it is correct. */
 export const USER_ERROR = new Error('thrown by user code')
 
+/**
+ * An error raised by user code while the library read an argument: USER_ERROR from a getter or an
+ * iterator, or V8's own TypeError for touching a revoked Proxy (whose traps are user code: Node's
+ * validators let it through the same way). Anything else thrown must be one of the library's errors.
+ */
+export function isUserCodeError(e: unknown): boolean {
+  if (e === USER_ERROR) return true
+  return e instanceof TypeError && !('code' in e) && /on a proxy that has been revoked/.test(e.message)
+}
+
 /** Thrown when anything coerces the value (valueOf, toString, toPrimitive): the core never should. */
 export const COERCED = new Error('the core coerced a value it should only have type-checked')
 

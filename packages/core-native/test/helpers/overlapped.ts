@@ -65,30 +65,8 @@ export async function packets(port: CompletionPort, n: number, ms = WAIT_MS): Pr
   return out
 }
 
-/** Asserts that `promise` rejects with a WsmError of `code`; returns the error. */
-export async function expectRejectsWsm(promise: Promise<unknown>, code: string): Promise<WsmError> {
-  let err: unknown
-  try {
-    await within(promise, 'the call')
-  } catch (e) {
-    err = e
-  }
-  expect(err, `expected a rejection with ${code}`).toBeInstanceOf(WsmError)
-  expect(err).toMatchObject({ code })
-  return err as WsmError
-}
-
-/** Asserts that `promise` rejects with a TypeError. */
-export async function expectRejectsType(promise: Promise<unknown>): Promise<TypeError> {
-  let err: unknown
-  try {
-    await within(promise, 'the call')
-  } catch (e) {
-    err = e
-  }
-  expect(err, 'expected a rejection with a TypeError').toBeInstanceOf(TypeError)
-  return err as TypeError
-}
+// The rejection assertions live with the other error assertions.
+export { expectRejectsType, expectRejectsWsm } from './errors.js'
 
 /** Waits until the engine has no operation in flight (after closing what the test opened). */
 export async function untilNoPendingOperations(ms = WAIT_MS): Promise<void> {
