@@ -19,11 +19,10 @@ import {
 import { expectWsmError } from './helpers/errors.js'
 import { expectNoFdLeaks } from './helpers/fds.js'
 import { packets, untilNoPendingOperations } from './helpers/overlapped.js'
-import { nodeClientPair, useNodeClientCleanup } from './helpers/reset-peer.js'
+import { WSAECONNRESET, nodeClientPair, useNodeClientCleanup } from './helpers/reset-peer.js'
 import { bytes, closeAll, eventually, useSocketCleanup } from './helpers/sockets.js'
 import { WAIT_MS, within } from './helpers/time.js'
 
-const WSAECONNRESET = 10054
 const closers: Array<{ close(): void }> = []
 
 expectNoFdLeaks(async () => {

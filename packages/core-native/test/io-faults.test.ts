@@ -43,7 +43,7 @@ import {
 import { LOOPBACK, bytes, closeAll, eventually, listener, pair, tcp, text, track, useSocketCleanup, type Pair } from './helpers/sockets.js'
 import { socketInternals } from '../lib/socket.js'
 import { WAIT_MS, delay, within } from './helpers/time.js'
-import { nodeClientPair, useNodeClientCleanup } from './helpers/reset-peer.js'
+import { WSAECONNRESET, nodeClientPair, useNodeClientCleanup } from './helpers/reset-peer.js'
 
 const ports: CompletionPort[] = []
 function newPort(): CompletionPort {
@@ -62,7 +62,6 @@ useSocketCleanup()
 useNodeClientCleanup()
 
 describe('a peer reset mid-transfer', () => {
-  const WSAECONNRESET = 10054
   const ROUNDS = 20
 
   /** Winsock's report of a reset: code ECONNRESET, wsaCode WSAECONNRESET, for `what`. */

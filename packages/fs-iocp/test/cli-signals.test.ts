@@ -38,7 +38,7 @@ describe('wsm-copy interrupted mid-copy of a large file', () => {
     clearTimeout(killer)
     expect(Date.now() - sent).toBeLessThan(BOUND_MS)
     expect(code).toBe(status)
-    expect(stderr).toBe(`wsm-copy: interrupted by ${signal}; no partial destination was left (ABORT_ERR)\n`)
+    expect(stderr).toBe(`wsm-copy: interrupted by ${signal}: the copy under way was abandoned, no partial destination was left (ABORT_ERR)\n`)
     expect(stderr).toMatch(ERROR_LINE)
     expect(entries(out)).toEqual([])
   })

@@ -1,7 +1,7 @@
 // Assertions on the two kinds of error the core may throw: a TypeError with Node's `code`
 // (ERR_INVALID_ARG_TYPE, ERR_INVALID_THIS, ...) and a WsmError (a POSIX code, an errno, a syscall).
 // A TypeError without a code is what a crash inside the library looks like ("Cannot read
-// properties of undefined"), so none of these accepts one; test/helpers-self.test.ts shows it.
+// properties of undefined"), so none of these accepts one; test/error-helpers.test.ts shows it.
 import { expect } from 'vitest'
 import { WsmError } from '../../lib/index.js'
 import { within } from './time.js'
@@ -70,7 +70,7 @@ function checkTypeError(e: unknown, code: string): TypeError {
  */
 export function isAcceptableError(e: unknown): boolean {
   if (e instanceof TypeError) return (TYPE_ERROR_CODES as readonly unknown[]).includes((e as { code?: unknown }).code)
-  return e instanceof WsmError && typeof e.code === 'string' && /^E[A-Z0-9]+$/.test(e.code) && typeof e.errno === 'number'
+  return e instanceof WsmError && typeof e.code === 'string' && /^E[A-Z0-9]+$/.test(e.code) && Number.isInteger(e.errno) && e.errno < 0
 }
 
 export function describeError(e: unknown): string {

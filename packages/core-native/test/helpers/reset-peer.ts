@@ -6,6 +6,9 @@ import { afterEach } from 'vitest'
 import type { Socket } from '../../lib/index.js'
 import { LOOPBACK, eventually, listener, track } from './sockets.js'
 
+/** Winsock's number for a reset connection; the POSIX code is ECONNRESET. */
+export const WSAECONNRESET = 10054
+
 const clients = new Set<net.Socket>()
 
 export interface NodeClientPair {

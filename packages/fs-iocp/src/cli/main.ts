@@ -36,23 +36,29 @@ async function main(argv: string[]): Promise<number> {
   }
   const interrupt = abortOnInterrupt()
   try {
-    const status = await copyAll(command, interrupt.signal)
+    const { status, cutShort } = await copyAll(command, interrupt.signal)
     if (!interrupt.received) return status
-    process.stderr.write(errorLine({ message: `interrupted by ${interrupt.received}; no partial destination was left`, code: 'ABORT_ERR' }))
+    // Say what the signal did: a copy it cut short was rejected and removed; one already in place
+    // when the signal came had resolved and stays (the abort of a committed copy is a no-op).
+    const what = cutShort ? 'the copy under way was abandoned, no partial destination was left' : 'every copy started had already completed'
+    process.stderr.write(errorLine({ message: `interrupted by ${interrupt.received}: ${what}`, code: 'ABORT_ERR' }))
     return exitForSignal(interrupt.received)
   } finally {
     interrupt.dispose()
   }
 }
 
-/** Each SRC in turn; a failed one is reported and the rest still copied, as cp does. */
-async function copyAll(command: CopyCommand, signal: AbortSignal): Promise<number> {
+/**
+ * Each SRC in turn; a failed one is reported and the rest still copied, as cp does. `cutShort`:
+ * a copy was rejected because the signal aborted it.
+ */
+async function copyAll(command: CopyCommand, signal: AbortSignal): Promise<{ status: number; cutShort: boolean }> {
   let intoDirectory: boolean
   try {
     intoDirectory = await copiesIntoDirectory(command.dest, command.sources.length, command.noTargetDirectory)
   } catch (err) {
     process.stderr.write(errorLine(err))
-    return EXIT_COPY_FAILED
+    return { status: EXIT_COPY_FAILED, cutShort: false }
   }
   let status = EXIT_OK
   for (const src of command.sources) {
@@ -61,14 +67,14 @@ async function copyAll(command: CopyCommand, signal: AbortSignal): Promise<numbe
       const summary = await copySource(src, targetFor(src, command.dest, intoDirectory), command, signal)
       if (!command.quiet) process.stdout.write(summary)
     } catch (err) {
-      if (signal.aborted) break
+      if (signal.aborted) return { status, cutShort: true }
       process.stderr.write(errorLine(err))
       // The options are the same for every SRC: the API refused them for this one, so for all.
-      if (isUsageError(err)) return EXIT_USAGE
+      if (isUsageError(err)) return { status: EXIT_USAGE, cutShort: false }
       status = EXIT_COPY_FAILED
     }
   }
-  return status
+  return { status, cutShort: false }
 }
 
 main(process.argv.slice(2)).then(
