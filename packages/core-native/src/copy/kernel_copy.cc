@@ -549,6 +549,10 @@ std::unique_ptr<Batch> BatchArg(const Napi::CallbackInfo& info, size_t index) {
   return batch;
 }
 
+// States, in order: taking files (add/addTree on the JavaScript thread; workers copy them on the
+// threadpool, AfterWork back on the loop thread), Finish once no worker runs and end() was called
+// or the job stopped (onDone, handles closed), then Settle once the handles are closed. An
+// environment that ends first (OnTeardown) stops the job like abort(), with no JavaScript.
 class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
  public:
   static Napi::Function Define(Napi::Env env) {
