@@ -22,8 +22,8 @@ afterEach(() => {
 })
 
 describe.each([
-  ['pipeline', 'copyFileIocp of a 192 MiB file'],
-  ['kernel-files', 'copyFilesKernel of a 192 MiB file and 120 small ones'],
+  ['pipeline', 'copyFileIocp of a 512 MiB file'],
+  ['kernel-files', 'copyFilesKernel of a 512 MiB file and 120 small ones'],
   ['kernel-tree', "openKernelCopier({ fresh }).addTree of a tree (fs-iocp cp's way)"],
 ])('%s: %s, ended mid-copy', (scenario) => {
   it('a terminated Worker leaves no descriptor and nothing partial; process.exit(0) mid-copy exits 0 and leaves nothing partial', async () => {
