@@ -11,6 +11,7 @@
         "src/core/errors.cc",
         "src/core/args.cc",
         "src/core/js_call.cc",
+        "src/core/teardown_wait.cc",
         "src/net/socket_handle.cc",
         "src/net/reset_record.cc",
         "src/net/sockaddr.cc",
@@ -23,6 +24,7 @@
         "src/io/engine_factory.cc",
         "src/files/file_handle.cc",
         "src/copy/file_copy.cc",
+        "src/copy/exit_removal.cc",
         "src/copy/kernel_copy.cc"
       ],
       "include_dirs": [

@@ -99,12 +99,12 @@ describe('after a synchronous call took the reset', () => {
     }
   })
 
-  it('a graceful close stays one: recv returns 0, and a send after shutdown(\'send\') is EPIPE, not a reset', async () => {
+  it('a graceful close stays one: recv returns 0, and a send after shutdown(\'send\') is ESHUTDOWN, not a reset', async () => {
     const { socket, client } = await nodeClientPair()
     socket.shutdown('send')
     client.end()
     expect(await eventually(() => socket.recv(new Uint8Array(8)) === 0, 'the end of the stream')).toBe(true)
     expect(socket.recv(new Uint8Array(8))).toBe(0)
-    expectWsmError(() => socket.send(bytes('x')), 'EPIPE')
+    expectWsmError(() => socket.send(bytes('x')), 'ESHUTDOWN')
   })
 })

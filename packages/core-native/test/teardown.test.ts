@@ -4,52 +4,12 @@
 // descriptor open) and then, for the first two, on the child's main thread, which exits with the
 // work still pending. The child must exit 0 with nothing on stderr (under scripts/asan-test.sh it
 // inherits the sanitizer, which reports there). It loads the built package (dist/, pnpm build).
-import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { CHILD_MS, expectClean, runChild as run } from './helpers/child-run.js'
 
 const CHILD = fileURLToPath(new URL('./fixtures/teardown-child.mjs', import.meta.url))
-const DIST = fileURLToPath(new URL('../dist/index.js', import.meta.url))
-const CHILD_MS = 30_000
-
-interface ChildRun {
-  code: number | null
-  signal: NodeJS.Signals | null
-  report: Record<string, unknown> | null
-  stderr: string
-}
-
-function runChild(scenario: string): Promise<ChildRun> {
-  expect(existsSync(DIST), 'the package is built (pnpm build): the child loads dist/').toBe(true)
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, scenario], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`the ${scenario} child did not exit within ${CHILD_MS} ms; stderr: ${stderr}`))
-    }, CHILD_MS)
-    child.on('error', reject)
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer)
-      const line = stdout.trim().split('\n').at(-1) ?? ''
-      let report: Record<string, unknown> | null = null
-      try {
-        report = JSON.parse(line) as Record<string, unknown>
-      } catch {
-        // no report: the child died first; code, signal and stderr say why
-      }
-      resolve({ code, signal, report, stderr })
-    })
-  })
-}
-
-function expectClean(run: ChildRun): void {
-  expect({ code: run.code, signal: run.signal, stderr: run.stderr }).toEqual({ code: 0, signal: null, stderr: '' })
-}
+const runChild = (scenario: string) => run(CHILD, [scenario])
 
 describe('environments that end with work in flight', () => {
   it('10,000 receives pending: a Worker exits and leaves no descriptor; the process exits 0', async () => {

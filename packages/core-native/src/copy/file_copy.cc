@@ -13,9 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "copy/exit_removal.h"
 #include "copy/fs_steps.h"
 #include "core/args.h"
 #include "core/errors.h"
+#include "core/js_call.h"
+#include "core/teardown_wait.h"
 #include "io/io_loop.h"
 #include "io/raw_file.h"
 #include "os/linux/fs_util.h"
@@ -31,6 +34,11 @@ int64_t RoundUp(int64_t n, int64_t a) { return (n + a - 1) / a * a; }
 
 bool AllZero(const uint8_t* p, size_t n) { return n == 0 || (p[0] == 0 && std::memcmp(p, p + 1, n - 1) == 0); }
 
+// States, in order, all on the JavaScript thread: set-up (OpenSource .. CreateTemp, filesystem
+// calls on the threadpool), the pipeline (reads and writes on the completion engine), the end
+// (Finish, Rename, Commit) or the clean-up after a failure or abort (Cleanup: close, unlink the
+// temporary file), then Done (onDone), then Settle once no call of the job runs any more. An
+// environment that ends first (OnTeardown) makes it an abort with no JavaScript.
 class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -56,7 +64,8 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
     loop_ = IoLoop::Get(env);
     if (napi_get_uv_event_loop(env, &uvLoop_) != napi_ok) ThrowSystemError(env, EINVAL, "copyfile", "no event loop");
     context_ = std::make_unique<Napi::AsyncContext>(env, "wsm:copyfile");
-    Ref();  // alive until onDone has been called
+    Ref();  // alive until Settle
+    teardown_.Arm(env, &FileCopyJob::OnTeardown, this);
     OpenSource();
   }
 
@@ -87,7 +96,9 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
   }
 
   void MaybeCleanup() {
-    if (inflight_ == 0 && fsPending_ == 0) Cleanup();
+    if (inflight_ != 0 || fsPending_ != 0) return;
+    Cleanup();
+    Settle();
   }
 
   // --- set-up: open the source, size it, create the temporary destination beside `dest` ---
@@ -177,6 +188,7 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
 
   void CreateTemp() {
     temp_ = TempPathBeside(dest_, getpid());
+    RemoveAtExit(temp_);  // from before it exists: a process.exit() meanwhile leaves nothing either
     int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | (unbuffered_ ? O_DIRECT : 0);
     fsPending_++;
     RunFs(uvLoop_, [this, flags](uv_loop_t* l, uv_fs_t* r, uv_fs_cb cb) { return uv_fs_open(l, r, temp_.c_str(), flags, mode_, cb); },
@@ -186,6 +198,7 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
               tempCreated_ = true;
               dst_file_.Adopt(static_cast<int>(fd));
             }
+            if (fd < 0) ForgetAtExit(temp_);
             if (err_ || aborted_) return MaybeCleanup();
             if (fd < 0) return Fail(static_cast<int>(-fd), "open", false);
             if (!unbuffered_ || size_ == 0) return StartCopy();
@@ -357,6 +370,7 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
               if (rc == 0) {
                 // In place: an abort that came while the rename ran is too late (the copy is whole).
                 tempCreated_ = false;
+                ForgetAtExit(temp_);
                 return Commit();
               }
               if (err_ || aborted_) return MaybeCleanup();
@@ -402,14 +416,23 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
     cleaning_ = true;
     for (RawFile* f : {&src_file_, &dst_file_}) {
       int fd = f->Release();
-      if (fd >= 0) RunFs(uvLoop_, [fd](uv_loop_t* l, uv_fs_t* r, uv_fs_cb cb) { return uv_fs_close(l, r, fd, cb); }, [](ssize_t, const uv_stat_t*) {});
+      if (fd < 0) continue;
+      fsPending_++;
+      RunFs(uvLoop_, [fd](uv_loop_t* l, uv_fs_t* r, uv_fs_cb cb) { return uv_fs_close(l, r, fd, cb); },
+            [this](ssize_t, const uv_stat_t*) {
+              fsPending_--;
+              Settle();
+            });
     }
     auto report = [this]() { Done(aborted_ ? ECANCELED : err_, aborted_ ? "copyfile" : errSyscall_); };
     if (!tempCreated_) return report();
     std::string temp = temp_;
+    fsPending_++;
     RunFs(uvLoop_, [temp](uv_loop_t* l, uv_fs_t* r, uv_fs_cb cb) { return uv_fs_unlink(l, r, temp.c_str(), cb); },
           [this, report](ssize_t, const uv_stat_t*) {
+            fsPending_--;
             tempCreated_ = false;
+            ForgetAtExit(temp_);
             report();
           });
   }
@@ -423,36 +446,54 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
   // Every 50 ms while copying, and once when the copy is in place (Commit). Only that final call
   // reports copied == total, so a caller that sees the whole size knows the copy has resolved.
   void Progress(bool final) {
-    if (onProgress_.IsEmpty()) return;
+    if (onProgress_.IsEmpty() || tornDown_) return;
     int64_t now = Now();
     if (!final && (copied_ >= size_ || now - lastProgress_ < kProgressEveryMs)) return;
     lastProgress_ = now;
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
-    try {
-      onProgress_.MakeCallback(env.Global(), {Napi::BigInt::New(env, copied_), Napi::BigInt::New(env, size_)}, *context_);
-    } catch (const Napi::Error& e) {
-      napi_fatal_exception(env, e.Value());
-    }
+    CallIntoJs(env, onProgress_, env.Global(), {Napi::BigInt::New(env, copied_), Napi::BigInt::New(env, size_)}, *context_);
   }
 
   // onDone(errno, syscall, onSource, bytes): errno 0 on success.
   void Done(int err, const char* syscall) {
     if (finished_) return;
     finished_ = true;
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
     Napi::FunctionReference cb = std::move(onDone_);
-    try {
-      cb.MakeCallback(env.Global(),
-                      {Napi::Number::New(env, err), Napi::String::New(env, syscall), Napi::Boolean::New(env, errOnSource_),
-                       Napi::BigInt::New(env, copied_)},
-                      *context_);
-    } catch (const Napi::Error& e) {
-      napi_fatal_exception(env, e.Value());
+    if (!tornDown_) {
+      Napi::Env env = Env();
+      Napi::HandleScope scope(env);
+      CallIntoJs(env, cb, env.Global(),
+                 {Napi::Number::New(env, err), Napi::String::New(env, syscall), Napi::Boolean::New(env, errOnSource_),
+                  Napi::BigInt::New(env, copied_)},
+                 *context_);
     }
     onProgress_.Reset();
+    Settle();
+  }
+
+  // Once onDone has been called (or skipped) and no filesystem call of the job runs: the job no
+  // longer needs its environment, and may be collected.
+  void Settle() {
+    if (settled_ || !finished_ || fsPending_ != 0) return;
+    settled_ = true;
+    teardown_.Release();
     Unref();
+  }
+
+  // The environment ends with the copy unfinished: an abort that calls no JavaScript. Runs before
+  // the IoLoop's own cleanup hook, which frees the engine and every operation still in it without
+  // telling their sinks: so they count as done here. The filesystem calls still running finish
+  // (Node keeps the loop turning until Settle), and the clean-up closes the files and removes the
+  // temporary one.
+  static void OnTeardown(void* job) {
+    auto* self = static_cast<FileCopyJob*>(job);
+    self->tornDown_ = true;
+    if (self->finished_) return self->Settle();
+    self->aborted_ = true;
+    if (IoLoop::IfCreated(self->Env()) == self->loop_) self->StopPipeline();
+    self->inflight_ = 0;
+    self->MaybeCleanup();
   }
 
   std::string src_, dest_, temp_;
@@ -473,6 +514,8 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
   bool cleaning_ = false;
   bool committed_ = false;  // the copy is in place: see Commit()
   bool finished_ = false;
+  bool tornDown_ = false;  // the environment ended: no JavaScript, no engine (OnTeardown)
+  bool settled_ = false;
   bool tempCreated_ = false;
   bool sparse_ = false;
   uint64_t srcDev_ = 0;
@@ -487,6 +530,7 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
   Napi::FunctionReference onProgress_;
   Napi::FunctionReference onDone_;
   std::unique_ptr<Napi::AsyncContext> context_;
+  TeardownWait teardown_;
 };
 
 }  // namespace

@@ -23,6 +23,8 @@
 
 #include "core/args.h"
 #include "core/errors.h"
+#include "core/js_call.h"
+#include "core/teardown_wait.h"
 #include "os/linux/fs_util.h"
 
 namespace wsm {
@@ -547,6 +549,10 @@ std::unique_ptr<Batch> BatchArg(const Napi::CallbackInfo& info, size_t index) {
   return batch;
 }
 
+// States, in order: taking files (add/addTree on the JavaScript thread; workers copy them on the
+// threadpool, AfterWork back on the loop thread), Finish once no worker runs and end() was called
+// or the job stopped (onDone, handles closed), then Settle once the handles are closed. An
+// environment that ends first (OnTeardown) stops the job like abort(), with no JavaScript.
 class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -576,10 +582,11 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
     onDone_ = Napi::Persistent(FunctionArg(info, 6, "onDone"));
     if (napi_get_uv_event_loop(env, &loop_) != napi_ok) ThrowSystemError(env, EINVAL, "copyfile", "no event loop");
     context_ = std::make_unique<Napi::AsyncContext>(env, "wsm:copyfiles");
-    Ref();  // until onDone
+    Ref();  // until Settle
     uv_async_init(loop_, &wake_, [](uv_async_t* a) { static_cast<KernelCopyJob*>(a->data)->StartWorkers(); });
     wake_.data = this;
     uv_unref(reinterpret_cast<uv_handle_t*>(&wake_));
+    openHandles_++;
     shared_->wake = &wake_;
     if (!onProgress_.IsEmpty()) {
       uv_timer_init(loop_, &timer_);
@@ -587,7 +594,9 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
       uv_timer_start(&timer_, [](uv_timer_t* t) { static_cast<KernelCopyJob*>(t->data)->Progress(); }, 50, 50);
       uv_unref(reinterpret_cast<uv_handle_t*>(&timer_));
       timerActive_ = true;
+      openHandles_++;
     }
+    teardown_.Arm(env, &KernelCopyJob::OnTeardown, this);
   }
 
  private:
@@ -715,18 +724,14 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
   }
 
   void Progress() {
-    if (onProgress_.IsEmpty() || finished_) return;
+    if (onProgress_.IsEmpty() || finished_ || tornDown_) return;
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
-    try {
-      onProgress_.MakeCallback(env.Global(),
-                               {Napi::Number::New(env, static_cast<double>(shared_->filesDone.load())),
-                                Napi::BigInt::New(env, shared_->bytesDone.load()),
-                                Napi::Number::New(env, static_cast<double>(shared_->found.load()))},
-                               *context_);
-    } catch (const Napi::Error& e) {
-      napi_fatal_exception(env, e.Value());
-    }
+    CallIntoJs(env, onProgress_, env.Global(),
+               {Napi::Number::New(env, static_cast<double>(shared_->filesDone.load())),
+                Napi::BigInt::New(env, shared_->bytesDone.load()),
+                Napi::Number::New(env, static_cast<double>(shared_->found.load()))},
+               *context_);
   }
 
   // onDone(errno, syscall, src, dest, files, bytes, links, made); errno 0 on success, ECANCELED
@@ -738,14 +743,24 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
     finishing_ = true;
     Progress();
     finished_ = true;
+    auto closed = [](uv_handle_t* h) {
+      auto* job = static_cast<KernelCopyJob*>(h->data);
+      job->openHandles_--;
+      job->Settle();
+    };
     if (timerActive_) {
       timerActive_ = false;
       uv_timer_stop(&timer_);
-      Ref();  // until the timer handle is closed
-      uv_close(reinterpret_cast<uv_handle_t*>(&timer_), [](uv_handle_t* h) { static_cast<KernelCopyJob*>(h->data)->Unref(); });
+      uv_close(reinterpret_cast<uv_handle_t*>(&timer_), closed);
     }
-    Ref();  // until the wake handle is closed
-    uv_close(reinterpret_cast<uv_handle_t*>(&wake_), [](uv_handle_t* h) { static_cast<KernelCopyJob*>(h->data)->Unref(); });
+    uv_close(reinterpret_cast<uv_handle_t*>(&wake_), closed);
+    if (!tornDown_ && CanCallIntoJs(Env())) CallOnDone();  // the result is made of objects: none once JS is gone
+    onProgress_.Reset();
+    onDone_.Reset();
+    Settle();
+  }
+
+  void CallOnDone() {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     int err = shared_->failure.err;
@@ -765,19 +780,33 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
       made.Set(k++, Napi::Number::New(env, m.depth));
     }
     Napi::FunctionReference cb = std::move(onDone_);
-    try {
-      cb.MakeCallback(env.Global(),
-                      {Napi::Number::New(env, err), Napi::String::New(env, syscall), Napi::String::New(env, shared_->failedSrc),
-                       Napi::String::New(env, shared_->failedDest),
-                       Napi::Number::New(env, static_cast<double>(shared_->filesDone.load())),
-                       Napi::BigInt::New(env, shared_->bytesDone.load()),
-                       Napi::Number::New(env, static_cast<double>(shared_->links.load())), made},
-                      *context_);
-    } catch (const Napi::Error& e) {
-      napi_fatal_exception(env, e.Value());
-    }
-    onProgress_.Reset();
+    CallIntoJs(env, cb, env.Global(),
+               {Napi::Number::New(env, err), Napi::String::New(env, syscall), Napi::String::New(env, shared_->failedSrc),
+                Napi::String::New(env, shared_->failedDest),
+                Napi::Number::New(env, static_cast<double>(shared_->filesDone.load())),
+                Napi::BigInt::New(env, shared_->bytesDone.load()),
+                Napi::Number::New(env, static_cast<double>(shared_->links.load())), made},
+               *context_);
+  }
+
+  // Once finished, with its handles closed (and so no worker left): the job no longer needs its
+  // environment, and may be collected.
+  void Settle() {
+    if (settled_ || !finished_ || openHandles_ != 0) return;
+    settled_ = true;
+    teardown_.Release();
     Unref();
+  }
+
+  // The environment ends with the job unfinished: as abort(), with no JavaScript. The workers stop
+  // at their next check (within 64 MiB of a file; a file not finished is removed, none is left
+  // partial under its name), Node keeps the loop turning until their after-work callbacks have run
+  // and the handles are closed (Settle).
+  static void OnTeardown(void* job) {
+    auto* self = static_cast<KernelCopyJob*>(job);
+    self->tornDown_ = true;
+    self->shared_->stop = true;
+    self->MaybeFinish();
   }
 
   std::shared_ptr<Shared> shared_;
@@ -791,9 +820,13 @@ class KernelCopyJob : public Napi::ObjectWrap<KernelCopyJob> {
   bool aborted_ = false;
   bool finishing_ = false;
   bool finished_ = false;
+  bool tornDown_ = false;  // the environment ended: no JavaScript (OnTeardown)
+  bool settled_ = false;
+  int openHandles_ = 0;    // wake_ and timer_ until their close callbacks ran
   Napi::FunctionReference onProgress_;
   Napi::FunctionReference onDone_;
   std::unique_ptr<Napi::AsyncContext> context_;
+  TeardownWait teardown_;
 };
 
 }  // namespace

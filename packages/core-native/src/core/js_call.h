@@ -2,7 +2,8 @@
 // select that became ready), where no JavaScript is on the stack to take an exception, and where
 // the environment may be on its way out (a Worker terminated, the process exiting): V8 then
 // refuses to run JavaScript, and a node-addon-api call that fails there ends the process (it
-// cannot even make the Error object it would throw). Guarded by test/teardown.test.ts.
+// cannot even make the Error object it would throw). Guarded by test/teardown.test.ts and
+// test/teardown-copy.test.ts.
 #pragma once
 #include <napi.h>
 

@@ -133,6 +133,8 @@ Napi::Value IoRecv(const Napi::CallbackInfo& info) {
   SocketHandle* s = OpenSocketIdArg(info, 0, "socket", "WSARecv");
   BufferList list;
   ReadBuffers(info, 1, "WSARecv", list);
+  // As WSARecv/WSASend fail at the call, with nothing pending, in a direction shut down.
+  if (int refused = s->RefusalOf(false)) ThrowSystemError(info.Env(), refused, "WSARecv");
   auto op = NewOp(info.Env(), IoKind::kRecv, s);
   op->req.length = list.total;  // 0: the zero-byte receive
   for (size_t i = 0; i < list.count; i++) op->targets.push_back(Napi::Persistent(list.View(i)));
@@ -145,6 +147,7 @@ Napi::Value IoSend(const Napi::CallbackInfo& info) {
   SocketHandle* s = OpenSocketIdArg(info, 0, "socket", "WSASend");
   BufferList list;
   ReadBuffers(info, 1, "WSASend", list);
+  if (int refused = s->RefusalOf(true)) ThrowSystemError(info.Env(), refused, "WSASend");
   auto op = NewOp(info.Env(), IoKind::kSend, s);
   uint8_t* dst = op->inlineData;
   if (list.total > IoOp::kInlineBytes) {

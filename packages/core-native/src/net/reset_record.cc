@@ -32,7 +32,14 @@ int32_t ResetRecord::Send(int32_t result, bool connected) {
   // one that came after the peer's FIN, whose sk_err is EPIPE itself) and another call took the
   // error. Winsock has no EPIPE; it reports the reset.
   if (connected && !sendShutdown_) Note(ECONNRESET);
-  return error_ != 0 ? -error_ : result;
+  if (error_ != 0) return -error_;
+  // A send that was under way when this side shut down its sending direction.
+  return sendShutdown_ ? -ESHUTDOWN : result;
+}
+
+int ResetRecord::RefusalOf(bool send) const {
+  if (!(send ? sendShutdown_ : receiveShutdown_)) return 0;
+  return error_ != 0 ? error_ : ESHUTDOWN;
 }
 
 }  // namespace wsm

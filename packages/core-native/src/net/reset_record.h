@@ -1,7 +1,8 @@
-// What a stream socket remembers of a reset, so that it reports one the way Winsock does: every
-// receive and send pending on a reset (or otherwise aborted) connection, and every later one,
-// fails with WSAECONNRESET (or the abortive error the connection ended with) for the rest of the
-// socket's life.
+// What a stream socket remembers of a reset and of its own shutdowns, so that it reports them the
+// way Winsock does: every receive and send pending on a reset (or otherwise aborted) connection,
+// and every later one, fails with WSAECONNRESET (or the abortive error the connection ended with)
+// for the rest of the socket's life; and one in a direction this side shut down fails with
+// WSAESHUTDOWN, where Linux gives a receive 0 (the end of the stream) and a send EPIPE.
 //
 // The kernel reports the error once: whichever call meets it first takes it (reading sk_err clears
 // it), and the others see what is left, a receive the end of the stream (0), a send EPIPE. So the
@@ -22,9 +23,17 @@ class ResetRecord {
   // Records `err` (a positive errno) if it is an abortive one; the first one stays.
   void Note(int err);
   // This side shut down its sending direction (shutdown 'send' or 'both'): a send's EPIPE then
-  // means that, not a reset, and a hang-up may be a graceful end.
+  // means that, not a reset (Winsock's WSAESHUTDOWN), and a hang-up may be a graceful end.
   void NoteSendShutdown() { sendShutdown_ = true; }
   bool sendShutdown() const { return sendShutdown_; }
+  // This side shut down its receiving direction (shutdown 'receive' or 'both').
+  void NoteReceiveShutdown() { receiveShutdown_ = true; }
+
+  // What a receive (`send` false) or a send started now fails with before it reaches the kernel:
+  // in a direction this side shut down, ESHUTDOWN (WSAESHUTDOWN, 10058), or the reset once one is
+  // known; 0 to go ahead (also on a reset connection not shut down: its queued bytes still come
+  // first). Guarded by test/shutdown.test.ts.
+  int RefusalOf(bool send) const;
   // The kernel shows the connection closed in both directions (POLLHUP): unless this side shut
   // down its sending direction, only an abort does that (a graceful close from the peer closes
   // one direction), so it is recorded as a reset whose error another call took.
@@ -39,6 +48,7 @@ class ResetRecord {
  private:
   int error_ = 0;
   bool sendShutdown_ = false;
+  bool receiveShutdown_ = false;
 };
 
 }  // namespace wsm

@@ -255,6 +255,10 @@ Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
   ByteSpan buf = BufferArg(info, 0, "buffer");
   // A zero-length receive returns 0 at once, which a caller would read as an orderly close.
   if (buf.length == 0) ThrowInvalidArgument(Env(), "recv", "The \"buffer\" argument must not be empty");
+  if (int refused = RefusalOf(false)) {
+    NetworkEventsAfterRecv(this);  // a failed recv is a recv too
+    ThrowSystemError(Env(), refused, "recv");
+  }
   ssize_t n;
   do {
     n = ::recv(fd_, buf.data, buf.length, 0);
@@ -284,6 +288,7 @@ Napi::Value SocketHandle::Send(const Napi::CallbackInfo& info) {
   ByteSpan buf = BufferArg(info, 0, "buffer");
   // A pending error fails a send before anything is sent, as in the kernel (see RefreshState).
   if (deferredError_ != 0) ThrowSystemError(Env(), TakeDeferredError(), "send");
+  if (int refused = RefusalOf(true)) ThrowSystemError(Env(), refused, "send");
   ssize_t n;
   do {
     // MSG_NOSIGNAL: a peer that went away is an EPIPE error, never a SIGPIPE that kills Node.
@@ -327,6 +332,7 @@ Napi::Value SocketHandle::Shutdown(const Napi::CallbackInfo& info) {
   else ThrowInvalidArgument(Env(), "shutdown", "The \"how\" argument must be 'send', 'receive' or 'both'");
   if (::shutdown(fd_, mode) != 0) ThrowSystemError(Env(), errno, "shutdown");
   if (mode != SHUT_RD) reset_.NoteSendShutdown();
+  if (mode != SHUT_WR) reset_.NoteReceiveShutdown();
   return Env().Undefined();
 }
 

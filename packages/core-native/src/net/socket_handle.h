@@ -68,6 +68,9 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   void NoteAbort(int err) { reset_.Note(err); }
   // The kernel showed the connection closed both ways (POLLHUP): see ResetRecord::NoteHangup.
   void NoteHangup() { reset_.NoteHangup(); }
+  // What a receive (`send` false) or send started now fails with at once, 0 for none: see
+  // ResetRecord::RefusalOf (WSAESHUTDOWN after this side's own shutdown).
+  int RefusalOf(bool send) const { return reset_.RefusalOf(send); }
   void ObserveStreamResult(int32_t result) override {
     if (result < 0) reset_.Note(-result);
   }

@@ -1,0 +1,50 @@
+// Runs a teardown fixture (test/fixtures/*-child.mjs) in a child process of its own, bounded, and
+// collects how it ended: its exit, its last stdout line as a JSON report, its stderr. The children
+// load the built package (dist/, pnpm build), and inherit the environment (WSM_BACKEND, and under
+// scripts/asan-test.sh the sanitizer, which reports on stderr).
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { expect } from 'vitest'
+
+const DIST = fileURLToPath(new URL('../../dist/index.js', import.meta.url))
+export const CHILD_MS = 30_000
+
+export interface ChildRun {
+  code: number | null
+  signal: NodeJS.Signals | null
+  report: Record<string, unknown> | null
+  stderr: string
+}
+
+export function runChild(child: string, args: string[]): Promise<ChildRun> {
+  expect(existsSync(DIST), 'the package is built (pnpm build): the child loads dist/').toBe(true)
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [child, ...args], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL')
+      reject(new Error(`the child (${args.join(' ')}) did not exit within ${CHILD_MS} ms; stderr: ${stderr}`))
+    }, CHILD_MS)
+    proc.on('error', reject)
+    proc.on('exit', (code, signal) => {
+      clearTimeout(timer)
+      const line = stdout.trim().split('\n').at(-1) ?? ''
+      let report: Record<string, unknown> | null = null
+      try {
+        report = JSON.parse(line) as Record<string, unknown>
+      } catch {
+        // no report: the child died first; code, signal and stderr say why
+      }
+      resolve({ code, signal, report, stderr })
+    })
+  })
+}
+
+/** Exit 0, no signal, nothing on stderr. */
+export function expectClean(run: ChildRun): void {
+  expect({ code: run.code, signal: run.signal, stderr: run.stderr }).toEqual({ code: 0, signal: null, stderr: '' })
+}
