@@ -77,7 +77,10 @@ if (args.has('--prebuildify')) {
   const prebuildify = require.resolve('prebuildify/bin.js', { paths: [root] })
   // gyp reads variables from GYP_DEFINES; prebuildify runs node-gyp itself, so this is the way in.
   if (portableTarget()) env.GYP_DEFINES = [process.env.GYP_DEFINES, 'wsm_portable=1'].filter(Boolean).join(' ')
-  run([process.execPath, prebuildify], ['--napi', '--strip'], env)
+  // --tag-libc names the libc in the file (…glibc.node): node-gyp-build then never offers it on
+  // musl (Alpine), where the install script builds from source instead.
+  const tagLibc = process.platform === 'linux' ? ['--tag-libc'] : []
+  run([process.execPath, prebuildify], ['--napi', '--strip', ...tagLibc], env)
 } else {
   const node_gyp = nodeGypCommand()
   const sanitize = args.has('--sanitize') ? ['--', '-Dwsm_sanitize=1'] : []
