@@ -9,7 +9,7 @@
 #    glibc version it needs, and the symbols that break the rule.
 # 2. The proof where it can be had: the package is driven (sockets, select, files, both copiers,
 #    an error thrown from C++) under Debian 11's glibc 2.31 and libstdc++ (older than the 2.32-2.36
-#    symbols a plain build picks up), fetched with apt into a cache outside the repository. Fatal
+#    symbols a plain build picks up), fetched with apt into scripts/wsm-cache-dir.sh. Fatal
 #    when it runs and fails; reported, not fatal, when those packages cannot be fetched, since the
 #    gate above is the rule.
 set -euo pipefail
@@ -43,12 +43,12 @@ fi
 [ "$status" = 0 ] || exit 1
 
 # --- 2. a run under glibc 2.31 --------------------------------------------------------------------
-cache="${WSM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/wsm}/glibc-2.31"
+cache="$(bash "$(dirname "$0")/wsm-cache-dir.sh")/glibc-2.31"
 sysroot="$cache/root"
 if [ ! -x "$sysroot/lib/x86_64-linux-gnu/ld-2.31.so" ]; then
   # A private apt state: the machine's own sources and package lists are left as they are.
   rm -rf "$cache" && mkdir -p "$cache"/{lists/partial,archives/partial,root} && touch "$cache/status"
-  echo 'deb [trusted=yes] http://deb.debian.org/debian bullseye main' >"$cache/sources.list"
+  echo 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bullseye main' >"$cache/sources.list"
   apt_opts=(-o "Dir::Etc::SourceList=$cache/sources.list" -o Dir::Etc::SourceParts=/nonexistent
     -o "Dir::State::Lists=$cache/lists" -o "Dir::State::status=$cache/status" -o "Dir::Cache=$cache"
     -o APT::Sandbox::User=root -o Debug::NoLocking=1 -qq)
@@ -57,6 +57,7 @@ if [ ! -x "$sysroot/lib/x86_64-linux-gnu/ld-2.31.so" ]; then
     exit 0
   fi
   for deb in "$cache"/*.deb; do dpkg-deb -x "$deb" "$sysroot"; done
+  rm -rf "$cache/lists" "$cache/archives" "$cache"/*.deb
 fi
 
 cat >"$app/portable-smoke.mjs" <<'JS'
