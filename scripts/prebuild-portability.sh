@@ -43,21 +43,25 @@ fi
 [ "$status" = 0 ] || exit 1
 
 # --- 2. a run under glibc 2.31 --------------------------------------------------------------------
-cache="$(bash "$(dirname "$0")/wsm-cache-dir.sh")/glibc-2.31"
-sysroot="$cache/root"
+cache=$(bash "$(dirname "$0")/wsm-cache-dir.sh")
+sysroot="$cache/glibc-2.31"
 if [ ! -x "$sysroot/lib/x86_64-linux-gnu/ld-2.31.so" ]; then
-  # A private apt state: the machine's own sources and package lists are left as they are.
-  rm -rf "$cache" && mkdir -p "$cache"/{lists/partial,archives/partial,root} && touch "$cache/status"
-  echo 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bullseye main' >"$cache/sources.list"
-  apt_opts=(-o "Dir::Etc::SourceList=$cache/sources.list" -o Dir::Etc::SourceParts=/nonexistent
-    -o "Dir::State::Lists=$cache/lists" -o "Dir::State::status=$cache/status" -o "Dir::Cache=$cache"
+  # A private apt state in a scratch dir, renamed into place when complete: the machine's own
+  # sources and package lists are left as they are, and a run sharing the cache never sees half.
+  tmp=$(mktemp -d "$cache/.glibc-2.31.XXXXXX")
+  mkdir -p "$tmp"/{lists/partial,archives/partial,root} && touch "$tmp/status"
+  echo 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bullseye main' >"$tmp/sources.list"
+  apt_opts=(-o "Dir::Etc::SourceList=$tmp/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+    -o "Dir::State::Lists=$tmp/lists" -o "Dir::State::status=$tmp/status" -o "Dir::Cache=$tmp"
     -o APT::Sandbox::User=root -o Debug::NoLocking=1 -qq)
-  if ! { apt-get "${apt_opts[@]}" update && (cd "$cache" && apt-get "${apt_opts[@]}" download libc6 libstdc++6 libgcc-s1); } >"$cache/fetch.log" 2>&1; then
-    echo "prebuild-portability: glibc 2.31 run NOT done: Debian 11's libc6 could not be fetched (see $cache/fetch.log); the symbol gate passed"
+  if ! { apt-get "${apt_opts[@]}" update && (cd "$tmp" && apt-get "${apt_opts[@]}" download libc6 libstdc++6 libgcc-s1); } >"$cache/glibc-2.31.log" 2>&1; then
+    rm -rf "$tmp"
+    echo "prebuild-portability: glibc 2.31 run NOT done: Debian 11's libc6 could not be fetched (see $cache/glibc-2.31.log); the symbol gate passed"
     exit 0
   fi
-  for deb in "$cache"/*.deb; do dpkg-deb -x "$deb" "$sysroot"; done
-  rm -rf "$cache/lists" "$cache/archives" "$cache"/*.deb
+  for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tmp/root"; done
+  mv -T "$tmp/root" "$sysroot" 2>/dev/null || [ -x "$sysroot/lib/x86_64-linux-gnu/ld-2.31.so" ]
+  rm -rf "$tmp" "$cache/glibc-2.31.log"
 fi
 
 cat >"$app/portable-smoke.mjs" <<'JS'
