@@ -2,7 +2,8 @@
 # Packs @wsm/core-native as it would be published (dist/ + a stripped N-API prebuild) and installs
 # the tarball with plain npm in a blank project outside the workspace, then runs select() there
 # from both ESM and CommonJS. Catches what a workspace hides: missing `files`, a loader that only
-# resolves inside the repo, types or exports that point nowhere.
+# resolves inside the repo, types or exports that point nowhere. Then the packed prebuild's glibc
+# and libstdc++ needs are checked against what Node 20 supports (scripts/prebuild-portability.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -56,6 +57,9 @@ select({ read: new FdSet([s]) }, 0).then((n) => {
 })
 JS
 node check.cjs
+
+# --- portable prebuild: glibc >= 2.28, no shared libstdc++ (scripts/prebuild-portability.sh) ----
+bash "$root/scripts/prebuild-portability.sh" "$work/app"
 
 # --- @wsm/fs-iocp and its bin, wsm-copy (kept apart from the core's checks above) ---
 # Packs @wsm/fs-iocp beside the core's tarball, installs the two with plain npm in a blank project,

@@ -1,6 +1,7 @@
 {
   "variables": {
     "wsm_sanitize%": "0",
+    "wsm_portable%": "0",
     "wsm_liburing%": "<!(node scripts/detect-liburing.cjs)"
   },
   "targets": [
@@ -59,6 +60,21 @@
         ["OS=='linux' and wsm_liburing in (1, '1')", {
           "defines": ["WSM_HAVE_LIBURING"],
           "libraries": ["-l:liburing.a"]
+        }],
+        # The linux-x64 prebuild (build-native.cjs --prebuildify sets wsm_portable=1): libstdc++
+        # linked in and hidden, glibc symbols newer than 2.28 redirected to src/os/linux/glibc_compat.cc,
+        # libpthread named because pthread_once@GLIBC_2.2.5 lives there before glibc 2.34.
+        # libgcc_s stays shared: GCC 12's static unwinder needs _dl_find_object (glibc 2.35), and
+        # libgcc_s.so.1 is on every system Node runs on (Node needs it). scripts/prebuild-portability.sh checks.
+        ["OS=='linux' and wsm_portable in (1, '1')", {
+          "sources": ["src/os/linux/glibc_compat.cc"],
+          "ldflags": [
+            "-static-libstdc++",
+            "-Wl,--exclude-libs,ALL",
+            "-Wl,--wrap=stat64,--wrap=fstat64,--wrap=fstatat64",
+            "-Wl,--wrap=pthread_once,--wrap=__pthread_key_create,--wrap=arc4random"
+          ],
+          "libraries": ["-Wl,--no-as-needed", "-l:libpthread.so.0", "-Wl,--as-needed"]
         }],
         ["wsm_sanitize in (1, '1')", {
           "cflags_cc": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-O1", "-g"],

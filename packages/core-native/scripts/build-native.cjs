@@ -7,7 +7,9 @@
 //
 //   --if-missing   (the package's install script) do nothing if a prebuilt or built addon loads
 //   --sanitize     AddressSanitizer + UBSan build into build/ (see scripts/asan-test.sh at the root)
-//   --prebuildify  stripped N-API prebuild into prebuilds/<platform>-<arch>/
+//   --prebuildify  stripped N-API prebuild into prebuilds/<platform>-<arch>/; on linux-x64 with
+//                  glibc it is the portable build (binding.gyp `wsm_portable`): libstdc++ linked
+//                  in, no glibc symbol newer than 2.28, so it loads wherever Node 20 runs
 'use strict'
 const { execFileSync, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
@@ -65,9 +67,20 @@ const env = { ...process.env }
 if (nodedir) env.npm_config_nodedir = nodedir
 const gypFlags = nodedir ? [`--nodedir=${nodedir}`] : []
 
+// The portable link (src/os/linux/glibc_compat.cc) knows x86_64 glibc only; elsewhere the
+// prebuild is the plain build, which loads on the build machine's libc and newer.
+function portableTarget() {
+  return process.platform === 'linux' && process.arch === 'x64' && Boolean(process.report?.getReport().header.glibcVersionRuntime)
+}
+
 if (args.has('--prebuildify')) {
   const prebuildify = require.resolve('prebuildify/bin.js', { paths: [root] })
-  run([process.execPath, prebuildify], ['--napi', '--strip'], env)
+  // gyp reads variables from GYP_DEFINES; prebuildify runs node-gyp itself, so this is the way in.
+  if (portableTarget()) env.GYP_DEFINES = [process.env.GYP_DEFINES, 'wsm_portable=1'].filter(Boolean).join(' ')
+  // --tag-libc names the libc in the file (…glibc.node): node-gyp-build then never offers it on
+  // musl (Alpine), where the install script builds from source instead.
+  const tagLibc = process.platform === 'linux' ? ['--tag-libc'] : []
+  run([process.execPath, prebuildify], ['--napi', '--strip', ...tagLibc], env)
 } else {
   const node_gyp = nodeGypCommand()
   const sanitize = args.has('--sanitize') ? ['--', '-Dwsm_sanitize=1'] : []
