@@ -33,21 +33,6 @@ node_binary() {
 
 addon=$(cd "$root/packages/core-native" && node -p "require('node-gyp-build').resolve('.')")
 printf '\n=== Node %s: the core-native and fs-iocp suites (%s), addon %s\n' "${versions// /, }" "${WSM_BACKEND:-io_uring}" "${addon#"$root"/}"
-# Known divergences, not run here and named on every run until their owner settles them:
-# fs-iocp's cp-node-compat.test.ts compares cp with the running Node's fs.promises.cp, and Node 22
-# and 24 changed fs.cp with { force: false, errorOnExist: true } on an existing destination
-# directory: it now refuses the directory itself (EEXIST on <dest>, and on a link inside it),
-# where Node 20, and cp, merge and refuse the first existing entry (<dest>/f). Which Node cp
-# follows is @wsm/fs-iocp's decision.
-known_divergences=(
-  'force: false, errorOnExist: ERR_FS_CP_EEXIST'
-  'force: false, errorOnExist on an existing link'
-  'a file over a directory in a merge, errorOnExist'
-)
-exclude=$(IFS='|'; echo "^(?!.*(${known_divergences[*]}))")
-echo "node-matrix: not run on Node 22/24 (Node's fs.cp changed; see scripts/node-matrix.sh):"
-printf '  @wsm/fs-iocp: %s\n' "${known_divergences[@]}"
-
 status=0
 for version in $versions; do
   node=$(node_binary "$version")
@@ -56,9 +41,7 @@ for version in $versions; do
     log=$(mktemp)
     # vitest's workers are forks of this same node binary (process.execPath); PATH serves anything
     # a test starts by name.
-    filter=()
-    [ "$pkg" = fs-iocp ] && filter=(--testNamePattern "$exclude")
-    if (cd "$root/packages/$pkg" && WSM_BACKEND=${WSM_BACKEND:-io_uring} PATH="$(dirname "$node"):$PATH" "$node" "$vitest" run "${filter[@]}") >"$log" 2>&1; then
+    if (cd "$root/packages/$pkg" && WSM_BACKEND=${WSM_BACKEND:-io_uring} PATH="$(dirname "$node"):$PATH" "$node" "$vitest" run) >"$log" 2>&1; then
       echo "node-matrix: Node $version, @wsm/$pkg:"
       sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^ +(Test Files|Tests|Duration) '
     else

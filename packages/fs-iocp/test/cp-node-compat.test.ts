@@ -37,6 +37,25 @@ const nothingLeftOnFailure = (leftByNode: string[]) => ({
   },
 })
 
+/**
+ * Node 22 and later refuse an existing destination directory itself under `force: false,
+ * errorOnExist: true` (EEXIST on <dest>, before looking inside); Node 20, and cp, merge into it
+ * and refuse the first entry that exists. cp keeps Node 20's rule, the one `cp -n`-style merges
+ * expect (README). On Node 20 these rows compare as usual.
+ */
+const NODE_MAJOR = Number(process.versions.node.split('.')[0])
+const refusesExistingDirSince22 = (dest: string, ours: (o: Outcome) => void, treeUnchanged: Record<string, RegExp>) =>
+  NODE_MAJOR < 22
+    ? undefined
+    : {
+        why: 'Node 22+ refuses the existing destination directory itself; cp merges and refuses the first existing entry, as Node 20 (README)',
+        check: (o: Outcome, node: Outcome) => {
+          ours(o)
+          expect(node.error).toMatchObject({ code: 'ERR_FS_CP_EEXIST', errno: 17, syscall: 'cp', path: `<root>/${dest}` })
+          for (const [k, v] of Object.entries(treeUnchanged)) expect(node.tree[k]).toMatch(v)
+        },
+      }
+
 /** A link copied over a file: ours replaces the file (force), Node 20's symlink() fails with EEXIST. */
 const linkReplacesFile = (dest: string) => ({
   why: 'cp replaces the file with the link (force); Node 20 fails in symlink() with EEXIST (README)',
@@ -134,6 +153,11 @@ const SCENARIOS: Scenario[] = [
     src: 's',
     dest: 'd',
     options: { force: false, errorOnExist: true },
+    differs: refusesExistingDirSince22(
+      'd',
+      (o) => expect(o.error).toMatchObject({ code: 'ERR_FS_CP_EEXIST', errno: 17, syscall: 'cp', path: '<root>/d/f' }),
+      { 'd/f': /^file / },
+    ),
   },
   { name: 'force: false, errorOnExist (root)', setup: (r) => files(r, { f: 'new', g: 'old' }), src: 'f', dest: 'g', options: { force: false, errorOnExist: true } },
   { name: 'errorOnExist alone changes nothing (force is true)', setup: (r) => files(r, { f: 'new', g: 'old' }), src: 'f', dest: 'g', options: { errorOnExist: true } },
@@ -164,6 +188,12 @@ const SCENARIOS: Scenario[] = [
       check: (ours, node) => {
         expect(ours.error).toMatchObject({ code: 'ERR_FS_CP_EEXIST', errno: 17, syscall: 'cp', path: '<root>/b/l' })
         expect(ours.tree['b/l']).toBe('link -> <root>/t/z')
+        if (NODE_MAJOR >= 22) {
+          // Node 22+ refuses the existing directory b itself (see refusesExistingDirSince22).
+          expect(node.error).toMatchObject({ code: 'ERR_FS_CP_EEXIST', errno: 17, syscall: 'cp', path: '<root>/b' })
+          expect(node.tree['b/l']).toBe('link -> <root>/t/z')
+          return
+        }
         expect(node.settled).toBe('resolved')
         expect(node.tree['b/l']).toBe('link -> <root>/t/x')
       },
@@ -211,7 +241,18 @@ const SCENARIOS: Scenario[] = [
   // 3. What a merge meets, a filter on a missing source, and the types cp refuses.
   { name: 'a file over a directory in a merge', setup: (r) => (files(r, { 's/x': 'file' }), dirs(r, 'd/x')), src: 's', dest: 'd' },
   { name: 'a file over a directory in a merge, force: false', setup: (r) => (files(r, { 's/x': 'file' }), dirs(r, 'd/x')), src: 's', dest: 'd', options: { force: false } },
-  { name: 'a file over a directory in a merge, errorOnExist', setup: (r) => (files(r, { 's/x': 'file' }), dirs(r, 'd/x')), src: 's', dest: 'd', options: { force: false, errorOnExist: true } },
+  {
+    name: 'a file over a directory in a merge, errorOnExist',
+    setup: (r) => (files(r, { 's/x': 'file' }), dirs(r, 'd/x')),
+    src: 's',
+    dest: 'd',
+    options: { force: false, errorOnExist: true },
+    differs: refusesExistingDirSince22(
+      'd',
+      (o) => expect(o.error).toMatchObject({ code: 'ERR_FS_CP_NON_DIR_TO_DIR', errno: 20, syscall: 'cp', path: '<root>/d/x' }),
+      { 'd/x': /^dir / },
+    ),
+  },
   { name: 'a directory over a file in a merge', setup: (r) => (dirs(r, 's/x'), files(r, { 'd/x': 'file' })), src: 's', dest: 'd' },
   { name: 'a link over a directory in a merge', setup: (r) => (dirs(r, 's', 'd/x'), link(r, 'nowhere', 's/x')), src: 's', dest: 'd' },
   { name: 'a file over a directory (root)', setup: (r) => (files(r, { f: 'x' }), dirs(r, 'd')), src: 'f', dest: 'd' },
