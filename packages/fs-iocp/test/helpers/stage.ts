@@ -3,7 +3,7 @@
 // directory is out of that user's reach.
 import { chmodSync, cpSync, readdirSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 /** Makes every directory under `root` 0755 and every file readable by all (keeping execute bits). */
@@ -28,7 +28,10 @@ export function stageBuiltPackages(dir: string): string {
     for (const p of paths) cpSync(join(from, p), join(modules, to, p), { recursive: true, dereference: true })
   }
   copy(fsIocp, '@wsm/fs-iocp', ['package.json', 'dist'])
-  copy(core, '@wsm/core-native', ['package.json', 'dist', 'binding.cjs', 'build/Release/wsm.node'])
+  // The addon node-gyp-build would load here (a local build, else the prebuild), at the same place
+  // relative to the package, so that the staged copy loads that very file.
+  const addon = relative(core, createRequire(join(core, 'package.json'))('node-gyp-build').resolve(core))
+  copy(core, '@wsm/core-native', ['package.json', 'dist', 'binding.cjs', addon])
   copy(gypBuild, 'node-gyp-build', ['package.json', 'index.js', 'node-gyp-build.js'])
   openToAll(dir)
   return pathToFileURL(join(modules, '@wsm/fs-iocp/dist/index.js')).href
