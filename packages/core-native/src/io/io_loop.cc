@@ -380,7 +380,7 @@ void IoLoop::Deliver() {
       // Before any is finished: a reset met by one operation of a socket is known when the others
       // that completed with it are reported (IoHandle::StreamResult).
       if (req->result < 0 && (req->kind == IoKind::kRecv || req->kind == IoKind::kSend)) {
-        op->handle->ObserveStreamResult(req->result);
+        op->handle->ObserveStreamResult(*req, req->result);
       }
     }
     size_t i = 0;
