@@ -408,9 +408,10 @@ void IoLoop::Deliver() {
         count++;
       }
       if (count > 0) {
-        if (!CallIntoJs(env_, dispatch_, env_.Global(), {Napi::Number::New(env_, static_cast<double>(count))}, *context_)) {
-          shuttingDown_ = true;  // the environment is going away: its cleanup hook frees the rest
-        }
+        // Only kCannotRun means the environment is going away (its cleanup hook frees the rest).
+        // dispatch_ is not empty: checked on entry, and SetDispatch only ever replaces it.
+        JsCall call = CallIntoJs(env_, dispatch_, env_.Global(), {Napi::Number::New(env_, static_cast<double>(count))}, *context_);
+        if (call == JsCall::kCannotRun) shuttingDown_ = true;
         if (shuttingDown_) return;
       }
       // A sink keeps itself alive until it has heard of every operation it started.
