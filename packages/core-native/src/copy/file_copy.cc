@@ -156,8 +156,10 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
   }
 
   // Nothing to copy (onto itself): close the source and report success. Once the source is
-  // closed the outcome is settled, as after the rename below.
+  // closed the outcome is settled, as after the rename below. The file is whole, so it counts as
+  // copied: the final progress call and the result report its size (the progress rule, Progress).
   void Skip() {
+    copied_ = size_;
     int fd = src_file_.Release();
     fsPending_++;
     RunFs(uvLoop_, [fd](uv_loop_t* l, uv_fs_t* r, uv_fs_cb cb) { return uv_fs_close(l, r, fd, cb); },
