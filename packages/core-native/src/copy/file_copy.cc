@@ -170,8 +170,8 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
           });
   }
 
-  // Leftovers of killed copies in the destination's directory go first (once per directory per
-  // process: LeftoverSweepDue), on the threadpool since it reads the directory.
+  // Leftovers of killed copies in the destination's directory go first (at the first copy into it,
+  // then every few minutes: LeftoverSweepDue), on the threadpool since it reads the directory.
   void OpenDestination() {
     if (!LeftoverSweepDue(dest_)) return CreateTemp();
     std::string dest = dest_;
