@@ -70,6 +70,8 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
   }
 
   ~FileCopyJob() override {
+    // The kernel may still read into them after a teardown that gave up waiting for it: leaked.
+    if (IoLoop::KernelOutlivedTeardown()) return;
     for (uint8_t* b : buffers_) std::free(b);
   }
 

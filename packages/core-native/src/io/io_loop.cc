@@ -64,6 +64,11 @@ IoLoop* IoLoop::Get(Napi::Env env) {
 
 IoLoop* IoLoop::IfCreated(Napi::Env env) { return Data(env).ioLoop; }
 
+std::atomic<bool>& IoLoop::KernelOutlivedTeardown() {
+  static std::atomic<bool> outlived{false};
+  return outlived;
+}
+
 IoLoop::IoLoop(Napi::Env env, uv_loop_t* loop, std::unique_ptr<IoEngine> engine)
     : env_(env), loop_(loop), engine_(std::move(engine)) {
   uv_poll_init(loop_, &poll_, engine_->WatchFd());
@@ -93,8 +98,12 @@ void IoLoop::Cleanup(void* arg) {
   // environment's own teardown collects them) close their descriptors without it.
   Data(self->env_).ioLoop = nullptr;
   // The environment is going away: no more JavaScript. Stop the kernel first (the engine owns the
-  // ring and its buffers), then drop what is left. The handles outlive this hook (they are
-  // finalized later), so none may keep pointing at an operation freed here.
+  // ring and its buffers): every operation it holds is cancelled and awaited (Quiesce), so that
+  // nothing writes into the operations freed here or the buffers their owners free later. Then
+  // drop what is left. The handles outlive this hook (they are finalized later), so none may keep
+  // pointing at an operation freed here.
+  bool quiet = self->engine_->Quiesce(kEngineTeardownWaitMs);
+  if (!quiet) KernelOutlivedTeardown() = true;
   self->engine_.reset();
   for (IoOp* op : self->slots_) {
     if (!op) continue;
@@ -104,7 +113,7 @@ void IoLoop::Cleanup(void* arg) {
     handle->sendQueue_ = IoHandle::OpQueue{};
     handle->pendingCount_ = 0;
     handle->releaseQueued_ = false;
-    delete op;
+    if (quiet) delete op;  // else the kernel may still write into it: leaked on purpose
   }
   self->slots_.clear();
   self->idleHandles_.clear();
