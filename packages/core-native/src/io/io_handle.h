@@ -25,7 +25,7 @@ class IoHandle {
   // posts the next one, pays nothing per operation for it.
   virtual void KeepAlive(bool on) = 0;
 
-  // What a stream socket makes of its receive (`isReceive`) and send results: Winsock's reset rule
+  // What a stream socket makes of its receive and send results (`req.kind`): Winsock's reset rule
   // (net/reset_record.h). Other handles report results as they are. IoLoop shows the handle every
   // result of a batch (ObserveStreamResult) before it finishes any (StreamResult), so the reset one
   // operation met is known when the others that completed with it are reported.
