@@ -3,14 +3,17 @@
 // socket in select's read set (not the except set) and records FD_CLOSE with WSAECONNRESET. The
 // kernel reports the reset's error once, so the core must remember it (src/net/reset_record.h).
 import { describe, expect, it } from 'vitest'
+import { once } from 'node:events'
 import {
   CompletionPort,
   FD_CLOSE,
+  FD_READ,
   FdSet,
   Overlapped,
   WsaEvent,
   enumNetworkEvents,
   eventSelect,
+  recvOverlapped,
   select,
   sendOverlapped,
   waitForMultipleEvents,
@@ -18,10 +21,10 @@ import {
 } from '../lib/index.js'
 import { expectWsmError } from './helpers/errors.js'
 import { expectNoFdLeaks } from './helpers/fds.js'
-import { packets, untilNoPendingOperations } from './helpers/overlapped.js'
+import { nextPacket, packets, untilNoPendingOperations } from './helpers/overlapped.js'
 import { WSAECONNRESET, nodeClientPair, useNodeClientCleanup } from './helpers/reset-peer.js'
-import { bytes, closeAll, eventually, useSocketCleanup } from './helpers/sockets.js'
-import { WAIT_MS, within } from './helpers/time.js'
+import { bytes, closeAll, eventually, text, useSocketCleanup } from './helpers/sockets.js'
+import { WAIT_MS, delay, within } from './helpers/time.js'
 
 const closers: Array<{ close(): void }> = []
 
@@ -106,5 +109,105 @@ describe('after a synchronous call took the reset', () => {
     expect(await eventually(() => socket.recv(new Uint8Array(8)) === 0, 'the end of the stream')).toBe(true)
     expect(socket.recv(new Uint8Array(8))).toBe(0)
     expectWsmError(() => socket.send(bytes('x')), 'ESHUTDOWN')
+  })
+})
+
+/**
+ * A connection reset in CLOSE_WAIT: the Node client sends 'hello' and its FIN and closes; the
+ * core's byte then reaches a closed socket, which answers with a reset. Linux sets the socket's
+ * error to EPIPE for a reset in CLOSE_WAIT (ECONNRESET in any other state); Winsock reports 10054.
+ */
+async function resetAfterFin(): Promise<Socket> {
+  const { socket, client } = await nodeClientPair()
+  client.end('hello')
+  client.destroy()
+  await once(client, 'close')
+  await eventually(() => socket.send(bytes('x')), 'the send that draws the reset')
+  // On loopback the reset is handled within that send; the delay is only a margin.
+  await delay(20)
+  return socket
+}
+
+/** recv gives the bytes that came before the reset, then fails with the reset, every time. */
+function expectBytesThenReset(s: Socket): void {
+  const buf = new Uint8Array(64)
+  expect(text(buf, s.recv(buf))).toBe('hello')
+  for (let i = 0; i < 3; i++) {
+    expectReset(() => s.recv(buf), 'recv')
+    expectReset(() => s.send(bytes('x')), 'send')
+  }
+}
+
+describe('a reset after the peer\'s FIN (CLOSE_WAIT, where Linux says EPIPE)', () => {
+  it('recv gives the data, then ECONNRESET (WSAECONNRESET) every time, never EPIPE', async () => {
+    expectBytesThenReset(await resetAfterFin())
+  })
+
+  it('getError() reports ECONNRESET, once', async () => {
+    const s = await resetAfterFin()
+    expect(s.getError()).toMatchObject({ code: 'ECONNRESET', wsaCode: WSAECONNRESET })
+    expect(s.getError()).toBeNull()
+    expectBytesThenReset(s)
+  })
+
+  it('select: in the read set; then the data, then ECONNRESET', async () => {
+    const s = await resetAfterFin()
+    const read = new FdSet([s])
+    const except = new FdSet([s])
+    expect(await within(select({ read, except }, WAIT_MS), 'select')).toBe(1)
+    expect([...read]).toEqual([s])
+    expectBytesThenReset(s)
+  })
+
+  it('WSAEventSelect: FD_CLOSE is recorded with WSAECONNRESET; then the data, then ECONNRESET', async () => {
+    const s = await resetAfterFin()
+    const ev = new WsaEvent()
+    closers.push(ev)
+    eventSelect(s, ev, FD_READ | FD_CLOSE)
+    expect(await within(waitForMultipleEvents([ev], { timeoutMs: WAIT_MS }), 'waitForMultipleEvents', WAIT_MS + 500)).toBe(0)
+    expect(enumNetworkEvents(s, ev)).toEqual({ events: FD_READ | FD_CLOSE, errors: { [FD_READ]: 0, [FD_CLOSE]: WSAECONNRESET } })
+    expectBytesThenReset(s)
+  })
+
+  it('completion port: the receive gets the data, the next receive and a send fail with WSAECONNRESET', async () => {
+    const s = await resetAfterFin()
+    const port = new CompletionPort()
+    closers.push(port)
+    port.associate(s, 1)
+    const buf = new Uint8Array(64)
+    const recv = new Overlapped()
+    recvOverlapped(s, buf, recv)
+    const first = await nextPacket(port)
+    expect({ error: first.error, data: text(buf, first.bytes) }).toEqual({ error: 0, data: 'hello' })
+    recvOverlapped(s, buf, recv)
+    expect(await nextPacket(port)).toMatchObject({ error: WSAECONNRESET, bytes: 0, overlapped: recv })
+    const send = new Overlapped()
+    sendOverlapped(s, bytes('x'), send)
+    expect(await nextPacket(port)).toMatchObject({ error: WSAECONNRESET, overlapped: send })
+  })
+
+  it('completion port after FD_CLOSE took the error: the data, then WSAECONNRESET, never a 0-byte receive', async () => {
+    const s = await resetAfterFin()
+    const ev = new WsaEvent()
+    closers.push(ev)
+    eventSelect(s, ev, FD_CLOSE)
+    expect(await within(waitForMultipleEvents([ev], { timeoutMs: WAIT_MS }), 'waitForMultipleEvents', WAIT_MS + 500)).toBe(0)
+    expect(enumNetworkEvents(s, ev)).toEqual({ events: FD_CLOSE, errors: { [FD_CLOSE]: WSAECONNRESET } })
+    eventSelect(s, ev, 0)
+    const port = new CompletionPort()
+    closers.push(port)
+    port.associate(s, 1)
+    const buf = new Uint8Array(64)
+    const recv = new Overlapped()
+    recvOverlapped(s, buf, recv)
+    const first = await nextPacket(port)
+    expect({ error: first.error, data: text(buf, first.bytes) }).toEqual({ error: 0, data: 'hello' })
+    for (let i = 0; i < 2; i++) {
+      recvOverlapped(s, buf, recv)
+      expect(await nextPacket(port)).toMatchObject({ error: WSAECONNRESET, bytes: 0, overlapped: recv })
+    }
+    const send = new Overlapped()
+    sendOverlapped(s, bytes('x'), send)
+    expect(await nextPacket(port)).toMatchObject({ error: WSAECONNRESET, overlapped: send })
   })
 })

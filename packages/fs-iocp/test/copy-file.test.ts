@@ -156,6 +156,16 @@ describe('progress', () => {
     expect(seen.at(-1)).toEqual({ bytes: 32 << 20, totalBytes: 32 << 20 })
   })
 
+  it('the pipeline onto itself (nothing to copy) still ends with bytes === totalBytes', async () => {
+    const src = join(dir, 'progress-self')
+    writeRandomFile(src, 100_000)
+    const digest = sha256(src)
+    const seen: Array<{ bytes: number; totalBytes: number }> = []
+    await copyFile(src, src, { strategy: 'iocp', onProgress: (p) => seen.push(p) })
+    expect(sha256(src)).toBe(digest)
+    expect(seen).toEqual([{ bytes: 100_000, totalBytes: 100_000 }])
+  })
+
   it('an in-kernel copy reports once, at the end', async () => {
     const src = join(dir, 'progress-src')
     const seen: Array<{ bytes: number; totalBytes: number }> = []

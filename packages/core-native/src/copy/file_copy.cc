@@ -70,6 +70,8 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
   }
 
   ~FileCopyJob() override {
+    // The kernel may still read into them after a teardown that gave up waiting for it: leaked.
+    if (IoLoop::KernelOutlivedTeardown()) return;
     for (uint8_t* b : buffers_) std::free(b);
   }
 
@@ -156,8 +158,10 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
   }
 
   // Nothing to copy (onto itself): close the source and report success. Once the source is
-  // closed the outcome is settled, as after the rename below.
+  // closed the outcome is settled, as after the rename below. The file is whole, so it counts as
+  // copied: the final progress call and the result report its size (the progress rule, Progress).
   void Skip() {
+    copied_ = size_;
     int fd = src_file_.Release();
     fsPending_++;
     RunFs(uvLoop_, [fd](uv_loop_t* l, uv_fs_t* r, uv_fs_cb cb) { return uv_fs_close(l, r, fd, cb); },
@@ -168,8 +172,8 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
           });
   }
 
-  // Leftovers of killed copies in the destination's directory go first (once per directory per
-  // process: LeftoverSweepDue), on the threadpool since it reads the directory.
+  // Leftovers of killed copies in the destination's directory go first (at the first copy into it,
+  // then every few minutes: LeftoverSweepDue), on the threadpool since it reads the directory.
   void OpenDestination() {
     if (!LeftoverSweepDue(dest_)) return CreateTemp();
     std::string dest = dest_;

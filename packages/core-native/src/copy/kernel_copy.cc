@@ -260,7 +260,7 @@ int64_t CopyOne(const std::string& src, const std::string& dest, ExistsPolicy ex
       return 0;
     }
   }
-  if (LeftoverSweepDue(dest)) RemoveDeadLeftovers(dest);  // once per directory per process
+  if (LeftoverSweepDue(dest)) RemoveDeadLeftovers(dest);  // first copy into the directory, then every few minutes
   std::string temp = TempPathBeside(dest, ctx.pid);
   int out = OpenNew(temp.c_str(), mode);
   if (out < 0) {

@@ -15,10 +15,17 @@ namespace wsm {
 // (or make objects that need it). Cheap: one N-API call that checks, creating nothing.
 bool CanCallIntoJs(napi_env env);
 
+// What became of a CallIntoJs. Only kCannotRun says anything about the environment: a caller that
+// reads it as "the environment is going away" must not read kNoFunction so.
+enum class JsCall {
+  kCalled,      // `fn` ran (an exception it threw has been reported as uncaught)
+  kNoFunction,  // nothing to call: `fn` is empty (or no longer holds a function)
+  kCannotRun,   // this environment can no longer run JavaScript (a Worker terminated, exit)
+};
+
 // Calls `fn` on `recv` with `args` in `context`. An exception it throws is reported as uncaught
-// (Node's 'uncaughtException'), as Node does for its own callbacks. Returns false, having called
-// nothing, when JavaScript can no longer run. Never throws.
-bool CallIntoJs(napi_env env, const Napi::FunctionReference& fn, napi_value recv, std::initializer_list<napi_value> args,
-                Napi::AsyncContext& context);
+// (Node's 'uncaughtException'), as Node does for its own callbacks. Never throws.
+JsCall CallIntoJs(napi_env env, const Napi::FunctionReference& fn, napi_value recv, std::initializer_list<napi_value> args,
+                  Napi::AsyncContext& context);
 
 }  // namespace wsm

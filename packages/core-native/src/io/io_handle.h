@@ -25,11 +25,11 @@ class IoHandle {
   // posts the next one, pays nothing per operation for it.
   virtual void KeepAlive(bool on) = 0;
 
-  // What a stream socket makes of its receive (`isReceive`) and send results: Winsock's reset rule
+  // What a stream socket makes of its receive and send results (`req.kind`): Winsock's reset rule
   // (net/reset_record.h). Other handles report results as they are. IoLoop shows the handle every
   // result of a batch (ObserveStreamResult) before it finishes any (StreamResult), so the reset one
   // operation met is known when the others that completed with it are reported.
-  virtual void ObserveStreamResult(int32_t /*result*/) {}
+  virtual void ObserveStreamResult(const IoRequest& /*req*/, int32_t /*result*/) {}
   virtual int32_t StreamResult(const IoRequest& /*req*/, int32_t result) { return result; }
   size_t pendingCount_ = 0;
   // On IoLoop's list of handles to let go after the batch. KeepAlive(true) is in force exactly

@@ -64,6 +64,11 @@ IoLoop* IoLoop::Get(Napi::Env env) {
 
 IoLoop* IoLoop::IfCreated(Napi::Env env) { return Data(env).ioLoop; }
 
+std::atomic<bool>& IoLoop::KernelOutlivedTeardown() {
+  static std::atomic<bool> outlived{false};
+  return outlived;
+}
+
 IoLoop::IoLoop(Napi::Env env, uv_loop_t* loop, std::unique_ptr<IoEngine> engine)
     : env_(env), loop_(loop), engine_(std::move(engine)) {
   uv_poll_init(loop_, &poll_, engine_->WatchFd());
@@ -93,8 +98,12 @@ void IoLoop::Cleanup(void* arg) {
   // environment's own teardown collects them) close their descriptors without it.
   Data(self->env_).ioLoop = nullptr;
   // The environment is going away: no more JavaScript. Stop the kernel first (the engine owns the
-  // ring and its buffers), then drop what is left. The handles outlive this hook (they are
-  // finalized later), so none may keep pointing at an operation freed here.
+  // ring and its buffers): every operation it holds is cancelled and awaited (Quiesce), so that
+  // nothing writes into the operations freed here or the buffers their owners free later. Then
+  // drop what is left. The handles outlive this hook (they are finalized later), so none may keep
+  // pointing at an operation freed here.
+  bool quiet = self->engine_->Quiesce(kEngineTeardownWaitMs);
+  if (!quiet) KernelOutlivedTeardown() = true;
   self->engine_.reset();
   for (IoOp* op : self->slots_) {
     if (!op) continue;
@@ -104,7 +113,7 @@ void IoLoop::Cleanup(void* arg) {
     handle->sendQueue_ = IoHandle::OpQueue{};
     handle->pendingCount_ = 0;
     handle->releaseQueued_ = false;
-    delete op;
+    if (quiet) delete op;  // else the kernel may still write into it: leaked on purpose
   }
   self->slots_.clear();
   self->idleHandles_.clear();
@@ -380,7 +389,7 @@ void IoLoop::Deliver() {
       // Before any is finished: a reset met by one operation of a socket is known when the others
       // that completed with it are reported (IoHandle::StreamResult).
       if (req->result < 0 && (req->kind == IoKind::kRecv || req->kind == IoKind::kSend)) {
-        op->handle->ObserveStreamResult(req->result);
+        op->handle->ObserveStreamResult(*req, req->result);
       }
     }
     size_t i = 0;
@@ -408,9 +417,10 @@ void IoLoop::Deliver() {
         count++;
       }
       if (count > 0) {
-        if (!CallIntoJs(env_, dispatch_, env_.Global(), {Napi::Number::New(env_, static_cast<double>(count))}, *context_)) {
-          shuttingDown_ = true;  // the environment is going away: its cleanup hook frees the rest
-        }
+        // Only kCannotRun means the environment is going away (its cleanup hook frees the rest).
+        // dispatch_ is not empty: checked on entry, and SetDispatch only ever replaces it.
+        JsCall call = CallIntoJs(env_, dispatch_, env_.Global(), {Napi::Number::New(env_, static_cast<double>(count))}, *context_);
+        if (call == JsCall::kCannotRun) shuttingDown_ = true;
         if (shuttingDown_) return;
       }
       // A sink keeps itself alive until it has heard of every operation it started.

@@ -9,6 +9,7 @@
 #include <napi.h>
 #include <uv.h>
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -30,6 +31,10 @@ class IoLoop {
   static IoLoop* Get(Napi::Env env);
   // The loop if this environment has one yet, else nullptr (then no engine knows any descriptor).
   static IoLoop* IfCreated(Napi::Env env);
+  // True once an environment's teardown gave up waiting for the kernel to give back its requests
+  // (IoEngine::Quiesce): memory an operation may have lent the kernel (a copier's buffers) must
+  // then never be freed. Process-wide; almost always false.
+  static std::atomic<bool>& KernelOutlivedTeardown();
 
   const char* EngineName() const { return engine_->Name(); }
 

@@ -1,7 +1,6 @@
 #include "models/network_events.h"
 
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 
 #include <cerrno>
 #include <unordered_map>
@@ -239,8 +238,7 @@ class NetEventReactor {
       if ((en & kFdClose) && peerGone && (reset || avail == 0 || !(net.selected & kFdRead))) {
         int err = 0;
         if (ready & kError) {
-          socklen_t len = sizeof(err);
-          if (getsockopt(s->fd(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = 0;
+          err = s->TakeSocketError();
           if (err != 0) s->DeferError(err);  // reading SO_ERROR cleared it: the next recv/send still reports it
         }
         if (err == 0 && reset) err = s->AbortError() != 0 ? s->AbortError() : ECONNRESET;

@@ -9,15 +9,19 @@ void ResetRecord::Note(int err) {
   if (err == ECONNRESET || err == ECONNABORTED || err == ETIMEDOUT) error_ = err;
 }
 
+int ResetRecord::SocketError(int err) {
+  if (err == EPIPE) err = ECONNRESET;
+  Note(err);
+  return err;
+}
+
 void ResetRecord::NoteHangup() {
   if (!sendShutdown_) Note(ECONNRESET);
 }
 
 int32_t ResetRecord::Receive(int32_t result) {
-  // EPIPE from a receive is sk_err of a connection reset after the peer's FIN (Linux sets EPIPE
-  // rather than ECONNRESET then); Winsock reports the reset.
-  if (result == -EPIPE) result = -ECONNRESET;
-  if (result < 0) Note(-result);
+  // A receive fails with EPIPE only by taking sk_err: a reset after the peer's FIN (SocketError).
+  if (result < 0) result = -SocketError(-result);
   // The end of the stream, or a zero-byte receive's "readable", on a connection known to be reset.
   if (result == 0 && error_ != 0) return -error_;
   return result;

@@ -22,6 +22,11 @@ class ResetRecord {
   int error() const { return error_; }
   // Records `err` (a positive errno) if it is an abortive one; the first one stays.
   void Note(int err);
+  // The socket's pending error (SO_ERROR, a positive errno, 0 for none) as Winsock names it, and
+  // recorded: EPIPE there is Linux's error for a reset that came after the peer's FIN (tcp_reset
+  // in CLOSE_WAIT; ECONNRESET in every other state), so it is the reset, ECONNRESET. Guarded by
+  // test/connection-reset.test.ts "a reset after the peer's FIN".
+  int SocketError(int err);
   // This side shut down its sending direction (shutdown 'send' or 'both'): a send's EPIPE then
   // means that, not a reset (Winsock's WSAESHUTDOWN), and a hang-up may be a graceful end.
   void NoteSendShutdown() { sendShutdown_ = true; }

@@ -152,13 +152,25 @@ SocketState SocketHandle::RefreshState() {
   // closed before anything looked (poll shows the same for both). Only SO_ERROR tells them apart;
   // without it a reset connection passed for a failed connect (except set instead of read set).
   // Reading SO_ERROR clears it, so it is kept for the next call that would have reported it.
+  int err = TakeSocketError();
+  deferredError_ = err;
+  state_ = (err == 0 || err == ECONNRESET) ? SocketState::kConnected : SocketState::kConnectFailed;
+  return state_;
+}
+
+int SocketHandle::TakeSocketError() {
   int err = 0;
   socklen_t len = sizeof(err);
   if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
-  deferredError_ = err;
-  NoteAbort(err);
-  state_ = (err == 0 || err == ECONNRESET || err == EPIPE) ? SocketState::kConnected : SocketState::kConnectFailed;
-  return state_;
+  return reset_.SocketError(err);
+}
+
+void SocketHandle::CheckEndOfStream() {
+  if (AbortError() != 0 || fd_ < 0) return;
+  pollfd p{fd_, 0, 0};
+  if (poll(&p, 1, 0) != 1) return;
+  if (p.revents & POLLERR) DeferError(TakeSocketError());  // still owed to the next recv or send
+  if (p.revents & POLLHUP) NoteHangup();
 }
 
 int SocketHandle::TakeDeferredError() {
@@ -269,11 +281,7 @@ Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
   // Data still queued comes first; then the error RefreshState took from SO_ERROR, which the
   // kernel would have reported here instead of this 0 or EAGAIN.
   if (n <= 0 && deferredError_ != 0) ThrowSystemError(Env(), TakeDeferredError(), "recv");
-  // The end of the stream: a reset whose error another call took shows only as a hang-up now.
-  if (n == 0 && AbortError() == 0) {
-    pollfd p{fd_, 0, 0};
-    if (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP)) NoteHangup();
-  }
+  if (n == 0) CheckEndOfStream();
   // The record takes the kernel's copy of a reset (consumed here: FD_CLOSE still needs it), and
   // turns the end of a reset connection into the reset (net/reset_record.h).
   if (n <= 0) {
@@ -307,14 +315,20 @@ int32_t SocketHandle::SendResult(int32_t result) {
   return reset_.Send(result, result == -EPIPE && RefreshState() == SocketState::kConnected);
 }
 
+void SocketHandle::ObserveStreamResult(const IoRequest& req, int32_t result) {
+  // Only what the record learns matters here; StreamResult reports the result.
+  if (req.kind == IoKind::kSend) SendResult(result);
+  else reset_.Receive(result);
+}
+
 int32_t SocketHandle::StreamResult(const IoRequest& req, int32_t result) {
   if (req.kind == IoKind::kSend) return SendResult(result);
   if (req.errorPending && result == 0 && fd_ >= 0) {
     // A zero-byte receive woken by an error: it fails with it (and the error is taken, as a recv
     // would take it).
-    int err = 0;
-    socklen_t len = sizeof(err);
-    if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err != 0) result = -err;
+    if (int err = TakeSocketError()) result = -err;
+  } else if (result == 0 && req.length > 0) {
+    CheckEndOfStream();
   }
   return reset_.Receive(result);
 }
@@ -382,9 +396,7 @@ Napi::Value SocketHandle::SetKeepAlive(const Napi::CallbackInfo& info) {
 Napi::Value SocketHandle::GetError(const Napi::CallbackInfo& info) {
   CheckOpen("getsockopt");
   int err = TakeDeferredError();
-  socklen_t len = sizeof(err);
-  if (err == 0 && getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) ThrowSystemError(info.Env(), errno, "getsockopt");
-  NoteAbort(err);  // as in Recv
+  if (err == 0) err = TakeSocketError();
   return Napi::Number::New(info.Env(), err);
 }
 

@@ -57,23 +57,21 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   bool AdoptAccepted(int fd);
 
   int PeekDeferredError() const { return deferredError_; }
-  // An error read from SO_ERROR (which clears it) by a model, kept for the next recv or send.
-  void DeferError(int err) {
-    deferredError_ = err;
-    NoteAbort(err);
-  }
+  // An error a model took from SO_ERROR (TakeSocketError), kept for the next recv or send.
+  void DeferError(int err) { deferredError_ = err; }
+  // Reads SO_ERROR, which clears it: the pending error as Winsock names it (ECONNRESET for Linux's
+  // EPIPE, ResetRecord::SocketError), recorded if it ends the connection; 0 for none. A failing
+  // getsockopt gives its own errno.
+  int TakeSocketError();
   // The abortive error (ECONNRESET, ECONNABORTED, ETIMEDOUT) the connection ended with, once
   // anything has seen it (net/reset_record.h); 0 until then.
   int AbortError() const { return reset_.error(); }
-  void NoteAbort(int err) { reset_.Note(err); }
   // The kernel showed the connection closed both ways (POLLHUP): see ResetRecord::NoteHangup.
   void NoteHangup() { reset_.NoteHangup(); }
   // What a receive (`send` false) or send started now fails with at once, 0 for none: see
   // ResetRecord::RefusalOf (WSAESHUTDOWN after this side's own shutdown).
   int RefusalOf(bool send) const { return reset_.RefusalOf(send); }
-  void ObserveStreamResult(int32_t result) override {
-    if (result < 0) reset_.Note(-result);
-  }
+  void ObserveStreamResult(const IoRequest& req, int32_t result) override;
   int32_t StreamResult(const IoRequest& req, int32_t result) override;
   // WSAAsyncSelect / WSAEventSelect state; null when not selected (src/models/network_events.cc).
   std::unique_ptr<NetworkEventState> netEvents_;
@@ -105,6 +103,11 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   int TakeDeferredError();
   // A send's result (bytes or -errno) under the reset rule (net/reset_record.h).
   int32_t SendResult(int32_t result);
+  // A receive met the end of the stream (0): if the kernel shows the connection failed (an error
+  // pending) or closed both ways (a hang-up), it was reset, and the record notes it, so the 0 is
+  // reported as the reset. Linux gives the 0 first once the peer's FIN has come, even with a reset
+  // after it. Guarded by test/connection-reset.test.ts "a reset after the peer's FIN".
+  void CheckEndOfStream();
   int deferredError_ = 0;
   ResetRecord reset_;
 

@@ -70,6 +70,9 @@ struct IoRequest {
   uint64_t userToken = 0;     // for the owner (IoLoop): which operation this is
 };
 
+// How long an engine's teardown waits for the kernel to give back cancelled requests (Quiesce).
+constexpr int kEngineTeardownWaitMs = 1000;
+
 class IoEngine {
  public:
   virtual ~IoEngine() = default;
@@ -96,6 +99,12 @@ class IoEngine {
   virtual int WatchFd() const = 0;
   // Gives back the memory holding a completed receive's bytes.
   virtual void ReleaseRecv(IoRequest* req) = 0;
+  // Before the engine is destroyed (its environment ends): cancels every request the kernel holds
+  // and waits, at most `timeoutMs`, for each to come back, so that the kernel writes into no
+  // request's memory (its buffer, a copier's) once that memory is freed. False when some may
+  // still run after the wait: their memory must then never be freed (it is leaked on purpose).
+  // The harvested results are dropped. Engines whose requests never outlive them return true.
+  virtual bool Quiesce(int /*timeoutMs*/) { return true; }
 };
 
 // Each returns nullptr and sets *err (a positive errno) when the engine cannot run here.

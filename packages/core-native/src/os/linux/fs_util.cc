@@ -11,10 +11,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <iterator>
+#include <list>
 #include <mutex>
 #include <random>
-#include <unordered_set>
+#include <unordered_map>
 
 namespace wsm {
 
@@ -26,8 +30,14 @@ constexpr int kHexDigits = 8;
 // A leftover modified this recently may belong to a live copy that kill(2) cannot see (another
 // pid namespace sharing the directory): it is left alone.
 constexpr time_t kLeftoverMinAgeSeconds = 60;
-// Directories already swept, remembered up to this many (then forgotten, and swept again).
+// Directories swept lately, remembered up to this many (the one swept longest ago is forgotten
+// first, and is swept again at the next copy into it).
 constexpr size_t kSweptDirsMax = 4096;
+// A directory is swept again by the first copy into it once this long has passed since its last
+// sweep, so that a long-running process (a watcher, a build server) keeps clearing it.
+constexpr std::chrono::minutes kResweepAfter{5};
+// Internal, for tests only (test/leftover-sweep.test.ts): replaces kResweepAfter, read once.
+constexpr const char kResweepEnv[] = "WSM_LEFTOVER_RESWEEP_MS";
 
 // The longest prefix of `s` of at most `max` bytes that does not split a UTF-8 sequence.
 size_t Utf8Prefix(const char* s, size_t len, size_t max) {
@@ -71,6 +81,48 @@ bool ParseTempName(const char* name, pid_t* pid) {
 }
 
 bool ProcessGone(pid_t pid) { return kill(pid, 0) != 0 && errno == ESRCH; }
+
+std::chrono::milliseconds ResweepAfter() {
+  static const std::chrono::milliseconds after = [] {
+    std::chrono::milliseconds fallback = kResweepAfter;
+    const char* text = getenv(kResweepEnv);
+    if (!text || !*text) return fallback;
+    char* end = nullptr;
+    long long ms = strtoll(text, &end, 10);
+    return *end == '\0' && ms >= 0 ? std::chrono::milliseconds(ms) : fallback;
+  }();
+  return after;
+}
+
+// When each directory was last swept, oldest first, for LeftoverSweepDue.
+class SweepSchedule {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // True (and the sweep recorded as of `now`) if `dir` was never swept, or not within ResweepAfter.
+  bool Due(const std::string& dir, Clock::time_point now) {
+    auto found = byDir_.find(dir);
+    if (found != byDir_.end()) {
+      if (now - found->second->at < ResweepAfter()) return false;
+      order_.erase(found->second);
+      byDir_.erase(found);
+    } else if (byDir_.size() >= kSweptDirsMax) {
+      byDir_.erase(order_.front().dir);
+      order_.pop_front();
+    }
+    order_.push_back({dir, now});
+    byDir_[dir] = std::prev(order_.end());
+    return true;
+  }
+
+ private:
+  struct Sweep {
+    std::string dir;
+    Clock::time_point at;
+  };
+  std::list<Sweep> order_;  // by time of sweep, oldest first
+  std::unordered_map<std::string, std::list<Sweep>::iterator> byDir_;
+};
 
 }  // namespace
 
@@ -127,11 +179,10 @@ void RemoveDeadLeftovers(const std::string& dest) {
 bool LeftoverSweepDue(const std::string& dest) {
   // Process-wide and never destroyed: copy threads may still ask while the process exits.
   static std::mutex* mutex = new std::mutex;
-  static auto* swept = new std::unordered_set<std::string>;
+  static auto* schedule = new SweepSchedule;
   std::string dir = DirOf(dest);
   std::lock_guard<std::mutex> lock(*mutex);
-  if (swept->size() >= kSweptDirsMax) swept->clear();
-  return swept->insert(std::move(dir)).second;
+  return schedule->Due(dir, SweepSchedule::Clock::now());
 }
 
 }  // namespace wsm

@@ -25,8 +25,10 @@ std::string TempPathBeside(const std::string& dest, pid_t pid);
 // directory): call it on a worker thread. Guarded by fs-iocp test/leftovers.test.ts.
 void RemoveDeadLeftovers(const std::string& dest);
 
-// True once per process for each destination directory (the first caller then sweeps it with
-// RemoveDeadLeftovers), so the cost is one directory read per directory, not per file. Cheap.
+// True when the caller should sweep the destination's directory with RemoveDeadLeftovers: for the
+// first copy into it, and again for the first one five minutes or more after its last sweep (a
+// long-running process keeps it clear), so the cost is one directory read per directory every
+// few minutes, not per file. Cheap. Guarded by test/leftover-sweep.test.ts.
 bool LeftoverSweepDue(const std::string& dest);
 
 }  // namespace wsm
