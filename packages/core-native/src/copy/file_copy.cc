@@ -415,30 +415,41 @@ class FileCopyJob : public Napi::ObjectWrap<FileCopyJob>, public IoSink {
     MaybeCleanup();
   }
 
+  // Closes both files and unlinks the temporary file, then reports: the promise settles only once
+  // none of the job's descriptors is open, so the space an unlinked temporary file held is free
+  // when the caller sees the rejection (test/copy-file-errors.test.ts, "ENOSPC on a 1 MiB tmpfs").
   void Cleanup() {
     if (cleaning_) return;
     cleaning_ = true;
+    auto left = std::make_shared<int>(1);  // this call's own share, so nothing reports before the end
+    auto report = [this, left]() {
+      if (--*left == 0) Done(aborted_ ? ECANCELED : err_, aborted_ ? "copyfile" : errSyscall_);
+    };
     for (RawFile* f : {&src_file_, &dst_file_}) {
       int fd = f->Release();
       if (fd < 0) continue;
       fsPending_++;
+      ++*left;
       RunFs(uvLoop_, [fd](uv_loop_t* l, uv_fs_t* r, uv_fs_cb cb) { return uv_fs_close(l, r, fd, cb); },
-            [this](ssize_t, const uv_stat_t*) {
+            [this, report](ssize_t, const uv_stat_t*) {
               fsPending_--;
+              report();
               Settle();
             });
     }
-    auto report = [this]() { Done(aborted_ ? ECANCELED : err_, aborted_ ? "copyfile" : errSyscall_); };
-    if (!tempCreated_) return report();
-    std::string temp = temp_;
-    fsPending_++;
-    RunFs(uvLoop_, [temp](uv_loop_t* l, uv_fs_t* r, uv_fs_cb cb) { return uv_fs_unlink(l, r, temp.c_str(), cb); },
-          [this, report](ssize_t, const uv_stat_t*) {
-            fsPending_--;
-            tempCreated_ = false;
-            ForgetAtExit(temp_);
-            report();
-          });
+    if (tempCreated_) {
+      std::string temp = temp_;
+      fsPending_++;
+      ++*left;
+      RunFs(uvLoop_, [temp](uv_loop_t* l, uv_fs_t* r, uv_fs_cb cb) { return uv_fs_unlink(l, r, temp.c_str(), cb); },
+            [this, report](ssize_t, const uv_stat_t*) {
+              fsPending_--;
+              tempCreated_ = false;
+              ForgetAtExit(temp_);
+              report();
+            });
+    }
+    report();
   }
 
   // --- JavaScript: progress (throttled) and the one completion call ---
