@@ -171,19 +171,7 @@ describe('a reset after the peer\'s FIN (CLOSE_WAIT, where Linux says EPIPE)', (
 
   it('completion port: the receive gets the data, the next receive and a send fail with WSAECONNRESET', async () => {
     const s = await resetAfterFin()
-    const port = new CompletionPort()
-    closers.push(port)
-    port.associate(s, 1)
-    const buf = new Uint8Array(64)
-    const recv = new Overlapped()
-    recvOverlapped(s, buf, recv)
-    const first = await nextPacket(port)
-    expect({ error: first.error, data: text(buf, first.bytes) }).toEqual({ error: 0, data: 'hello' })
-    recvOverlapped(s, buf, recv)
-    expect(await nextPacket(port)).toMatchObject({ error: WSAECONNRESET, bytes: 0, overlapped: recv })
-    const send = new Overlapped()
-    sendOverlapped(s, bytes('x'), send)
-    expect(await nextPacket(port)).toMatchObject({ error: WSAECONNRESET, overlapped: send })
+    await expectPortDataThenReset(s, 1)
   })
 
   it('completion port after FD_CLOSE took the error: the data, then WSAECONNRESET, never a 0-byte receive', async () => {
@@ -194,20 +182,28 @@ describe('a reset after the peer\'s FIN (CLOSE_WAIT, where Linux says EPIPE)', (
     expect(await within(waitForMultipleEvents([ev], { timeoutMs: WAIT_MS }), 'waitForMultipleEvents', WAIT_MS + 500)).toBe(0)
     expect(enumNetworkEvents(s, ev)).toEqual({ events: FD_CLOSE, errors: { [FD_CLOSE]: WSAECONNRESET } })
     eventSelect(s, ev, 0)
-    const port = new CompletionPort()
-    closers.push(port)
-    port.associate(s, 1)
-    const buf = new Uint8Array(64)
-    const recv = new Overlapped()
-    recvOverlapped(s, buf, recv)
-    const first = await nextPacket(port)
-    expect({ error: first.error, data: text(buf, first.bytes) }).toEqual({ error: 0, data: 'hello' })
-    for (let i = 0; i < 2; i++) {
-      recvOverlapped(s, buf, recv)
-      expect(await nextPacket(port)).toMatchObject({ error: WSAECONNRESET, bytes: 0, overlapped: recv })
-    }
-    const send = new Overlapped()
-    sendOverlapped(s, bytes('x'), send)
-    expect(await nextPacket(port)).toMatchObject({ error: WSAECONNRESET, overlapped: send })
+    await expectPortDataThenReset(s, 2)
   })
 })
+
+/**
+ * Through a completion port: the first receive gets the 'hello' the peer sent before its FIN, then
+ * `resets` more receives and a send each complete with WSAECONNRESET (never a 0-byte receive).
+ */
+async function expectPortDataThenReset(s: Socket, resets: number): Promise<void> {
+  const port = new CompletionPort()
+  closers.push(port)
+  port.associate(s, 1)
+  const buf = new Uint8Array(64)
+  const recv = new Overlapped()
+  recvOverlapped(s, buf, recv)
+  const first = await nextPacket(port)
+  expect({ error: first.error, data: text(buf, first.bytes) }).toEqual({ error: 0, data: 'hello' })
+  for (let i = 0; i < resets; i++) {
+    recvOverlapped(s, buf, recv)
+    expect(await nextPacket(port)).toMatchObject({ error: WSAECONNRESET, bytes: 0, overlapped: recv })
+  }
+  const send = new Overlapped()
+  sendOverlapped(s, bytes('x'), send)
+  expect(await nextPacket(port)).toMatchObject({ error: WSAECONNRESET, overlapped: send })
+}
