@@ -1,20 +1,11 @@
 // Bad arguments and misuse of listen(), connect(), Connection and Listener: a TypeError with a code,
 // a WsmError with a POSIX code, or (for a model without a driver yet) ERR_WSM_MODEL_NOT_IMPLEMENTED.
-import { afterEach, describe, expect, it } from 'vitest'
-import { MODELS, IMPLEMENTED_MODELS, connect, listen, type Connection, type Listener } from '../lib/index.js'
-import { DRIVER_MODELS, next } from './helpers/drivers.js'
+import { describe, expect, it } from 'vitest'
+import { MODELS, IMPLEMENTED_MODELS, connect, listen, type Connection } from '../lib/index.js'
+import { DRIVER_MODELS, next, own, useDriverCleanup } from './helpers/drivers.js'
 import { expectRejectsType, expectTypeError, expectWsmError, rejected } from './helpers/errors.js'
-import { expectNoFdLeaks } from './helpers/fds.js'
 
-const open: Array<Connection | Listener> = []
-function closeOpen(): void {
-  for (const x of open.splice(0)) {
-    if ('destroy' in x) x.destroy()
-    else x.close()
-  }
-}
-afterEach(closeOpen)
-expectNoFdLeaks(closeOpen)
+useDriverCleanup()
 
 describe('listen() and connect() options', () => {
   it('options of the wrong type: ERR_INVALID_ARG_TYPE (connect rejects)', async () => {
@@ -44,8 +35,7 @@ describe('listen() and connect() options', () => {
   })
 
   it('a port in use: EADDRINUSE, thrown by listen()', () => {
-    const a = listen({ host: '127.0.0.1' })
-    open.push(a)
+    const a = own(listen({ host: '127.0.0.1' }))
     expectWsmError(() => listen({ host: '127.0.0.1', port: a.address().port }), 'EADDRINUSE')
   })
 })
@@ -53,13 +43,11 @@ describe('listen() and connect() options', () => {
 for (const model of DRIVER_MODELS) {
   describe(`driver '${model}': misuse of a Connection and a Listener`, () => {
     async function pair(): Promise<[Connection, Connection]> {
-      const l = listen({ model, host: '127.0.0.1' })
-      open.push(l)
+      const l = own(listen({ model, host: '127.0.0.1' }))
       const accepted = next<[Connection]>(l, 'connection')
-      const c = await connect({ model, port: l.address().port, host: '127.0.0.1' })
+      const c = own(await connect({ model, port: l.address().port, host: '127.0.0.1' }))
       const [s] = await accepted
-      open.push(c, s)
-      return [c, s]
+      return [c, own(s)]
     }
 
     it('write() of something other than bytes: ERR_INVALID_ARG_TYPE, and nothing is sent', async () => {
@@ -86,8 +74,7 @@ for (const model of DRIVER_MODELS) {
     })
 
     it('Listener: maxConnections of a bad value and close(non-function) are TypeErrors; close() twice calls both callbacks', async () => {
-      const l = listen({ model, host: '127.0.0.1' })
-      open.push(l)
+      const l = own(listen({ model, host: '127.0.0.1' }))
       expectTypeError(() => (l.maxConnections = '1' as never))
       expectTypeError(() => (l.maxConnections = -1), 'ERR_INVALID_ARG_VALUE')
       expectTypeError(() => (l.maxConnections = 1.5), 'ERR_INVALID_ARG_VALUE')

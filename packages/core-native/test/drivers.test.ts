@@ -1,26 +1,13 @@
 // The drivers (listen, connect, Connection, Listener) over real loopback sockets, one suite run for
 // every model in DRIVER_MODELS (test/helpers/drivers.ts) and, through WSM_BACKEND, both engines.
 import { createHash, randomBytes } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { connect, listen, type Connection, type Listener } from '../lib/index.js'
-import { comes, DRIVER_MODELS, next, receiveAll } from './helpers/drivers.js'
-import { expectNoFdLeaks } from './helpers/fds.js'
+import { comes, DRIVER_MODELS, next, own, receiveAll, useDriverCleanup } from './helpers/drivers.js'
 import { closedPort, LOOPBACK, FAMILIES } from './helpers/sockets.js'
 import { delay, within } from './helpers/time.js'
 
-const open: Array<Connection | Listener> = []
-function own<T extends Connection | Listener>(x: T): T {
-  open.push(x)
-  return x
-}
-function closeOpen(): void {
-  for (const x of open.splice(0)) {
-    if ('destroy' in x) x.destroy()
-    else x.close()
-  }
-}
-afterEach(closeOpen)
-expectNoFdLeaks(closeOpen)
+useDriverCleanup()
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 

@@ -1,5 +1,7 @@
 // Helpers for the driver suites: the models to run them over, and bounded waits on a Connection.
-import { IMPLEMENTED_MODELS, type Connection, type Model } from '../../lib/index.js'
+import { afterEach } from 'vitest'
+import { IMPLEMENTED_MODELS, type Connection, type Listener, type Model } from '../../lib/index.js'
+import { expectNoFdLeaks } from './fds.js'
 import { within } from './time.js'
 
 /** Every model with a driver: each driver joins the suites by joining IMPLEMENTED_MODELS. */
@@ -33,4 +35,26 @@ export function comes(emitter: NodeJS.EventEmitter, event: string, ms: number): 
     () => true,
     () => false,
   )
+}
+
+const owned = new Set<Connection | Listener>()
+
+/** Registers `x` to be destroyed (a Connection) or closed (a Listener) after the test; returns it. */
+export function own<T extends Connection | Listener>(x: T): T {
+  owned.add(x)
+  return x
+}
+
+function closeOwned(): void {
+  for (const x of owned) {
+    if ('destroy' in x) x.destroy()
+    else x.close()
+  }
+  owned.clear()
+}
+
+/** Closes what own() registered after each test, and checks that the file leaves no descriptor open. */
+export function useDriverCleanup(): void {
+  afterEach(closeOwned)
+  expectNoFdLeaks(closeOwned)
 }
