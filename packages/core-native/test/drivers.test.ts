@@ -124,14 +124,14 @@ for (const model of DRIVER_MODELS) {
       expect(received).toBe(offered)
     })
 
-    it('peer reset mid-write: the writer gets error ECONNRESET (or EPIPE), then close(true)', async () => {
+    it('peer reset mid-write: the writer gets error ECONNRESET, then close(true)', async () => {
       const l = own(listen({ model, host: '127.0.0.1' }))
       const server = next<[Connection]>(l, 'connection')
       const c = own(await connect({ model, port: l.address().port, host: '127.0.0.1' }))
       const [s] = await server
       const error = next<[Error & { code: string; syscall: string }]>(c, 'error', 5000)
       const closed = next<[boolean]>(c, 'close', 5000)
-      // The server reads a little then resets (SO_LINGER 0 is not offered: unread data makes the close a reset).
+      // The server stops reading, then closes with unread bytes in its buffer: the kernel answers with a reset.
       s.pause()
       const chunk = Buffer.alloc(64 * 1024, 1)
       const pump = setInterval(() => {
@@ -141,7 +141,7 @@ for (const model of DRIVER_MODELS) {
       s.destroy()
       try {
         const [err] = await error
-        expect(['ECONNRESET', 'EPIPE']).toContain(err.code)
+        expect(err.code).toBe('ECONNRESET')
         expect(err).toMatchObject({ syscall: expect.any(String), errno: expect.any(Number) })
         expect(await closed).toEqual([true])
       } finally {
