@@ -36,6 +36,7 @@ export interface NativeSocketHandle {
   remoteAddress(): NativeAddress
   setNoDelay(noDelay: boolean): void
   setKeepAlive(enable: boolean, initialDelayMs?: number): void
+  setReusePort(reusePort: boolean): void
   getError(): number
   readonly state: NativeSocketState
   readonly family: 4 | 6
@@ -77,6 +78,8 @@ export interface NativeBinding {
   ioCancel(id: number): boolean
   ioCancelAll(handle: NativeSocketHandle | NativeFileHandle): boolean
   ioPending(): number
+  /** Whether the handle's operations in flight keep the event loop alive (uv_ref/uv_unref). */
+  ioRef(handle: NativeSocketHandle | NativeFileHandle, on: boolean): void
   FileHandle: new (path: string, flags: number, mode?: number) => NativeFileHandle
 
   // WSAAsyncSelect / WSAEventSelect (src/models/network_events.cc): recorded events arrive in

@@ -138,6 +138,11 @@ export function invalidType(name: string, expected: string, actual: unknown): Ty
   return codedTypeError(`The "${name}" argument must be ${expected}, got ${describe(actual)}`, 'ERR_INVALID_ARG_TYPE')
 }
 
+/** A TypeError with Node's ERR_INVALID_ARG_VALUE, for an argument of the right type and a value outside its domain. */
+export function invalidValue(name: string, expected: string, actual: unknown): TypeError {
+  return codedTypeError(`The "${name}" argument must be ${expected}, got ${describe(actual)}`, 'ERR_INVALID_ARG_VALUE')
+}
+
 /**
  * A TypeError with Node's ERR_INVALID_THIS, for a method or getter called on something that is not
  * an instance of its class (`Socket.prototype.recv.call({})`, or an object made with

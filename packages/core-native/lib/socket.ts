@@ -134,6 +134,15 @@ export class Socket {
     this.#handle.setKeepAlive(enable, initialDelayMs)
   }
 
+  /**
+   * `setsockopt(SOL_SOCKET, SO_REUSEPORT)`, before `bind`: listeners in several processes (or
+   * threads) share one port and the kernel spreads connections over them. Linux only.
+   */
+  setReusePort(reusePort = true): void {
+    if (!hasHandle(this)) throw invalidThis('Socket')
+    this.#handle.setReusePort(reusePort)
+  }
+
   /** `getsockopt(SOL_SOCKET, SO_ERROR)`: the pending error (reading clears it), or null. */
   getError(): WsmError | null {
     if (!hasHandle(this)) throw invalidThis('Socket')

@@ -83,9 +83,31 @@ async function makeLive(): Promise<Record<string, object[]>> {
     CompletionPort: [new CompletionPort()],
     FileHandle: [file],
     WsmError: [new core.WsmError('x', { code: 'EINVAL', errno: -22, syscall: 'x' })],
+    ...(await liveDriverObjects()),
   }
   for (const objects of Object.values(live)) for (const o of objects) own(o)
   return live
+}
+
+/**
+ * A listener and a connected pair from the drivers. Their 'error' events (a destroy(err) the fuzz
+ * makes, a reset) are listened to, and every connection is destroyed when the generation ends.
+ */
+async function liveDriverObjects(): Promise<{ Listener: object[]; Connection: object[] }> {
+  const listener = core.listen({ host: '127.0.0.1' })
+  const connections: core.Connection[] = []
+  const adopt = (c: core.Connection): core.Connection => {
+    c.on('error', () => {})
+    connections.push(c)
+    closers.push(() => c.destroy())
+    return c
+  }
+  listener.on('error', () => {})
+  const accepted = new Promise<core.Connection>((resolve) => listener.once('connection', resolve))
+  listener.on('connection', adopt)
+  const client = adopt(await core.connect({ port: listener.address().port, host: '127.0.0.1' }))
+  await accepted
+  return { Listener: [listener], Connection: [client, ...connections.filter((c) => c !== client)] }
 }
 
 describe('fuzz of every export and every prototype member', () => {

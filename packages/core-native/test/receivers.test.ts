@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import * as core from '../lib/index.js'
-import { CompletionPort, FdSet, FileHandle, MessageWindow, Overlapped, Socket, WsaEvent, WsmError } from '../lib/index.js'
+import { CompletionPort, FdSet, FileHandle, MessageWindow, Overlapped, Socket, WsaEvent, WsmError, listen } from '../lib/index.js'
 import { expectRejectsType, expectTypeError } from './helpers/errors.js'
 import { closeAll, useSocketCleanup } from './helpers/sockets.js'
 
@@ -17,7 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 /** The public classes and what their prototypes may hold (README, "API and the Win32 calls it stands for"). */
 const SURFACE: Record<string, string[]> = {
-  Socket: ['bind', 'listen', 'accept', 'connect', 'recv', 'send', 'shutdown', 'close', 'setNoDelay', 'setKeepAlive', 'getError',
+  Socket: ['bind', 'listen', 'accept', 'connect', 'recv', 'send', 'shutdown', 'close', 'setNoDelay', 'setKeepAlive', 'setReusePort', 'getError',
     'closed', 'family', 'address', 'remote', 'localAddress', 'localPort', 'remoteAddress', 'remotePort'],
   FdSet: ['capacity', 'add', 'delete', 'has', 'clear', 'size', 'Symbol(Symbol.iterator)'],
   WsaEvent: ['set', 'reset', 'signaled', 'closed', 'close'],
@@ -27,6 +27,10 @@ const SURFACE: Record<string, string[]> = {
     'postQueuedCompletionStatus', 'close'],
   FileHandle: ['size', 'setSize', 'close', 'closed', 'unbuffered', 'alignment'],
   WsmError: [],
+  Connection: ['write', 'end', 'destroy', 'pause', 'resume', 'isPaused', 'setNoDelay', 'setKeepAlive', 'ref', 'unref',
+    'writableLength', 'writableHighWaterMark', 'destroyed', 'bytesRead', 'bytesWritten', 'localAddress', 'localPort',
+    'remoteAddress', 'remotePort', 'remoteFamily'],
+  Listener: ['address', 'connections', 'listening', 'maxConnections', 'close', 'ref', 'unref'],
 }
 
 function isClass(value: unknown): value is abstract new (...args: never[]) => object {
@@ -49,6 +53,7 @@ function instances(): Record<string, object> {
     CompletionPort: new CompletionPort(),
     FileHandle: file,
     WsmError: new WsmError('x', { code: 'EINVAL', errno: -22, syscall: 'x' }),
+    Listener: listen({ host: '127.0.0.1' }),
   }
 }
 
@@ -61,11 +66,13 @@ describe('public classes', () => {
     }
   })
 
-  it('Socket and FileHandle are made by the library only: new from outside is ERR_ILLEGAL_CONSTRUCTOR', () => {
+  it('Socket, FileHandle, Connection and Listener are made by the library only: new from outside is ERR_ILLEGAL_CONSTRUCTOR', () => {
     const Construct = (cls: unknown, ...args: unknown[]) => () => new (cls as new (...a: unknown[]) => object)(...args)
     for (const args of [[], [{}], [Symbol('Socket'), {}]]) {
       expectTypeError(Construct(Socket, ...args), 'ERR_ILLEGAL_CONSTRUCTOR')
       expectTypeError(Construct(FileHandle, ...args), 'ERR_ILLEGAL_CONSTRUCTOR')
+      expectTypeError(Construct(core.Connection, ...args), 'ERR_ILLEGAL_CONSTRUCTOR')
+      expectTypeError(Construct(core.Listener, ...args), 'ERR_ILLEGAL_CONSTRUCTOR')
     }
   })
 

@@ -30,4 +30,10 @@ describe('environments that end with work in flight', () => {
     expect(run.report).toEqual({ scenario: 'echo', worker: { workerExit: 1, leaked: [], gone: [] }, peersSawClose: true })
     expectClean(run)
   }, CHILD_MS + 5000)
+
+  it("a Worker serving connections with the 'iocp' driver, terminated mid-traffic: its peers see their connections closed, no descriptor is left", async () => {
+    const run = await runChild('driver-echo')
+    expect(run.report).toEqual({ scenario: 'driver-echo', worker: { workerExit: 1, leaked: [], gone: [] }, peersSawClose: true })
+    expectClean(run)
+  }, CHILD_MS + 5000)
 })

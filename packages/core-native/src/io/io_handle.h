@@ -32,6 +32,10 @@ class IoHandle {
   virtual void ObserveStreamResult(const IoRequest& /*req*/, int32_t /*result*/) {}
   virtual int32_t StreamResult(const IoRequest& /*req*/, int32_t result) { return result; }
   size_t pendingCount_ = 0;
+  // Do this handle's operations in flight keep the event loop alive? (uv_ref/uv_unref of a handle,
+  // as net.Socket#unref: an unref'd connection waiting for data lets the process exit.) IoLoop
+  // counts the operations of ref'd handles only; changed through IoLoop::SetHandleRef.
+  bool loopRef_ = true;
   // On IoLoop's list of handles to let go after the batch. KeepAlive(true) is in force exactly
   // while pendingCount_ > 0 or this is set.
   bool releaseQueued_ = false;

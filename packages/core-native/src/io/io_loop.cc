@@ -190,6 +190,7 @@ uint32_t IoLoop::Start(OpPtr owned) {
   op->handle->firstOp_ = op;
   if (op->handle->pendingCount_++ == 0 && !op->handle->releaseQueued_) op->handle->KeepAlive(true);
   pending_++;
+  if (op->handle->loopRef_) refPending_++;
   UpdateRef();
   Submit(op);
   return op->id;
@@ -297,6 +298,7 @@ void IoLoop::Release(IoOp* op) {
   freeSlots_.push_back(slot);
   pending_--;
   IoHandle* handle = op->handle;
+  if (handle->loopRef_) refPending_--;
   bool native = op->sink != nullptr;
   Recycle(op);
   if (--handle->pendingCount_ != 0) return;
@@ -437,8 +439,16 @@ void IoLoop::Deliver() {
   UpdateRef();
 }
 
+void IoLoop::SetHandleRef(IoHandle* handle, bool on) {
+  if (handle->loopRef_ == on) return;
+  handle->loopRef_ = on;
+  if (on) refPending_ += handle->pendingCount_;
+  else refPending_ -= handle->pendingCount_;
+  UpdateRef();
+}
+
 void IoLoop::UpdateRef() {
-  bool want = pending_ > 0;
+  bool want = refPending_ > 0;
   if (want == pollRefd_) return;
   pollRefd_ = want;
   if (want) uv_ref(reinterpret_cast<uv_handle_t*>(&poll_));

@@ -59,6 +59,8 @@ class IoLoop {
   // before the descriptor is closed.
   void CancelHandle(IoHandle* handle);
   size_t Pending() const { return pending_; }
+  // Whether `handle`'s operations in flight keep the event loop alive (IoHandle::loopRef_).
+  void SetHandleRef(IoHandle* handle, bool on);
 
  private:
   IoLoop(Napi::Env env, uv_loop_t* loop, std::unique_ptr<IoEngine> engine);
@@ -105,6 +107,7 @@ class IoLoop {
   std::vector<uint32_t> freeSlots_;
   uint32_t generation_ = 0;
   size_t pending_ = 0;
+  size_t refPending_ = 0;  // the operations of handles whose loopRef_ is set: they keep the loop alive
   std::vector<IoRequest*> harvested_;
   // Operations completed without reaching the engine (cancelled while queued behind another).
   std::vector<IoRequest*> localDone_;

@@ -252,6 +252,18 @@ Napi::Value IoCancelAll(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, loop && loop->CancelAll(handle) > 0);
 }
 
+// ioRef(handle, on)   (uv_ref/uv_unref of a handle: do its operations in flight keep the process alive?)
+Napi::Value IoRef(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Value v = info.Length() > 0 ? info[0] : env.Undefined();
+  IoHandle* handle = SocketHandle::IfSocket(env, v);
+  if (!handle) handle = FileHandle::FromValue(env, v, "handle");
+  bool on = BooleanArg(info, 1, "on");
+  if (IoLoop* loop = IoLoop::IfCreated(env)) loop->SetHandleRef(handle, on);
+  else handle->loopRef_ = on;  // no loop yet, so no operation in flight to recount
+  return env.Undefined();
+}
+
 // ioPending() -> number of operations in flight (for tests and diagnostics)
 Napi::Value IoPending(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(IoLoop::Get(info.Env())->Pending()));
@@ -270,6 +282,7 @@ void DefineOverlappedIo(Napi::Env env, Napi::Object exports) {
   exports.Set("ioWrite", Napi::Function::New<IoWrite>(env, "ioWrite"));
   exports.Set("ioCancel", Napi::Function::New<IoCancel>(env, "ioCancel"));
   exports.Set("ioCancelAll", Napi::Function::New<IoCancelAll>(env, "ioCancelAll"));
+  exports.Set("ioRef", Napi::Function::New<IoRef>(env, "ioRef"));
   exports.Set("ioPending", Napi::Function::New<IoPending>(env, "ioPending"));
   exports.Set("FileHandle", FileHandle::Define(env));
 }

@@ -46,6 +46,7 @@ Napi::Function SocketHandle::Define(Napi::Env env) {
           InstanceMethod<&SocketHandle::RemoteAddress>("remoteAddress"),
           InstanceMethod<&SocketHandle::SetNoDelay>("setNoDelay"),
           InstanceMethod<&SocketHandle::SetKeepAlive>("setKeepAlive"),
+          InstanceMethod<&SocketHandle::SetReusePort>("setReusePort"),
           InstanceMethod<&SocketHandle::GetError>("getError"),
       });
   Data(env).socketHandleCtor = Napi::Persistent(ctor);
@@ -377,6 +378,16 @@ Napi::Value SocketHandle::SetNoDelay(const Napi::CallbackInfo& info) {
   CheckOpen("setsockopt");
   int on = BooleanArg(info, 0, "noDelay") ? 1 : 0;
   if (setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) != 0) ThrowSystemError(info.Env(), errno, "setsockopt");
+  return info.Env().Undefined();
+}
+
+// SO_REUSEPORT, before bind: several listeners (one per process or thread) share the port and the
+// kernel spreads the connections over them. Windows has no equivalent (SO_REUSEADDR there lets a
+// second bind steal the port, which is not this).
+Napi::Value SocketHandle::SetReusePort(const Napi::CallbackInfo& info) {
+  CheckOpen("setsockopt");
+  int on = BooleanArg(info, 0, "reusePort") ? 1 : 0;
+  if (setsockopt(fd_, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0) ThrowSystemError(info.Env(), errno, "setsockopt");
   return info.Env().Undefined();
 }
 

@@ -90,6 +90,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   Napi::Value RemoteAddress(const Napi::CallbackInfo& info);
   Napi::Value SetNoDelay(const Napi::CallbackInfo& info);
   Napi::Value SetKeepAlive(const Napi::CallbackInfo& info);
+  Napi::Value SetReusePort(const Napi::CallbackInfo& info);
   Napi::Value GetError(const Napi::CallbackInfo& info);
   // An accessor that checks its receiver (TypeError) before calling `Get` on it.
   template <Napi::Value (SocketHandle::*Get)(const Napi::CallbackInfo&)>

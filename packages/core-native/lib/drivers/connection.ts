@@ -1,0 +1,370 @@
+// One TCP connection served by a driver: the write queue, half-close, pause/resume and the events,
+// the same for every model. What differs per model (how bytes are received and sent) is the
+// driver's ConnectionIo.
+import { EventEmitter } from 'node:events'
+import { illegalConstructor, invalidThis, invalidType, systemError, type WsmError } from '../errors.js'
+import type { Socket } from '../socket.js'
+import type { Model } from './models.js'
+
+/** The events of a Connection, with their arguments. */
+export interface ConnectionEventMap {
+  /** Bytes received; the Buffer is the listener's to keep. */
+  data: [chunk: Buffer]
+  /** The queued bytes went out after a write() returned false. */
+  drain: []
+  /** The peer ended its side (FIN); writing may go on until end(). */
+  end: []
+  /** end() took effect: every queued byte was sent, then the send side was shut down. */
+  finish: []
+  error: [err: WsmError]
+  /** Last event; hadError tells whether an 'error' came before it. */
+  close: [hadError: boolean]
+}
+
+/** What a driver tells its connection. */
+export interface ConnectionSink {
+  /** Does the connection want bytes now (not paused, not destroyed)? A driver reports none while it does not. */
+  wanted(): boolean
+  /** Bytes received (after a receive() request). */
+  data(chunk: Buffer): void
+  /** The peer's FIN (after a receive() request). */
+  end(): void
+  /** The send started by send() has completed, every byte of it. */
+  sent(): void
+  /** A receive or send failed: the connection is destroyed with `err`. */
+  failed(err: WsmError): void
+}
+
+/** The model-specific half of a Connection: how its driver receives and sends. */
+export interface ConnectionIo {
+  /**
+   * Asks for the next received bytes, the end or an error, reported once to the sink, and only
+   * while it wants them (else kept until the next receive()). Idempotent while one is asked for.
+   */
+  receive(): void
+  /** Sends `buffers` as one operation (writev); the sink hears `sent` once all are sent. One at a time. */
+  send(buffers: Uint8Array[]): void
+  /** Whether this connection's operations in flight keep the process alive. */
+  ref(on: boolean): void
+  /** Cancels what is in flight (never reported to the sink afterwards) and closes the socket. */
+  close(): void
+}
+
+/** Node's default high-water mark of a socket on Windows (16 KiB), where IOCP comes from. */
+export const DEFAULT_HIGH_WATER_MARK = 16 * 1024
+// WSASend takes at most this many WSABUFs (the kernel's IOV_MAX); a longer queue goes in several sends.
+const MAX_BUFFERS_PER_SEND = 1024
+
+let make: (socket: Socket, model: Model, io: (sink: ConnectionSink) => ConnectionIo, onClose: (c: Connection) => void) => Connection
+let isConnection: (value: unknown) => value is Connection
+const CONSTRUCT = Symbol('Connection')
+
+/**
+ * A TCP connection, the same for every model's driver. Receiving starts at once (the first bytes
+ * reach 'data' listeners added in the 'connection' handler or right after connect() resolved);
+ * pause() stops receiving from the kernel, so that a fast peer is held back by TCP itself.
+ */
+export class Connection extends EventEmitter<ConnectionEventMap> {
+  /** Which model's driver serves this connection. */
+  readonly model: Model
+  readonly #socket: Socket
+  #io!: ConnectionIo
+  #onClose!: (c: Connection) => void
+  readonly #local: { address: string; port: number }
+  readonly #remote: { address: string; port: number; family: 4 | 6 }
+  #highWaterMark = DEFAULT_HIGH_WATER_MARK
+
+  // Sending: one send in flight; writes made meanwhile wait (copied) in #queue and go out
+  // together, as one writev, when it completes.
+  #inFlight = 0
+  #queue: Uint8Array[] = []
+  #queued = 0
+  #needDrain = false
+  #ending = false
+  #shutDown = false
+  #finished = false
+
+  // Receiving.
+  #paused = false
+  #readEnded = false
+
+  #destroyed = false
+  #bytesRead = 0
+  #bytesWritten = 0
+
+  static {
+    make = (socket, model, io, onClose) => {
+      const c = new Connection(CONSTRUCT, socket, model)
+      c.#onClose = onClose
+      c.#io = io({
+        wanted: () => !c.#paused && !c.#destroyed && !c.#readEnded,
+        data: (chunk) => c.#data(chunk),
+        end: () => c.#end(),
+        sent: () => c.#sent(),
+        failed: (err) => c.destroy(err),
+      })
+      c.#receive()
+      return c
+    }
+    isConnection = (value): value is Connection => typeof value === 'object' && value !== null && #socket in value
+  }
+
+  /** @internal Connections are made by listen() and connect(). */
+  constructor(token: symbol, socket: Socket, model: Model) {
+    if (token !== CONSTRUCT) throw illegalConstructor('Connection', 'listen() and connect()')
+    super()
+    this.#socket = socket
+    this.model = model
+    // Read once: they stay readable after the socket is closed, as net.Socket's do.
+    const local = socket.address()
+    const remote = socket.remote()
+    this.#local = { address: local.address, port: local.port }
+    this.#remote = remote
+  }
+
+  /**
+   * Queues `data` (one buffer, or several sent as one writev) and returns false once the bytes
+   * not yet sent reach the high-water mark: stop writing until 'drain'. The bytes are copied or
+   * handed to the kernel before this returns, so the caller may reuse its buffers at once.
+   */
+  write(data: Uint8Array | readonly Uint8Array[]): boolean {
+    if (!isConnection(this)) throw invalidThis('Connection')
+    const list = checkData(data)
+    if (this.#destroyed) throw systemError(9, 'WSASend', 'the connection is destroyed')
+    if (this.#ending) throw systemError(32, 'WSASend', 'write after end()')
+    let bytes = 0
+    for (const b of list) bytes += b.byteLength
+    if (bytes > 0) {
+      if (this.#inFlight === 0) this.#startSend(list, bytes)
+      else {
+        for (const b of list) if (b.byteLength > 0) this.#queue.push(copyOf(b))
+        this.#queued += bytes
+      }
+    }
+    const ok = this.#inFlight + this.#queued < this.#highWaterMark
+    if (!ok) this.#needDrain = true
+    return ok
+  }
+
+  /** Shuts down the send side (FIN) once every queued byte is sent; then 'finish'. Receiving goes on. */
+  end(data?: Uint8Array | readonly Uint8Array[]): this {
+    if (!isConnection(this)) throw invalidThis('Connection')
+    if (data !== undefined) this.write(data)
+    if (this.#ending || this.#destroyed) return this
+    this.#ending = true
+    if (this.#inFlight === 0) this.#shutdown()
+    return this
+  }
+
+  /**
+   * Closes the connection now: queued bytes are dropped, operations in flight cancelled. With
+   * `err`, 'error' is emitted before 'close'. Idempotent.
+   */
+  destroy(err?: WsmError | Error): this {
+    if (!isConnection(this)) throw invalidThis('Connection')
+    if (err !== undefined && !(err instanceof Error)) throw invalidType('err', 'an Error', err)
+    if (this.#destroyed) return this
+    this.#destroyed = true
+    this.#queue = []
+    this.#queued = 0
+    this.#io.close()
+    this.#onClose(this)
+    process.nextTick(() => {
+      if (err) this.emit('error', err as WsmError)
+      this.emit('close', err !== undefined)
+    })
+    return this
+  }
+
+  /** Stops receiving: no receive is posted, so the kernel's buffer fills and the peer's sends block. */
+  pause(): this {
+    if (!isConnection(this)) throw invalidThis('Connection')
+    this.#paused = true
+    return this
+  }
+
+  /** Receives again after pause(). */
+  resume(): this {
+    if (!isConnection(this)) throw invalidThis('Connection')
+    if (!this.#paused) return this
+    this.#paused = false
+    // Not inline: a driver that already holds bytes delivers them at once, and 'data' must not
+    // run inside the caller's resume().
+    process.nextTick(() => this.#receive())
+    return this
+  }
+
+  get isPaused(): boolean {
+    if (!isConnection(this)) throw invalidThis('Connection')
+    return this.#paused
+  }
+
+  /** TCP_NODELAY (on by default in Node's http; off here, as in Winsock, until asked). */
+  setNoDelay(noDelay = true): this {
+    if (!isConnection(this)) throw invalidThis('Connection')
+    if (typeof noDelay !== 'boolean') throw invalidType('noDelay', 'a boolean', noDelay)
+    if (!this.#destroyed) this.#socket.setNoDelay(noDelay)
+    return this
+  }
+
+  /** SO_KEEPALIVE, with the idle time before the first probe. */
+  setKeepAlive(enable = false, initialDelayMs = 0): this {
+    if (!isConnection(this)) throw invalidThis('Connection')
+    if (typeof enable !== 'boolean') throw invalidType('enable', 'a boolean', enable)
+    if (typeof initialDelayMs !== 'number') throw invalidType('initialDelayMs', 'a number', initialDelayMs)
+    if (!this.#destroyed) this.#socket.setKeepAlive(enable, initialDelayMs)
+    return this
+  }
+
+  /** Keeps the process alive while this connection is open (the default). */
+  ref(): this {
+    if (!isConnection(this)) throw invalidThis('Connection')
+    if (!this.#destroyed) this.#io.ref(true)
+    return this
+  }
+
+  /** Lets the process exit even though this connection is open. */
+  unref(): this {
+    if (!isConnection(this)) throw invalidThis('Connection')
+    if (!this.#destroyed) this.#io.ref(false)
+    return this
+  }
+
+  /** Bytes not yet sent: write() returns false while this is at or over the high-water mark. */
+  get writableLength(): number {
+    if (!isConnection(this)) throw invalidThis('Connection')
+    return this.#inFlight + this.#queued
+  }
+
+  get writableHighWaterMark(): number {
+    if (!isConnection(this)) throw invalidThis('Connection')
+    return this.#highWaterMark
+  }
+
+  get destroyed(): boolean {
+    if (!isConnection(this)) throw invalidThis('Connection')
+    return this.#destroyed
+  }
+
+  get bytesRead(): number {
+    if (!isConnection(this)) throw invalidThis('Connection')
+    return this.#bytesRead
+  }
+
+  /** Bytes the kernel has taken (completed sends); queued ones are in writableLength. */
+  get bytesWritten(): number {
+    if (!isConnection(this)) throw invalidThis('Connection')
+    return this.#bytesWritten
+  }
+
+  get localAddress(): string {
+    if (!isConnection(this)) throw invalidThis('Connection')
+    return this.#local.address
+  }
+
+  get localPort(): number {
+    if (!isConnection(this)) throw invalidThis('Connection')
+    return this.#local.port
+  }
+
+  get remoteAddress(): string {
+    if (!isConnection(this)) throw invalidThis('Connection')
+    return this.#remote.address
+  }
+
+  get remotePort(): number {
+    if (!isConnection(this)) throw invalidThis('Connection')
+    return this.#remote.port
+  }
+
+  /** 'IPv4' or 'IPv6', as net.Socket#remoteFamily. */
+  get remoteFamily(): 'IPv4' | 'IPv6' {
+    if (!isConnection(this)) throw invalidThis('Connection')
+    return this.#remote.family === 6 ? 'IPv6' : 'IPv4'
+  }
+
+  #receive(): void {
+    if (this.#paused || this.#readEnded || this.#destroyed) return
+    this.#io.receive()
+  }
+
+  #data(chunk: Buffer): void {
+    if (this.#destroyed) return
+    this.#bytesRead += chunk.length
+    this.emit('data', chunk)
+    this.#receive()
+  }
+
+  #end(): void {
+    if (this.#destroyed) return
+    this.#readEnded = true
+    this.emit('end')
+    if (this.#finished) this.destroy()
+  }
+
+  #startSend(list: readonly Uint8Array[], bytes: number): void {
+    this.#inFlight = bytes
+    this.#io.send(list.length === 1 ? [list[0]!] : list.filter((b) => b.byteLength > 0))
+  }
+
+  #sent(): void {
+    if (this.#destroyed) return
+    this.#bytesWritten += this.#inFlight
+    this.#inFlight = 0
+    if (this.#queue.length > 0) {
+      const batch = this.#queue.length <= MAX_BUFFERS_PER_SEND ? this.#queue.splice(0) : this.#queue.splice(0, MAX_BUFFERS_PER_SEND)
+      let bytes = 0
+      for (const b of batch) bytes += b.byteLength
+      this.#queued -= bytes
+      this.#startSend(batch, bytes)
+      return
+    }
+    if (this.#needDrain) {
+      this.#needDrain = false
+      this.emit('drain')
+    }
+    if (this.#ending && !this.#destroyed && this.#inFlight === 0) this.#shutdown()
+  }
+
+  #shutdown(): void {
+    if (this.#shutDown) return
+    this.#shutDown = true
+    try {
+      this.#socket.shutdown('send')
+    } catch (err) {
+      this.destroy(err as WsmError)
+      return
+    }
+    process.nextTick(() => {
+      if (this.#destroyed) return
+      this.#finished = true
+      this.emit('finish')
+      if (this.#readEnded) this.destroy()
+    })
+  }
+}
+
+function checkData(data: unknown): readonly Uint8Array[] {
+  if (data instanceof Uint8Array) return [data]
+  if (!Array.isArray(data)) throw invalidType('data', 'a Uint8Array or an array of them', data)
+  const list = Array.prototype.slice.call(data) as unknown[]
+  for (const b of list) if (!(b instanceof Uint8Array)) throw invalidType('data[i]', 'a Uint8Array', b)
+  return list as Uint8Array[]
+}
+
+// A write made while a send is in flight waits in the queue; the caller may reuse its buffer.
+function copyOf(b: Uint8Array): Uint8Array {
+  const copy = Buffer.allocUnsafe(b.byteLength) // small ones share Node's pool
+  copy.set(b)
+  return copy
+}
+
+/** @internal For the drivers: a new connection over `socket` (connected), served by `io`. */
+export function createConnection(
+  socket: Socket,
+  model: Model,
+  io: (sink: ConnectionSink) => ConnectionIo,
+  onClose: (c: Connection) => void = () => {},
+): Connection {
+  return make(socket, model, io, onClose)
+}

@@ -1,0 +1,60 @@
+// Helpers for the driver suites: the models to run them over, and bounded waits on a Connection.
+import { afterEach } from 'vitest'
+import { IMPLEMENTED_MODELS, type Connection, type Listener, type Model } from '../../lib/index.js'
+import { expectNoFdLeaks } from './fds.js'
+import { within } from './time.js'
+
+/** Every model with a driver: each driver joins the suites by joining IMPLEMENTED_MODELS. */
+export const DRIVER_MODELS: readonly Model[] = IMPLEMENTED_MODELS
+
+/** Every byte `c` receives until the peer's FIN, bounded in time. */
+export function receiveAll(c: Connection, what: string, ms?: number): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  c.on('data', (d) => chunks.push(d))
+  return within(
+    new Promise<Buffer>((resolve, reject) => {
+      c.once('end', () => resolve(Buffer.concat(chunks)))
+      c.once('error', reject)
+    }),
+    what,
+    ms,
+  )
+}
+
+/**
+ * The arguments of the next `event` of `emitter`, bounded in time. Unlike events.once, an 'error'
+ * meanwhile does not reject it (a test that expects 'error' then 'close' waits for both).
+ */
+export function next<T extends unknown[]>(emitter: NodeJS.EventEmitter, event: string, ms?: number): Promise<T> {
+  return within(new Promise<T>((resolve) => emitter.once(event, (...args: unknown[]) => resolve(args as T))), `'${event}'`, ms)
+}
+
+/** Whether `event` comes within `ms`. */
+export function comes(emitter: NodeJS.EventEmitter, event: string, ms: number): Promise<boolean> {
+  return next(emitter, event, ms).then(
+    () => true,
+    () => false,
+  )
+}
+
+const owned = new Set<Connection | Listener>()
+
+/** Registers `x` to be destroyed (a Connection) or closed (a Listener) after the test; returns it. */
+export function own<T extends Connection | Listener>(x: T): T {
+  owned.add(x)
+  return x
+}
+
+function closeOwned(): void {
+  for (const x of owned) {
+    if ('destroy' in x) x.destroy()
+    else x.close()
+  }
+  owned.clear()
+}
+
+/** Closes what own() registered after each test, and checks that the file leaves no descriptor open. */
+export function useDriverCleanup(): void {
+  afterEach(closeOwned)
+  expectNoFdLeaks(closeOwned)
+}
