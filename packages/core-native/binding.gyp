@@ -35,6 +35,12 @@
       "defines": [
         "NAPI_VERSION=8",
         "NAPI_CPP_EXCEPTIONS",
+        # A Worker's terminate() stops its JavaScript in the middle of a native call: the error
+        # that call throws can no longer be thrown into JavaScript, and without this node-addon-api
+        # throws it on as a C++ exception that nothing catches (std::terminate, the whole process
+        # aborts). With it, the unthrowable error is dropped, as the environment is going away.
+        # Guarded by test/teardown.test.ts, "a Worker serving connections with the ... driver".
+        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
         "NODE_ADDON_API_DISABLE_DEPRECATED"
       ],
       "cflags!": ["-fno-exceptions"],

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
-import { CHILD_MS, expectClean, runChild } from './helpers/child-run.js'
+import { CHILD_MS, describeRun, expectClean, runChild } from './helpers/child-run.js'
 import { expectNoFdLeaks } from './helpers/fds.js'
 
 const CHILD = fileURLToPath(new URL('./fixtures/teardown-copy-child.mjs', import.meta.url))
@@ -30,7 +30,7 @@ describe.each([
     const root = mkdtempSync(join(tmpdir(), 'wsm-teardown-copy-'))
     roots.push(root)
     const run = await runChild(CHILD, [scenario, root])
-    expect(run.report).toEqual({
+    expect(run.report, describeRun(run)).toEqual({
       scenario,
       worker: { workerExit: 1, leaked: [], gone: [], midCopy: true, leftovers: [] }, // a terminated Worker exits with 1
       main: { dest: join(root, 'main'), midCopy: true },

@@ -6,7 +6,7 @@
 // inherits the sanitizer, which reports there). It loads the built package (dist/, pnpm build).
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { CHILD_MS, expectClean, runChild as run } from './helpers/child-run.js'
+import { CHILD_MS, describeRun, expectClean, runChild as run } from './helpers/child-run.js'
 
 const CHILD = fileURLToPath(new URL('./fixtures/teardown-child.mjs', import.meta.url))
 const runChild = (scenario: string) => run(CHILD, [scenario])
@@ -14,26 +14,26 @@ const runChild = (scenario: string) => run(CHILD, [scenario])
 describe('environments that end with work in flight', () => {
   it('10,000 receives pending: a Worker exits and leaves no descriptor; the process exits 0', async () => {
     const run = await runChild('receives')
-    expect(run.report).toEqual({ scenario: 'receives', worker: { workerExit: 0, leaked: [], gone: [] } })
+    expect(run.report, describeRun(run)).toEqual({ scenario: 'receives', worker: { workerExit: 0, leaked: [], gone: [] } })
     expectClean(run)
   }, CHILD_MS + 5000)
 
   it('a select pending: a Worker exits and leaves no descriptor (nor a poll handle on its loop); the process exits 0', async () => {
     const run = await runChild('select')
-    expect(run.report).toEqual({ scenario: 'select', worker: { workerExit: 0, leaked: [], gone: [] } })
+    expect(run.report, describeRun(run)).toEqual({ scenario: 'select', worker: { workerExit: 0, leaked: [], gone: [] } })
     expectClean(run)
   }, CHILD_MS + 5000)
 
   it('a Worker running a completion-port echo server, terminated mid-traffic: its peers see their connections closed, no descriptor is left', async () => {
     const run = await runChild('echo')
     // A terminated Worker exits with 1.
-    expect(run.report).toEqual({ scenario: 'echo', worker: { workerExit: 1, leaked: [], gone: [] }, peersSawClose: true })
+    expect(run.report, describeRun(run)).toEqual({ scenario: 'echo', worker: { workerExit: 1, leaked: [], gone: [] }, peersSawClose: true })
     expectClean(run)
   }, CHILD_MS + 5000)
 
   it("a Worker serving connections with the 'iocp' driver, terminated mid-traffic: its peers see their connections closed, no descriptor is left", async () => {
     const run = await runChild('driver-echo')
-    expect(run.report).toEqual({ scenario: 'driver-echo', worker: { workerExit: 1, leaked: [], gone: [] }, peersSawClose: true })
+    expect(run.report, describeRun(run)).toEqual({ scenario: 'driver-echo', worker: { workerExit: 1, leaked: [], gone: [] }, peersSawClose: true })
     expectClean(run)
   }, CHILD_MS + 5000)
 })

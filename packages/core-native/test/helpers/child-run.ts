@@ -44,6 +44,11 @@ export function runChild(child: string, args: string[]): Promise<ChildRun> {
   })
 }
 
+/** How the child ended, for the message of a failed assertion on its report. */
+export function describeRun(run: ChildRun): string {
+  return `child exit ${run.code}, signal ${run.signal}; stderr: ${run.stderr.slice(0, 4000) || '(empty)'}`
+}
+
 /** Exit 0, no signal, nothing on stderr. */
 export function expectClean(run: ChildRun): void {
   expect({ code: run.code, signal: run.signal, stderr: run.stderr }).toEqual({ code: 0, signal: null, stderr: '' })
