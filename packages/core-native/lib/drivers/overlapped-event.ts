@@ -53,7 +53,8 @@ class HandleEvent {
     this.#posted.add(ov)
   }
 
-  then(completed: Completed): void {
+  /** Where completions go from now on (a connection's, once it is made over this handle). */
+  onCompleted(completed: Completed): void {
     this.#completed = completed
   }
 
@@ -85,7 +86,7 @@ function connectionIo(socket: Socket, events: HandleEvent): (sink: ConnectionSin
       send: (buffers, ov) => events.track(ov, () => sendOverlapped(socket, buffers, ov)),
       forget: () => events.close(),
     })
-    events.then(c.completed)
+    events.onCompleted(c.completed)
     return c.io
   }
 }
