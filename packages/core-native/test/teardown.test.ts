@@ -7,9 +7,10 @@
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { CHILD_MS, describeRun, expectClean, runChild as run } from './helpers/child-run.js'
+import { DRIVER_MODELS } from './helpers/drivers.js'
 
 const CHILD = fileURLToPath(new URL('./fixtures/teardown-child.mjs', import.meta.url))
-const runChild = (scenario: string) => run(CHILD, [scenario])
+const runChild = (...args: string[]) => run(CHILD, args)
 
 describe('environments that end with work in flight', () => {
   it('10,000 receives pending: a Worker exits and leaves no descriptor; the process exits 0', async () => {
@@ -31,9 +32,11 @@ describe('environments that end with work in flight', () => {
     expectClean(run)
   }, CHILD_MS + 5000)
 
-  it("a Worker serving connections with the 'iocp' driver, terminated mid-traffic: its peers see their connections closed, no descriptor is left", async () => {
-    const run = await runChild('driver-echo')
-    expect(run.report, describeRun(run)).toEqual({ scenario: 'driver-echo', worker: { workerExit: 1, leaked: [], gone: [] }, peersSawClose: true })
-    expectClean(run)
-  }, CHILD_MS + 5000)
+  for (const model of DRIVER_MODELS) {
+    it(`a Worker serving connections with the '${model}' driver, terminated mid-traffic: its peers see their connections closed, no descriptor is left`, async () => {
+      const run = await runChild('driver-echo', model)
+      expect(run.report, describeRun(run)).toEqual({ scenario: 'driver-echo', worker: { workerExit: 1, leaked: [], gone: [] }, peersSawClose: true })
+      expectClean(run)
+    }, CHILD_MS + 5000)
+  }
 })

@@ -1,10 +1,12 @@
 // listen() and connect(): the drivers' entry points, one per model.
 import { Socket } from '../socket.js'
 import type { Connection } from './connection.js'
+import { connectCompletionRoutine, listenCompletionRoutine } from './completion-routine.js'
 import { connectIocp, listenIocp } from './iocp.js'
 import type { Listener } from './listener.js'
 import { checkModel, type Model } from './models.js'
 import { checkBoolean, checkHost, checkInteger, checkOptions } from './options.js'
+import { connectOverlappedEvent, listenOverlappedEvent } from './overlapped-event.js'
 
 export interface ListenOptions {
   /** The I/O model of the driver; 'iocp' by default. */
@@ -49,6 +51,10 @@ export function listen(options: ListenOptions = {}): Listener {
     switch (model) {
       case 'iocp':
         return listenIocp(socket, backlog)
+      case 'overlapped-event':
+        return listenOverlappedEvent(socket, backlog)
+      case 'completion-routine':
+        return listenCompletionRoutine(socket, backlog)
       default:
         throw new Error(`unreachable: ${model satisfies never}`)
     }
@@ -68,6 +74,10 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
   switch (model) {
     case 'iocp':
       return connectIocp(port, where.host, where.family, timeoutMs)
+    case 'overlapped-event':
+      return connectOverlappedEvent(port, where.host, where.family, timeoutMs)
+    case 'completion-routine':
+      return connectCompletionRoutine(port, where.host, where.family, timeoutMs)
     default:
       throw new Error(`unreachable: ${model satisfies never}`)
   }

@@ -1,0 +1,75 @@
+// The 'completion-routine' driver: model 5 as Winsock servers use it. Every operation is WSARecv,
+// WSASend, AcceptEx or ConnectEx with a completion routine, and the routines run in the driver's
+// alertable SleepEx loop (alertable-wait.ts), kept going while operations are in flight. An idle
+// connection waits on a zero-byte WSARecv (overlapped-connection.ts).
+import type { WsmError } from '../errors.js'
+import { Overlapped, acceptEx, connectEx, recvOverlapped, sendOverlapped, type CompletionRoutine } from '../overlapped.js'
+import type { Socket } from '../socket.js'
+import { countedRoutine, postAlertable } from './alertable-wait.js'
+import { createConnection, type Connection, type ConnectionIo, type ConnectionSink } from './connection.js'
+import { createListener, type Listener, type ListenerIo, type ListenerSink } from './listener.js'
+import { setLoopRef } from './loop-ref.js'
+import { overlappedConnection } from './overlapped-connection.js'
+import { connectOverlapped } from './overlapped-connect.js'
+import { postedAccepts } from './posted-accepts.js'
+
+/** A routine that hands the operation's outcome (the Overlapped's error, a WsmError) to `completed`. */
+function routineFor(completed: (ov: Overlapped, error: WsmError | null) => void): CompletionRoutine {
+  return countedRoutine((error, _bytes, ov) => completed(ov, error === 0 ? null : ov.error))
+}
+
+function connectionIo(socket: Socket): (sink: ConnectionSink) => ConnectionIo {
+  return (sink) => {
+    const c = overlappedConnection(socket, sink, new Overlapped(), new Overlapped(), {
+      recv: (buffers, ov) => postAlertable(() => recvOverlapped(socket, buffers, ov, routine)),
+      send: (buffers, ov) => postAlertable(() => sendOverlapped(socket, buffers, ov, routine)),
+      forget: () => {},
+    })
+    const routine = routineFor(c.completed)
+    return c.io
+  }
+}
+
+function listenerIo(listener: Socket, backlog: number): (sink: ListenerSink) => ListenerIo {
+  return (sink) => {
+    const routine = routineFor((ov, error) => accepts.completed(ov, error))
+    const accepts = postedAccepts(
+      listener,
+      backlog,
+      sink,
+      () => new Overlapped(),
+      (socket, ov) => postAlertable(() => acceptEx(listener, socket, ov, routine)),
+    )
+    return {
+      ref: (on) => setLoopRef(listener, on),
+      close: () => {
+        accepts.close()
+        listener.close() // the AcceptEx calls in flight complete with ECANCELED, unheard
+      },
+      connection: (socket) => connectionIo(socket),
+    }
+  }
+}
+
+export function listenCompletionRoutine(listener: Socket, backlog: number): Listener {
+  return createListener(listener, 'completion-routine', listenerIo(listener, backlog))
+}
+
+/** ConnectEx with a completion routine, with a time-out (ETIMEDOUT) when `timeoutMs` is given. */
+export async function connectCompletionRoutine(
+  port: number,
+  host: string,
+  family: 4 | 6,
+  timeoutMs: number | undefined,
+): Promise<Connection> {
+  const socket = await connectOverlapped(
+    family,
+    timeoutMs,
+    (s, done) => {
+      const routine = routineFor((_ov, error) => done(error))
+      postAlertable(() => connectEx(s, port, host, new Overlapped(), routine))
+    },
+    () => {},
+  )
+  return createConnection(socket, 'completion-routine', connectionIo(socket))
+}
