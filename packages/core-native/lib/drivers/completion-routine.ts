@@ -10,7 +10,7 @@ import { createConnection, type Connection, type ConnectionIo, type ConnectionSi
 import { createListener, type Listener, type ListenerIo, type ListenerSink } from './listener.js'
 import { setLoopRef } from './loop-ref.js'
 import { overlappedConnection } from './overlapped-connection.js'
-import { connectOverlapped } from './overlapped-connect.js'
+import { connectSocket } from './connect-socket.js'
 import { postedAccepts } from './posted-accepts.js'
 
 /** A routine that hands the operation's outcome (the Overlapped's error, a WsmError) to `completed`. */
@@ -62,9 +62,10 @@ export async function connectCompletionRoutine(
   family: 4 | 6,
   timeoutMs: number | undefined,
 ): Promise<Connection> {
-  const socket = await connectOverlapped(
+  const socket = await connectSocket(
     family,
     timeoutMs,
+    'ConnectEx',
     (s, done) => {
       const routine = routineFor((_ov, error) => done(error))
       postAlertable(() => connectEx(s, port, host, new Overlapped(), routine))

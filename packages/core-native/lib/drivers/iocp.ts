@@ -10,7 +10,7 @@ import { createConnection, type Connection, type ConnectionIo, type ConnectionSi
 import { createListener, type Listener, type ListenerIo, type ListenerSink } from './listener.js'
 import { setLoopRef } from './loop-ref.js'
 import { overlappedConnection } from './overlapped-connection.js'
-import { connectOverlapped } from './overlapped-connect.js'
+import { connectSocket } from './connect-socket.js'
 import { postedAccepts } from './posted-accepts.js'
 
 // Packets taken per GetQueuedCompletionStatusEx.
@@ -97,9 +97,10 @@ export function listenIocp(listener: Socket, backlog: number): Listener {
 /** ConnectEx on a socket associated with the port, with a time-out (ETIMEDOUT) when `timeoutMs` is given. */
 export async function connectIocp(port: number, host: string, family: 4 | 6, timeoutMs: number | undefined): Promise<Connection> {
   let key = 0
-  const socket = await connectOverlapped(
+  const socket = await connectSocket(
     family,
     timeoutMs,
+    'ConnectEx',
     (s, done) => {
       key = associate(s, (packet) => done(packetError(packet)))
       connectEx(s, port, host, new Overlapped())

@@ -20,7 +20,7 @@ import { waitOn } from './event-waits.js'
 import { createListener, type Listener, type ListenerIo, type ListenerSink } from './listener.js'
 import { setLoopRef } from './loop-ref.js'
 import { overlappedConnection } from './overlapped-connection.js'
-import { connectOverlapped } from './overlapped-connect.js'
+import { connectSocket } from './connect-socket.js'
 import { postedAccepts } from './posted-accepts.js'
 
 type Completed = (ov: Overlapped, error: WsmError | null) => void
@@ -125,9 +125,10 @@ export async function connectOverlappedEvent(
   timeoutMs: number | undefined,
 ): Promise<Connection> {
   let events: HandleEvent | undefined
-  const socket = await connectOverlapped(
+  const socket = await connectSocket(
     family,
     timeoutMs,
+    'ConnectEx',
     (s, done) => {
       events = new HandleEvent(s, (_ov, error) => done(error))
       const ov = events.overlapped()

@@ -1,17 +1,20 @@
-// connect() of the completion-based drivers: ConnectEx, as the driver posts it, with a time-out.
+// connect() of every driver: a new socket, connected the way the model does it (ConnectEx, or a
+// non-blocking connect() and its FD_CONNECT or write-set notice), with a time-out.
 import { systemError, type WsmError } from '../errors.js'
 import { Socket } from '../socket.js'
 
 const ETIMEDOUT = 110
 
 /**
- * A new socket connected by `start(socket, done)` (which posts ConnectEx and calls `done` at its
- * completion). On failure or after `timeoutMs` (ETIMEDOUT), `forget()` is called and the socket
+ * A new socket connected by `start(socket, done)` (which starts the connect and calls `done` when it
+ * is over). On failure or after `timeoutMs` (ETIMEDOUT), `forget()` is called and the socket
  * closed, and the promise rejects.
  */
-export function connectOverlapped(
+export function connectSocket(
   family: 4 | 6,
   timeoutMs: number | undefined,
+  /** The call a time-out is reported as: 'ConnectEx' or 'connect'. */
+  syscall: string,
   start: (socket: Socket, done: (error: WsmError | null) => void) => void,
   forget: () => void,
 ): Promise<Socket> {
@@ -40,7 +43,7 @@ export function connectOverlapped(
     }
     if (timeoutMs !== undefined) {
       timer = setTimeout(() => {
-        if (!settled) fail(systemError(ETIMEDOUT, 'ConnectEx', `no connection within ${timeoutMs} ms`))
+        if (!settled) fail(systemError(ETIMEDOUT, syscall, `no connection within ${timeoutMs} ms`))
       }, timeoutMs)
     }
   })
