@@ -1,0 +1,39 @@
+// Measuring on a shared machine: before each measurement wait (briefly) for the machine to be
+// idle, and redo a measurement during which other processes were busy, keeping the least
+// disturbed attempt; all those waits and retries are capped by one noise budget per run of a
+// benchmark, so a busy machine cannot stretch it without bound.
+import { waitQuiet } from './measure.mjs';
+
+export const QUIET_BUSY = 0.2;  // CPUs busy with other work that still counts as idle
+export const NOISY_OTHER = 0.15; // other CPU during a measurement that makes it suspect
+
+/** The budget of one benchmark run: opts.quietWait, opts.retries, opts.noiseBudget. */
+export function noiseBudget(opts) {
+  return { opts, spentS: 0, get exhausted() { return this.spentS >= opts.noiseBudget; } };
+}
+
+/**
+ * Runs `measureOnce()` (resolving a record with ok and otherCpu) after waiting for quiet, again
+ * while the record is noisy and the budget and opts.retries allow; resolves the kept record, with
+ * attempt, quietWaitS and a note when the machine never became idle.
+ */
+export async function measureQuietly(budget, measureOnce, tag) {
+  const { opts } = budget;
+  let rec;
+  for (let attempt = 0; ; attempt++) {
+    const t0 = performance.now();
+    const allowWait = Math.min(opts.quietWait, Math.max(0, opts.noiseBudget - budget.spentS));
+    const waited = allowWait > 0 ? await waitQuiet(allowWait, QUIET_BUSY, 400) : 0;
+    const r = await measureOnce();
+    r.attempt = attempt + 1;
+    r.quietWaitS = waited < 0 ? null : Number(waited.toFixed(1));
+    if (waited < 0) r.note = [r.note, `machine not idle after ${allowWait.toFixed(0)} s; measured anyway`].filter(Boolean).join('; ');
+    budget.spentS += waited < 0 ? allowWait : Math.max(0, waited - 0.5); // one idle check (0.4 s) is free
+    if (attempt > 0) budget.spentS += (performance.now() - t0) / 1000 - Math.max(0, waited);
+    // of several attempts keep the least disturbed one
+    if (!rec || (r.ok && (!rec.ok || (r.otherCpu ?? 0) < (rec.otherCpu ?? 0)))) rec = r;
+    const noisy = rec.ok && rec.otherCpu != null && rec.otherCpu > NOISY_OTHER;
+    if (!noisy || attempt >= opts.retries || budget.exhausted) return rec;
+    process.stderr.write(`${tag}: other work during the measurement (${r.otherCpu.toFixed(2)} CPU), measuring again\n`);
+  }
+}

@@ -1,0 +1,283 @@
+// `pnpm bench models`: every model's driver on both engines against Node net and the raw
+// completion-port server, in one run: closed-loop ping-pong (c/pingpong.c) at 1, 50 and 500
+// connections, the iocp driver and Node net on two processes (cluster), a bulk echo over one
+// connection (c/bulk.c), and server memory per idle connection. Writes
+// bench/results/models-latest.md, models-latest.svg and models-<date>.json.
+//
+// Measurement is the echo benchmark's (pingpong.mjs, processes.mjs, quiet-rounds.mjs): servers
+// pinned to one CPU, the client to the other, the rows interleaved round by round.
+// See ../README.md ("models") for how to read the output.
+import fs from 'node:fs';
+import path from 'node:path';
+import { UsageError, eachFlag, numberFlag, parseOrExplain } from './args.mjs';
+import { measureBulk, bulkRow } from './bulk.mjs';
+import { idleRow, measureIdle } from './idle-rss.mjs';
+import { fmtCpu, idleCheck } from './measure.mjs';
+import { renderModelsChart } from './models-chart.mjs';
+import { TARGETS_TEXT, addRatios, checkTargets, markdownTables, tables, targetLines, textTables } from './models-report.mjs';
+import { NODE_NET, clusterServers, driverRow, modelServers } from './model-servers.mjs';
+import { REPO_ROOT, RESULTS_DIR } from './paths.mjs';
+import { measurePingPong, pingPongRow } from './pingpong.mjs';
+import { ensureBuilt } from './processes.mjs';
+import { NOISY_OTHER, measureQuietly, noiseBudget } from './quiet-rounds.mjs';
+import { commandLine, fileStamp, fmtInt, fmtMs, machine, pinningProblem } from './report.mjs';
+
+const SECTIONS = ['pingpong', 'cluster', 'bulk', 'idle'];
+
+const USAGE = `usage: pnpm bench models [options]
+
+  --conns LIST        ping-pong connection counts            (default 1,50,500;
+                      the cluster rows run at 50 and 500 only)
+  --duration S        measured seconds per ping-pong cell     (default 4)
+  --warmup S          warm-up seconds per ping-pong cell      (default 1)
+  --runs N            runs of every cell; medians shown       (default 1)
+  --only LIST         only rows whose name contains one of these
+                      substrings (comma-separated), e.g. --only iocp,node-net
+  --sections LIST     of ${SECTIONS.join(',')}             (default all)
+  --bulk-bytes N      bytes echoed by the bulk client; K, M, G suffixes
+                      (powers of 1024)                       (default 1G)
+  --bulk-chunk N      the bulk client's send/recv size       (default 64K)
+  --idle-conns N      idle connections for the RSS measurement (default 10000;
+                      needs ulimit -n above it)
+  --server-cpu N      CPU the server is pinned to            (default 0)
+  --client-cpu N      CPU the client is pinned to            (default 1)
+  --no-pin            do not pin (no taskset)
+  --quiet-wait S, --retries N, --noise-budget S
+                      as for pnpm bench echo                 (defaults 5, 1, 60)
+  --no-write          print the tables only; write nothing to bench/results/
+  -h, --help          this text
+`;
+
+function bytesFlag(flag, v) {
+  const m = /^(\d+)([KMG]?)$/i.exec(String(v ?? ''));
+  if (!m) throw new UsageError(`${flag}: expected a byte count such as 65536, 64K, 1G; got ${v}`);
+  const n = Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase());
+  if (n < 1) throw new UsageError(`${flag}: must be at least 1`);
+  return n;
+}
+
+const list = (v) => String(v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+function parseArgs(argv) {
+  const o = {
+    conns: [1, 50, 500], warmup: 1, seconds: 4, runs: 1, size: 64, only: null, sections: SECTIONS,
+    bulkBytes: 1024 ** 3, bulkChunk: 64 * 1024, idleConns: 10_000,
+    serverCpu: 0, clientCpu: 1, pin: true, write: true, quietWait: 5, retries: 1, noiseBudget: 60,
+  };
+  const num = numberFlag;
+  eachFlag(argv, (flag, value, a) => {
+    switch (flag) {
+      case '--conns':
+        o.conns = list(value()).map((c) => num('--conns', c, { int: true, min: 1 }));
+        if (o.conns.length === 0) throw new UsageError('--conns: empty list');
+        break;
+      case '--duration': o.seconds = num(flag, value(), { min: 0.1 }); break;
+      case '--warmup': o.warmup = num(flag, value()); break;
+      case '--runs': o.runs = num(flag, value(), { int: true, min: 1 }); break;
+      case '--only': o.only = list(value()); if (o.only.length === 0) throw new UsageError('--only: empty list'); break;
+      case '--sections':
+        o.sections = list(value());
+        for (const s of o.sections) if (!SECTIONS.includes(s)) throw new UsageError(`--sections: unknown section ${s}; known: ${SECTIONS.join(', ')}`);
+        break;
+      case '--bulk-bytes': o.bulkBytes = bytesFlag(flag, value()); break;
+      case '--bulk-chunk': o.bulkChunk = bytesFlag(flag, value()); if (o.bulkChunk > 64 * 1024 ** 2) throw new UsageError('--bulk-chunk: at most 64M'); break;
+      case '--idle-conns': o.idleConns = num(flag, value(), { int: true, min: 1 }); break;
+      case '--server-cpu': o.serverCpu = num(flag, value(), { int: true }); break;
+      case '--client-cpu': o.clientCpu = num(flag, value(), { int: true }); break;
+      case '--no-pin': o.pin = false; break;
+      case '--quiet-wait': o.quietWait = num(flag, value()); break;
+      case '--retries': o.retries = num(flag, value(), { int: true }); break;
+      case '--noise-budget': o.noiseBudget = num(flag, value()); break;
+      case '--no-write': o.write = false; break;
+      case '-h': case '--help': o.help = true; break;
+      default: throw new UsageError(`unknown option ${a}`);
+    }
+  });
+  return o;
+}
+
+/** The rows of each section this run measures. */
+function plan(opts) {
+  const picked = (def) => !opts.only || opts.only.some((s) => def.name.includes(s));
+  const has = (s) => opts.sections.includes(s);
+  const servers = modelServers().filter(picked);
+  const cluster = clusterServers().filter(picked);
+  return {
+    // a cluster row runs in the ping-pong rounds, at the connection counts it is made for
+    pingpong: opts.conns.map((conns) => [
+      ...(has('pingpong') ? servers : []),
+      ...(has('cluster') ? cluster.filter((d) => d.conns.includes(conns)) : []),
+    ]),
+    bulk: has('bulk') ? servers : [],
+    // idle memory: the iocp driver on both engines against Node net
+    idle: has('idle') ? servers.filter((d) => d.name === NODE_NET || (d.kind === 'driver' && d.model === 'iocp')) : [],
+  };
+}
+
+/** Rough seconds a run takes (before waits for quiet): for the estimate printed at the start. */
+function estimateSeconds(p, opts) {
+  const cells = p.pingpong.reduce((n, defs) => n + defs.length, 0);
+  const bulkS = p.bulk.length * (1.5 + opts.bulkBytes / 400e6);
+  const idleS = p.idle.length * (6 + opts.idleConns / 2000);
+  return Math.ceil(opts.runs * (cells * (opts.warmup + opts.seconds + 1) + bulkS + idleS));
+}
+
+function logRecord(tag, rec, describe) {
+  if (rec.skipped) process.stderr.write(`${tag}: skipped (${rec.skipped})\n`);
+  else if (!rec.ok) process.stderr.write(`${tag}: FAILED: ${rec.error}\n`);
+  else process.stderr.write(`${tag}: ${describe(rec)}\n`);
+}
+
+/** Every record of every section, interleaved: each round measures every row once, order rotating. */
+async function measureAll(p, opts, bins) {
+  const budget = noiseBudget(opts);
+  const records = [];
+  const rounds = (defs, run) => defs.map((_, i) => defs[(i + run) % defs.length]);
+  for (const [k, conns] of opts.conns.entries()) {
+    for (let run = 0; run < opts.runs; run++) {
+      for (const def of rounds(p.pingpong[k], run)) {
+        const tag = `[ping-pong ${conns} conns, run ${run + 1}/${opts.runs}] ${def.name}`;
+        const rec = await measureQuietly(budget, () => measurePingPong(def, conns, opts, bins.pingpong), tag);
+        records.push({ ...rec, section: 'pingpong', run: run + 1 });
+        logRecord(tag, rec, (r) => `${fmtInt(r.client.msgsPerSec)} msgs/s, p50 ${fmtMs(r.client.p50Us)} ms, ` +
+          `server CPU ${fmtCpu(r.serverCpu)}, client CPU ${fmtCpu(r.client.clientCpu)}`);
+      }
+    }
+  }
+  for (let run = 0; run < opts.runs; run++) {
+    for (const def of rounds(p.bulk, run)) {
+      const tag = `[bulk, run ${run + 1}/${opts.runs}] ${def.name}`;
+      const rec = await measureQuietly(budget, () => measureBulk(def, opts, bins.bulk), tag);
+      records.push({ ...rec, run: run + 1 });
+      logRecord(tag, rec, (r) => `${r.client.mbPerSec.toFixed(0)} MB/s, server CPU ${r.serverCpuSecPerGB.toFixed(2)} s/GB`);
+    }
+  }
+  for (let run = 0; run < opts.runs; run++) {
+    for (const def of rounds(p.idle, run)) {
+      const tag = `[idle ${opts.idleConns} conns, run ${run + 1}/${opts.runs}] ${def.name}`;
+      // idle memory does not depend on CPU noise: no retries, no wait
+      const rec = await measureIdle(def, opts);
+      records.push({ ...rec, run: run + 1 });
+      logRecord(tag, rec, (r) => `RSS ${(r.rssBefore / 2 ** 20).toFixed(1)} → ${(r.rssAfter / 2 ** 20).toFixed(1)} MiB, ` +
+        `${(r.bytesPerConn / 1024).toFixed(2)} KiB per connection`);
+    }
+  }
+  return { records, budget };
+}
+
+function summarize(p, opts, records) {
+  const meta = (def) => ({ server: def.name, kind: def.kind, model: def.model ?? null, engine: def.engine, label: def.label });
+  const mine = (section, def, conns) => records.filter((r) => r.section === section && r.server === def.name && (conns == null || r.conns === conns));
+  const rows = {
+    pingpong: opts.conns.flatMap((conns, k) => p.pingpong[k].map((def) => ({ ...meta(def), conns, ...pingPongRow(mine('pingpong', def, conns)) }))),
+    bulk: p.bulk.map((def) => ({ ...meta(def), ...bulkRow(mine('bulk', def)) })),
+    idle: p.idle.map((def) => ({ ...meta(def), conns: opts.idleConns, ...idleRow(mine('idle', def)) })),
+  };
+  addRatios(rows);
+  return rows;
+}
+
+function runNotes(p, rows, records, budget, opts) {
+  const notes = [];
+  const clientBound = rows.pingpong.filter((r) => r.clientCpu != null && r.clientCpu >= 0.95);
+  if (clientBound.length) {
+    notes.push(`client-bound (client CPU ≥ 0.95): ${clientBound.map((r) => `${r.server} @ ${r.conns}`).join(', ')}: ` +
+      'msgs/s there is the harness ceiling; compare server µs/msg.');
+  }
+  for (const note of new Set(p.pingpong.flat().map((d) => d.note).filter(Boolean))) notes.push(note);
+  const noisy = records.filter((r) => r.otherCpu != null && r.otherCpu > NOISY_OTHER);
+  if (budget.exhausted) notes.push(`the noise budget (--noise-budget ${opts.noiseBudget} s) ran out: later measurements were not waited for or retried.`);
+  if (noisy.length) {
+    notes.push(`${noisy.length} of ${records.length} measurement(s) kept despite other work on the machine (other CPU > ${NOISY_OTHER}): ` +
+      `${noisy.map((r) => `${r.server}${r.conns ? ` @ ${r.conns}` : ''} (${r.section})`).join(', ')}. Compare ratios, not absolutes.`);
+  }
+  const failed = records.filter((r) => r.error);
+  if (failed.length) notes.push(`${failed.length} measurement(s) failed: see the JSON file.`);
+  return notes;
+}
+
+function markdown({ date, command, opts, env, rows, targets, notes }) {
+  return `# Models benchmark: latest results
+
+Every driver of \`@wsm/core-native\` (\`listen({ model })\` + \`Connection\`, [servers/wsm-driver.mjs](../../apps/bench/servers/wsm-driver.mjs))
+on both engines, against Node \`net\` and the raw completion-port server (\`wsm-iocp\`). Chart: [models-latest.svg](models-latest.svg).
+
+![msgs/s and server µs/msg per model and engine](models-latest.svg)
+
+${markdownTables(tables(rows))}
+
+${TARGETS_TEXT}
+
+${targetLines(targets).join('\n')}
+${notes.length ? `\nNotes:\n\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}
+| | |
+|---|---|
+| command | \`${command}\` |
+| date | ${date} |
+| kernel (\`uname -r\`) | ${env.kernel} |
+| node | ${env.node} |
+| CPU | ${env.cpuModel} (${env.cpus} CPUs) |
+| C compiler | ${env.cc} |
+| ping-pong | closed loop, ${opts.size}-byte messages, one in flight per connection; ${opts.warmup} s warm-up, ${opts.seconds} s measured |
+| bulk | ${opts.bulkBytes} bytes echoed over one connection in ${opts.bulkChunk}-byte sends and receives, read back while sending (apps/bench/c/bulk.c) |
+| idle | ${opts.idleConns} connections that send nothing; server RSS (VmRSS) once all are accepted minus before |
+| runs | ${opts.runs} per cell, ${opts.runs > 1 ? 'medians shown' : 'single run'}; ${opts.pin ? `server pinned to CPU ${opts.serverCpu}, client to CPU ${opts.clientCpu}` : 'unpinned'} |
+
+Columns: as in echo-latest.md; µs/msg × node-net = server µs/msg ÷ Node net's at the same connection
+count; MB/s = bytes echoed ÷ seconds from the first byte sent to the last byte back; server CPU s/GB =
+server CPU seconds ÷ GB echoed (each byte received and sent once). Raw data: the matching
+\`models-<date>.json\` in this folder. How to read it: apps/bench/README.md ("models").
+`;
+}
+
+/** The chart's points: one per ping-pong row that has a number. */
+const chartPoints = (rows) => rows.pingpong.filter((r) => r.okRuns > 0).map((r) => ({
+  label: r.label, engine: r.engine, kind: r.kind, conns: r.conns, msgsPerSec: Math.round(r.msgsPerSec), serverUsPerMsg: Number(r.serverUsPerMsg.toFixed(3)),
+}));
+
+export async function main(argv) {
+  const opts = parseOrExplain('models', parseArgs, argv, USAGE);
+  if (!opts) return 2;
+  if (opts.help) { process.stdout.write(USAGE); return 0; }
+  const pinning = pinningProblem(opts);
+  if (pinning) {
+    process.stderr.write(`bench models: ${pinning}\n`);
+    return 2;
+  }
+  const p = plan(opts);
+  if (p.pingpong.every((d) => d.length === 0) && p.bulk.length === 0 && p.idle.length === 0) {
+    process.stderr.write(`bench models: no row matches --only ${opts.only?.join(',')} in sections ${opts.sections.join(',')}\n`);
+    return 2;
+  }
+  const built = ensureBuilt(['pingpong', 'bulk']);
+  const env = machine();
+  const date = new Date();
+  const command = commandLine('models', argv);
+
+  const busy = await idleCheck();
+  if (busy != null && busy > 0.15) process.stderr.write(`warning: before the run, ${busy.toFixed(2)} CPUs were busy with other work: expect noise\n`);
+  process.stderr.write(`models benchmark: ${driverRow('<model>', '<engine>')} for ${[...new Set(p.bulk.concat(p.pingpong.flat()).map((d) => d.model).filter(Boolean))].join(', ')}; ` +
+    `about ${estimateSeconds(p, opts)} s (+ up to ${opts.noiseBudget} s if the machine is busy)\n`);
+
+  const { records, budget } = await measureAll(p, opts, built);
+  const rows = summarize(p, opts, records);
+  const targets = checkTargets(rows);
+  const notes = runNotes(p, rows, records, budget, opts);
+  if (busy != null && busy > 0.15) notes.unshift(`before the run, ${busy.toFixed(2)} CPUs were busy with other work: expect noise`);
+
+  process.stdout.write(`\n${textTables(tables(rows))}\n\n${targetLines(targets).join('\n')}\n`);
+  if (notes.length) process.stdout.write(`\n${notes.map((n) => `note: ${n}`).join('\n')}\n`);
+
+  if (opts.write) {
+    fs.mkdirSync(RESULTS_DIR, { recursive: true });
+    const jsonPath = path.join(RESULTS_DIR, `models-${fileStamp(date)}.json`);
+    const data = { benchmark: 'models', date: date.toISOString(), command, argv, options: opts, machine: env, idleCheckBusyCpus: busy, rows, targets, notes, records };
+    fs.writeFileSync(jsonPath, `${JSON.stringify(data, null, 2)}\n`);
+    const svgPath = path.join(RESULTS_DIR, 'models-latest.svg');
+    fs.writeFileSync(svgPath, await renderModelsChart(chartPoints(rows), `pnpm bench models, ${date.toISOString().slice(0, 10)} (${env.cpus} CPUs, ${env.node})`));
+    const mdPath = path.join(RESULTS_DIR, 'models-latest.md');
+    fs.writeFileSync(mdPath, markdown({ date: date.toISOString(), command, opts, env, rows, targets, notes }));
+    process.stdout.write(`\nwrote ${[jsonPath, mdPath, svgPath].map((f) => path.relative(REPO_ROOT, f)).join(', ')}\n`);
+  }
+  return records.some((r) => r.error) ? 1 : 0;
+}
