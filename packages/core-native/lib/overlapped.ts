@@ -52,7 +52,8 @@ export class Overlapped {
   #flags = 0
   #error: WsmError | null = null
   #syscall = ''
-  readonly #waiters: Array<() => void> = []
+  // Made by the first WSAGetOverlappedResult that waits: most operations never have one.
+  #waiters: Array<() => void> | null = null
   // Where the operation in flight completes: its routine if it has one, else its handle's port.
   #routine: CompletionRoutine | undefined = undefined
   #port: CompletionPort | undefined = undefined
@@ -84,7 +85,11 @@ export class Overlapped {
       ov.#port = undefined
       const event = ov.#event
       if (event !== null && !event.closed) event.set()
-      if (ov.#waiters.length > 0) for (const wake of ov.#waiters.splice(0)) wake()
+      const waiters = ov.#waiters
+      if (waiters !== null) {
+        ov.#waiters = null
+        for (const wake of waiters) wake()
+      }
       if (routine !== undefined) queueApc(() => routine(errorNumber(error), bytes, ov, flags))
       else if (port !== undefined) enqueueCompletion(port, ov.#key, bytes, ov, error)
     }
@@ -97,7 +102,7 @@ export class Overlapped {
     isOverlappedValue = (value): value is Overlapped => typeof value === 'object' && value !== null && #pending in value
     isPending = (ov) => ov.#pending
     // Resolves once the pending operation has completed.
-    whenDone = (ov) => (ov.#pending ? new Promise((resolve) => ov.#waiters.push(resolve)) : Promise.resolve())
+    whenDone = (ov) => (ov.#pending ? new Promise((resolve) => (ov.#waiters ??= []).push(resolve)) : Promise.resolve())
   }
 
   constructor(options: { event?: WsaEvent } = {}) {

@@ -32,19 +32,27 @@ const CONSTRUCT = Symbol('Socket')
  */
 export class Socket {
   readonly #handle: NativeSocketHandle
-  readonly #observers = new Set<SocketObserver>()
+  // Made when a model first watches the socket: most sockets (a driver's connections) never are.
+  #observers: Set<SocketObserver> | undefined
   // Made once: WSARecv/WSASend ask for it on every call.
   #internals: SocketInternals | undefined
 
   static {
-    internalsOf = (socket) =>
-      (socket.#internals ??= {
-        handle: socket.#handle,
-        observe: (observer) => {
-          socket.#observers.add(observer)
-          return () => socket.#observers.delete(observer)
-        },
-      })
+    // A class, not a closure per socket: an idle connection's memory is counted by the idle benchmark.
+    class Internals implements SocketInternals {
+      readonly handle: NativeSocketHandle
+      readonly #socket: Socket
+      constructor(socket: Socket) {
+        this.#socket = socket
+        this.handle = socket.#handle
+      }
+      observe(observer: SocketObserver): () => void {
+        const observers = (this.#socket.#observers ??= new Set())
+        observers.add(observer)
+        return () => observers.delete(observer)
+      }
+    }
+    internalsOf = (socket) => (socket.#internals ??= new Internals(socket))
     // The brand check every method and getter starts with (ERR_INVALID_THIS otherwise): one
     // private-field lookup. Guarded by test/receivers.test.ts.
     hasHandle = (value) => typeof value === 'object' && value !== null && #handle in value
@@ -193,6 +201,7 @@ export class Socket {
   }
 
   #changed(change: 'close' | 'state'): void {
+    if (this.#observers === undefined || this.#observers.size === 0) return
     for (const observer of [...this.#observers]) observer(change)
   }
 }

@@ -9,7 +9,7 @@ import { countedRoutine, postAlertable } from './alertable-wait.js'
 import { createConnection, type Connection, type ConnectionIo, type ConnectionSink } from './connection.js'
 import { createListener, type Listener, type ListenerIo, type ListenerSink } from './listener.js'
 import { setLoopRef } from './loop-ref.js'
-import { overlappedConnection } from './overlapped-connection.js'
+import { OverlappedConnection } from './overlapped-connection.js'
 import { connectSocket } from './connect-socket.js'
 import { postedAccepts } from './posted-accepts.js'
 
@@ -18,16 +18,27 @@ function routineFor(completed: (ov: Overlapped, error: WsmError | null) => void)
   return countedRoutine((error, _bytes, ov) => completed(ov, error === 0 ? null : ov.error))
 }
 
-function connectionIo(socket: Socket): (sink: ConnectionSink) => ConnectionIo {
-  return (sink) => {
-    const c = overlappedConnection(socket, sink, new Overlapped(), new Overlapped(), {
-      recv: (buffers, ov) => postAlertable(() => recvOverlapped(socket, buffers, ov, routine)),
-      send: (buffers, ov) => postAlertable(() => sendOverlapped(socket, buffers, ov, routine)),
-      forget: () => {},
-    })
-    const routine = routineFor(c.completed)
-    return c.io
+/** One connection's I/O: WSARecv and WSASend with its completion routine, run by the alertable wait. */
+class RoutineConnection extends OverlappedConnection {
+  readonly #routine: CompletionRoutine = routineFor((ov, error) => this.completed(ov, error))
+
+  protected overlapped(): Overlapped {
+    return new Overlapped()
   }
+
+  protected postRecv(buffer: Uint8Array, ov: Overlapped): void {
+    postAlertable(() => recvOverlapped(this.socket, buffer, ov, this.#routine))
+  }
+
+  protected postSend(buffers: Uint8Array | Uint8Array[], ov: Overlapped): void {
+    postAlertable(() => sendOverlapped(this.socket, buffers, ov, this.#routine))
+  }
+
+  protected forget(): void {}
+}
+
+function connectionIo(socket: Socket): (sink: ConnectionSink) => ConnectionIo {
+  return (sink) => new RoutineConnection(socket, sink, new Overlapped())
 }
 
 function listenerIo(listener: Socket, backlog: number): (sink: ListenerSink) => ListenerIo {

@@ -11,9 +11,14 @@ export interface HotWatch {
   stop(): void
 }
 
+/** What the sweep tells: the connection was quiet for a whole interval. */
+export interface Quiet {
+  idle(): void
+}
+
 interface Watched {
   busy: boolean
-  idle: () => void
+  connection: Quiet
 }
 
 const watched = new Set<Watched>()
@@ -22,7 +27,7 @@ let timer: ReturnType<typeof setInterval> | undefined
 function sweep(): void {
   for (const w of watched) {
     if (w.busy) w.busy = false
-    else w.idle()
+    else w.connection.idle()
   }
   if (watched.size === 0 && timer !== undefined) {
     clearInterval(timer)
@@ -30,9 +35,9 @@ function sweep(): void {
   }
 }
 
-/** Calls `idle` once the connection has been quiet for a sweep interval (and again each interval until stop()). */
-export function watchHotReceive(idle: () => void): HotWatch {
-  const w: Watched = { busy: true, idle }
+/** Calls `connection.idle()` once it has been quiet for a sweep interval (and again each interval until stop()). */
+export function watchHotReceive(connection: Quiet): HotWatch {
+  const w: Watched = { busy: true, connection }
   watched.add(w)
   timer ??= setInterval(sweep, HOT_IDLE_MS).unref()
   return {

@@ -9,14 +9,19 @@ import type { Socket } from '../socket.js'
 import { createConnection, type Connection, type ConnectionIo, type ConnectionSink } from './connection.js'
 import { createListener, type Listener, type ListenerIo, type ListenerSink } from './listener.js'
 import { setLoopRef } from './loop-ref.js'
-import { overlappedConnection } from './overlapped-connection.js'
+import { OverlappedConnection } from './overlapped-connection.js'
 import { connectSocket } from './connect-socket.js'
 import { postedAccepts } from './posted-accepts.js'
 
 // Packets taken per GetQueuedCompletionStatusEx.
 const BATCH = 256
 
-type Route = (packet: CompletionPacket) => void
+/** Where a key's packets go: a connection, a listener's accepts, a connect in progress. */
+interface Route {
+  completed(ov: Overlapped, error: WsmError | null): void
+}
+// An accepted socket's key until its connection exists.
+const NOWHERE: Route = { completed: () => {} }
 
 // The thread's completion port, made on first use, and where each key's packets go.
 let port: CompletionPort | undefined
@@ -45,7 +50,7 @@ async function serve(p: CompletionPort): Promise<void> {
       const route = routes.get(packet.key)
       if (route === undefined) continue
       try {
-        route(packet)
+        route.completed(packet.overlapped!, packetError(packet))
       } catch (err) {
         // An exception of an event listener: uncaught, as from a net.Socket's, and the loop goes on.
         process.nextTick(() => {
@@ -60,23 +65,41 @@ function packetError(packet: CompletionPacket): WsmError | null {
   return packet.error === 0 ? null : packet.cause!
 }
 
-/** One connection's I/O: its packets go to the shared overlapped connection. */
-function connectionIo(socket: Socket, key: number): (sink: ConnectionSink) => ConnectionIo {
-  return (sink) => {
-    const c = overlappedConnection(socket, sink, new Overlapped(), new Overlapped(), {
-      recv: (buffers, ov) => recvOverlapped(socket, buffers, ov),
-      send: (buffers, ov) => sendOverlapped(socket, buffers, ov),
-      forget: () => routes.delete(key),
-    })
-    routes.set(key, (packet) => c.completed(packet.overlapped!, packetError(packet)))
-    return c.io
+/** One connection's I/O: WSARecv and WSASend on the port; its key's packets come to it. */
+class IocpConnection extends OverlappedConnection {
+  readonly #key: number
+
+  constructor(socket: Socket, sink: ConnectionSink, key: number) {
+    super(socket, sink, new Overlapped())
+    this.#key = key
+    routes.set(key, this)
   }
+
+  protected overlapped(): Overlapped {
+    return new Overlapped()
+  }
+
+  protected postRecv(buffer: Uint8Array, ov: Overlapped): void {
+    recvOverlapped(this.socket, buffer, ov)
+  }
+
+  protected postSend(buffers: Uint8Array | Uint8Array[], ov: Overlapped): void {
+    sendOverlapped(this.socket, buffers, ov)
+  }
+
+  protected forget(): void {
+    routes.delete(this.#key)
+  }
+}
+
+function connectionIo(socket: Socket, key: number): (sink: ConnectionSink) => ConnectionIo {
+  return (sink) => new IocpConnection(socket, sink, key)
 }
 
 /** A listener's I/O: AcceptEx calls kept posted, their packets routed by the listener's key. */
 function listenerIo(listener: Socket, backlog: number): (sink: ListenerSink) => ListenerIo {
   return (sink) => {
-    const key = associate(listener, (packet) => accepts.completed(packet.overlapped!, packetError(packet)))
+    const key = associate(listener, { completed: (ov, error) => accepts.completed(ov, error) })
     const accepts = postedAccepts(listener, backlog, sink, () => new Overlapped(), (socket, ov) => acceptEx(listener, socket, ov))
     return {
       ref: (on) => setLoopRef(listener, on),
@@ -85,7 +108,7 @@ function listenerIo(listener: Socket, backlog: number): (sink: ListenerSink) => 
         accepts.close()
         listener.close() // the AcceptEx calls in flight complete with ECANCELED, unheard
       },
-      connection: (socket) => connectionIo(socket, associate(socket, () => {})),
+      connection: (socket) => connectionIo(socket, associate(socket, NOWHERE)),
     }
   }
 }
@@ -102,7 +125,7 @@ export async function connectIocp(port: number, host: string, family: 4 | 6, tim
     timeoutMs,
     'ConnectEx',
     (s, done) => {
-      key = associate(s, (packet) => done(packetError(packet)))
+      key = associate(s, { completed: (_ov, error) => done(error) })
       connectEx(s, port, host, new Overlapped())
     },
     () => routes.delete(key),

@@ -27,159 +27,173 @@ const HOT_BULK_BYTES = 64 * 1024
 // larger ones take the buffer with them, and the next receive gets a new one.
 const COPY_OUT_MAX = 4 * 1024
 
-/** How a driver posts a connection's operations (recvOverlapped/sendOverlapped as its model calls them). */
-export interface OverlappedPosts {
-  recv(buffers: Uint8Array, ov: Overlapped): void
-  send(buffers: Uint8Array | Uint8Array[], ov: Overlapped): void
-  /** The connection is closing: stop routing its completions (called once, before the socket closes). */
-  forget(): void
-}
-
-export interface OverlappedConnection {
-  io: ConnectionIo
-  /** The driver heard that the operation of `ov` (the `recv` or `send` given) completed, with `error` or not. */
-  completed(ov: Overlapped, error: WsmError | null): void
-}
-
 /** True for the cancellation a close() causes: not an error of the connection. */
 export function isCancellation(error: WsmError | null | undefined): boolean {
   return error?.code === 'ECANCELED'
 }
 
-export function overlappedConnection(
-  socket: Socket,
-  sink: ConnectionSink,
-  recv: Overlapped,
-  send: Overlapped,
-  posts: OverlappedPosts,
-): OverlappedConnection {
-  let closed = false
+/**
+ * One connection's I/O; a driver subclasses it with how its model posts WSARecv and WSASend
+ * (postRecv, postSend) and tells it each completion (completed). A class, not closures: an idle
+ * connection's JavaScript memory is a few objects (the idle benchmark counts it).
+ */
+export abstract class OverlappedConnection implements ConnectionIo {
+  protected readonly socket: Socket
+  readonly #sink: ConnectionSink
+  readonly #recv: Overlapped
+  #send: Overlapped | null = null // made by the first send: an idle connection may never send
+  #closed = false
   // The zero-byte receive completed while the connection did not want data: read on receive().
-  let readable = false
+  #readable = false
   // The buffered gear: the buffer of the WSARecv posted (or to post) with one, null in the zero-byte gear.
-  let hotBuffer: Buffer | null = null
-  let hotBytes = HOT_BYTES
+  #hotBuffer: Buffer | null = null
+  #hotBytes = HOT_BYTES
   // What a buffered receive brought while the connection did not want data: given on receive().
-  let held: Buffer | 'end' | null = null
-  let watch: HotWatch | null = null
+  #held: Buffer | 'end' | null = null
+  #watch: HotWatch | null = null
 
-  const fail = (err: unknown): void => {
-    if (!closed) sink.failed(err as WsmError)
+  constructor(socket: Socket, sink: ConnectionSink, recv: Overlapped) {
+    this.socket = socket
+    this.#sink = sink
+    this.#recv = recv
   }
-  const deliver = (chunk: Buffer | 'end'): void => {
-    if (!sink.wanted()) held = chunk
-    else if (chunk === 'end') sink.end()
-    else sink.data(chunk)
+
+  /** A new Overlapped for this connection's operations, as the model makes them. */
+  protected abstract overlapped(): Overlapped
+
+  /** Posts WSARecv into `buffer` on `ov`, as the model does; throws as the call does. */
+  protected abstract postRecv(buffer: Uint8Array, ov: Overlapped): void
+  /** Posts WSASend of `buffers` on `ov`, as the model does; throws as the call does. */
+  protected abstract postSend(buffers: Uint8Array | Uint8Array[], ov: Overlapped): void
+  /** The connection is closing: stop routing its completions (called once, before the socket closes). */
+  protected abstract forget(): void
+
+  /** The driver heard that the operation of `ov` (its recv or send) completed, with `error` or not. */
+  completed(ov: Overlapped, error: WsmError | null): void {
+    if (this.#closed) return
+    if (ov === this.#send) {
+      if (error === null) this.#sink.sent()
+      else if (!isCancellation(error)) this.#fail(error)
+      return
+    }
+    if (ov !== this.#recv) return
+    const buffer = this.#hotBuffer
+    if (error !== null) {
+      if (!isCancellation(error)) return this.#fail(error)
+      // The sweep cancelled an idle buffered receive: back to the zero-byte wait.
+      this.#cool()
+      if (this.#sink.wanted()) this.#post()
+    } else if (buffer !== null) {
+      this.#receivedInto(buffer, ov.bytes)
+    } else if (this.#sink.wanted()) {
+      this.#read()
+    } else {
+      this.#readable = true
+    }
   }
-  const heat = (): void => {
-    hotBuffer ??= Buffer.allocUnsafeSlow(hotBytes)
-    if (watch === null) watch = watchHotReceive(idle)
-    else watch.touch()
+
+  receive(): void {
+    if (this.#closed || this.#recv.pending) return
+    if (this.#held !== null) {
+      const chunk = this.#held
+      this.#held = null
+      this.#deliver(chunk)
+    } else if (this.#readable) {
+      this.#read()
+    } else {
+      if (this.#hotBuffer === null && this.#watch !== null) this.#hotBuffer = Buffer.allocUnsafeSlow(this.#hotBytes)
+      this.#post()
+    }
   }
-  // Quiet for a sweep interval: cancel the buffered receive (its completion cools), or, with none
-  // posted (paused), give the buffer up now.
-  const idle = (): void => {
-    if (recv.pending) cancelIoEx(socket, recv)
-    else if (held === null) cool()
+
+  send(buffers: Uint8Array[]): void {
+    try {
+      this.postSend(buffers.length === 1 ? buffers[0]! : buffers, (this.#send ??= this.overlapped()))
+    } catch (err) {
+      // Reported as a completion would be: after write() has returned.
+      process.nextTick(() => this.#fail(err))
+    }
   }
-  const cool = (): void => {
-    hotBuffer = null
-    hotBytes = HOT_BYTES
-    watch?.stop()
-    watch = null
+
+  ref(on: boolean): void {
+    setLoopRef(this.socket, on)
   }
+
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#cool()
+    this.forget()
+    this.socket.close()
+  }
+
+  /** The sweep found this connection quiet: cancel its buffered receive (its completion cools it), or, with none posted (paused), give the buffer up now. */
+  idle(): void {
+    if (this.#recv.pending) cancelIoEx(this.socket, this.#recv)
+    else if (this.#held === null) this.#cool()
+  }
+
+  #fail(err: unknown): void {
+    if (!this.#closed) this.#sink.failed(err as WsmError)
+  }
+
+  #deliver(chunk: Buffer | 'end'): void {
+    if (!this.#sink.wanted()) this.#held = chunk
+    else if (chunk === 'end') this.#sink.end()
+    else this.#sink.data(chunk)
+  }
+
+  #heat(): void {
+    this.#hotBuffer ??= Buffer.allocUnsafeSlow(this.#hotBytes)
+    if (this.#watch === null) this.#watch = watchHotReceive(this)
+    else this.#watch.touch()
+  }
+
+  #cool(): void {
+    this.#hotBuffer = null
+    this.#hotBytes = HOT_BYTES
+    this.#watch?.stop()
+    this.#watch = null
+  }
+
   // Data or the end is there: one recv() into the slab.
-  const read = (): void => {
-    readable = false
+  #read(): void {
+    this.#readable = false
     let n: number
     const space = receiveSpace()
     try {
-      n = socket.recv(space)
+      n = this.socket.recv(space)
     } catch (err) {
-      if ((err as WsmError).code === 'EWOULDBLOCK') post()
-      else fail(err)
+      if ((err as WsmError).code === 'EWOULDBLOCK') this.#post()
+      else this.#fail(err)
       return
     }
-    if (n === 0) return sink.end()
-    heat()
-    sink.data(takeReceived(space, n))
+    if (n === 0) return this.#sink.end()
+    this.#heat()
+    this.#sink.data(takeReceived(space, n))
   }
-  const post = (): void => {
+
+  #post(): void {
     try {
-      posts.recv(hotBuffer ?? NO_BUFFER, recv)
+      this.postRecv(this.#hotBuffer ?? NO_BUFFER, this.#recv)
     } catch (err) {
-      fail(err)
+      this.#fail(err)
     }
   }
+
   // A buffered receive completed with `n` bytes.
-  const receivedInto = (buffer: Buffer, n: number): void => {
-    watch?.touch()
-    if (n === 0) return deliver('end')
+  #receivedInto(buffer: Buffer, n: number): void {
+    this.#watch?.touch()
+    if (n === 0) return this.#deliver('end')
     let chunk: Buffer
     if (n <= COPY_OUT_MAX) {
       chunk = Buffer.allocUnsafe(n) // small ones share Node's pool
       buffer.copy(chunk, 0, 0, n)
     } else {
       chunk = buffer.subarray(0, n)
-      if (hotBuffer === buffer) hotBuffer = null
-      if (n === buffer.length) hotBytes = HOT_BULK_BYTES
+      if (this.#hotBuffer === buffer) this.#hotBuffer = null
+      if (n === buffer.length) this.#hotBytes = HOT_BULK_BYTES
     }
-    deliver(chunk)
-  }
-
-  return {
-    completed: (ov, error) => {
-      if (closed) return
-      if (ov === send) {
-        if (error === null) sink.sent()
-        else if (!isCancellation(error)) fail(error)
-        return
-      }
-      if (ov !== recv) return
-      const buffer = hotBuffer
-      if (error !== null) {
-        if (!isCancellation(error)) return fail(error)
-        // The sweep cancelled an idle buffered receive: back to the zero-byte wait.
-        cool()
-        if (sink.wanted()) post()
-      } else if (buffer !== null) {
-        receivedInto(buffer, recv.bytes)
-      } else if (sink.wanted()) {
-        read()
-      } else {
-        readable = true
-      }
-    },
-    io: {
-      receive: () => {
-        if (closed || recv.pending) return
-        if (held !== null) {
-          const chunk = held
-          held = null
-          deliver(chunk)
-        } else if (readable) {
-          read()
-        } else {
-          if (hotBuffer === null && watch !== null) hotBuffer = Buffer.allocUnsafeSlow(hotBytes)
-          post()
-        }
-      },
-      send: (buffers) => {
-        try {
-          posts.send(buffers.length === 1 ? buffers[0]! : buffers, send)
-        } catch (err) {
-          // Reported as a completion would be: after write() has returned.
-          process.nextTick(fail, err)
-        }
-      },
-      ref: (on) => setLoopRef(socket, on),
-      close: () => {
-        if (closed) return
-        closed = true
-        cool()
-        posts.forget()
-        socket.close()
-      },
-    },
+    this.#deliver(chunk)
   }
 }

@@ -19,7 +19,7 @@ import { createConnection, type Connection, type ConnectionIo, type ConnectionSi
 import { waitOn } from './event-waits.js'
 import { createListener, type Listener, type ListenerIo, type ListenerSink } from './listener.js'
 import { setLoopRef } from './loop-ref.js'
-import { overlappedConnection } from './overlapped-connection.js'
+import { OverlappedConnection } from './overlapped-connection.js'
 import { connectSocket } from './connect-socket.js'
 import { postedAccepts } from './posted-accepts.js'
 
@@ -79,16 +79,34 @@ class HandleEvent {
 }
 
 /** A connection's I/O on `events` (its handle's event): a zero-byte WSARecv while idle, one WSASend at a time. */
-function connectionIo(socket: Socket, events: HandleEvent): (sink: ConnectionSink) => ConnectionIo {
-  return (sink) => {
-    const c = overlappedConnection(socket, sink, events.overlapped(), events.overlapped(), {
-      recv: (buffers, ov) => events.track(ov, () => recvOverlapped(socket, buffers, ov)),
-      send: (buffers, ov) => events.track(ov, () => sendOverlapped(socket, buffers, ov)),
-      forget: () => events.close(),
-    })
-    events.onCompleted(c.completed)
-    return c.io
+class EventConnection extends OverlappedConnection {
+  readonly #events: HandleEvent
+
+  constructor(socket: Socket, sink: ConnectionSink, events: HandleEvent) {
+    super(socket, sink, events.overlapped())
+    this.#events = events
+    events.onCompleted((ov, error) => this.completed(ov, error))
   }
+
+  protected overlapped(): Overlapped {
+    return this.#events.overlapped()
+  }
+
+  protected postRecv(buffer: Uint8Array, ov: Overlapped): void {
+    this.#events.track(ov, () => recvOverlapped(this.socket, buffer, ov))
+  }
+
+  protected postSend(buffers: Uint8Array | Uint8Array[], ov: Overlapped): void {
+    this.#events.track(ov, () => sendOverlapped(this.socket, buffers, ov))
+  }
+
+  protected forget(): void {
+    this.#events.close()
+  }
+}
+
+function connectionIo(socket: Socket, events: HandleEvent): (sink: ConnectionSink) => ConnectionIo {
+  return (sink) => new EventConnection(socket, sink, events)
 }
 
 function listenerIo(listener: Socket, backlog: number): (sink: ListenerSink) => ListenerIo {
