@@ -59,8 +59,11 @@ class SelectedSocket {
 /**
  * A connection's I/O over its selected socket. FD_READ and FD_WRITE come unasked (Winsock records
  * FD_READ again after each recv while data remains, FD_WRITE after a send that would block), so
- * the core's wantRead/wantWrite need no call, with one exception: FD_CLOSE comes once, and a read
- * asked for after it (the data and the end left behind it) is started here.
+ * the core's wantRead/wantWrite need no call, with one exception: FD_CLOSE is recorded once, and
+ * Winsock may record it with data still unread; the end behind that data then has no notice of its
+ * own, so after FD_CLOSE every read the core asks for is started here. (The native emulation
+ * records a graceful FD_CLOSE only once the data is read; with one that records it at once, the
+ * echo and paused-FIN tests of test/drivers-event-select.test.ts hang without this.)
  */
 function connectionIo(socket: Socket, selected: SelectedSocket): (sink: ConnectionSink) => ConnectionIo {
   return (sink) => {
