@@ -1,10 +1,12 @@
-// The 'overlapped-event' driver's waits. WSAWaitForMultipleEvents takes at most
-// WSA_MAXIMUM_WAIT_EVENTS (64) events, so the driver's events are served in groups, one wait loop
-// per group, as Winsock programs do with one thread per 64 handles. Slot 0 of a group is a wake-up
-// event, set when the group's membership changes, so its wait restarts on the new set. After a
-// wait, every signalled event of the group is served, not only the lowest one the wait names: a
-// busy low slot must not starve the others (test/drivers-idle.test.ts: 1,000 connections, 32 groups).
-// A pending wait keeps nothing alive (it has no timer): the operations in flight do.
+// The waits of the event drivers ('overlapped-event', 'event-select'). WSAWaitForMultipleEvents
+// takes at most WSA_MAXIMUM_WAIT_EVENTS (64) events, so the drivers' events are served in groups,
+// one wait loop per group, as Winsock programs do with one thread per 64 handles. Slot 0 of a
+// group is a wake-up event, set when the group's membership changes, so its wait restarts on the
+// new set. After a wait, every signalled event of the group is served, not only the lowest one
+// the wait names: a busy low slot must not starve the others (test/drivers-idle.test.ts: 1,000
+// connections, 32 groups).
+// A pending wait keeps nothing alive (it has no timer): the operations in flight do, and the
+// sockets selected with WSAEventSelect.
 import { WSA_MAXIMUM_WAIT_EVENTS } from '../constants.js'
 import { WsaEvent, waitForMultipleEvents } from '../wsa-event.js'
 
@@ -35,6 +37,11 @@ export function waitOn(event: WsaEvent, signalled: Signalled): () => void {
   return () => {
     if (g.members.delete(event)) g.wake.set()
   }
+}
+
+/** @internal For tests: how many groups have members (each one wait of at most 64 events). */
+export function busyGroups(): number {
+  return groups.filter((g) => g.members.size > 0).length
 }
 
 async function serve(group: Group): Promise<void> {

@@ -2,6 +2,7 @@
 import { Socket } from '../socket.js'
 import type { Connection } from './connection.js'
 import { connectCompletionRoutine, listenCompletionRoutine } from './completion-routine.js'
+import { connectEventSelect, listenEventSelect } from './event-select.js'
 import { connectIocp, listenIocp } from './iocp.js'
 import type { Listener } from './listener.js'
 import { checkModel, type Model } from './models.js'
@@ -49,6 +50,8 @@ export function listen(options: ListenOptions = {}): Listener {
     socket.bind(port, where?.host)
     socket.listen(backlog)
     switch (model) {
+      case 'event-select':
+        return listenEventSelect(socket)
       case 'iocp':
         return listenIocp(socket, backlog)
       case 'overlapped-event':
@@ -72,6 +75,8 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
   const timeoutMs = o.timeoutMs === undefined ? undefined : checkInteger('options.timeoutMs', o.timeoutMs, 1, 0x7fffffff)
   const model = checkModel(o.model)
   switch (model) {
+    case 'event-select':
+      return connectEventSelect(port, where.host, where.family, timeoutMs)
     case 'iocp':
       return connectIocp(port, where.host, where.family, timeoutMs)
     case 'overlapped-event':
