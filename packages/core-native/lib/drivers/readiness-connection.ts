@@ -68,16 +68,16 @@ export function readinessConnection(socket: Socket, sink: ConnectionSink, hooks:
     else sink.data(takeReceived(space, n))
   }
 
-  // Sends what the kernel takes of `unsent`; true once all of it went out.
+  // Sends what the kernel takes of `unsent`; true once all of it went out. A partial send is
+  // followed by another until one fails with EWOULDBLOCK (thrown only when nothing was taken):
+  // Winsock re-enables FD_WRITE only after a send that would block, so stopping at a partial send
+  // waited for an FD_WRITE that never came (test/readiness-connection.test.ts).
   const flush = (): boolean => {
     while (unsent.length > 0) {
       const head = unsent[0]!
-      const sent = socket.send(head) // EWOULDBLOCK is thrown only when nothing was taken
+      const sent = socket.send(head)
       if (sent === head.byteLength) unsent.shift()
-      else {
-        unsent[0] = head.subarray(sent)
-        return false
-      }
+      else unsent[0] = head.subarray(sent)
     }
     return true
   }
