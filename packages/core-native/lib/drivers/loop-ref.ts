@@ -1,4 +1,5 @@
-// uv_ref/uv_unref for a socket: whether its operations in flight keep the process alive.
+// uv_ref/uv_unref for a socket: whether its operations in flight, and its WSAAsyncSelect or
+// WSAEventSelect selection, keep the process alive.
 import { native } from '../binding.js'
 import { socketInternals, type Socket } from '../socket.js'
 

@@ -71,8 +71,7 @@ class NetEventReactor {
       net = s->netEvents_.get();
       s->Ref();  // selected sockets stay alive for the reactor, as in Winsock, until closed or cancelled
       bySerial_[s->serial()] = s;
-      // A selected socket keeps the process alive, as a listening net.Server does.
-      if (bySerial_.size() == 1) set_->KeepLoopAlive(true);
+      if (s->loopRef_) AddLoopRef(+1);
     }
     net->eventMode = eventMode;
     net->connectPending = s->RefreshState() == SocketState::kConnecting;
@@ -89,10 +88,13 @@ class NetEventReactor {
     if (!net) return;
     if (net->registered && s->fd() >= 0) set_->Remove(s->fd());
     bySerial_.erase(s->serial());
-    if (bySerial_.empty()) set_->KeepLoopAlive(false);
+    if (s->loopRef_) AddLoopRef(-1);
     s->netEvents_.reset();
     s->Unref();
   }
+
+  // ioRef(handle, on) changed the loop reference of the selected socket `s` (IoHandle::loopRef_).
+  void RefChanged(SocketHandle* s) { AddLoopRef(s->loopRef_ ? +1 : -1); }
 
   void Reenable(SocketHandle* s, uint32_t bits) {
     NetworkEventState* net = s->netEvents_.get();
@@ -290,8 +292,18 @@ class NetEventReactor {
     CallIntoJs(env_, dispatch_, env_.Global(), {sockets, events, errors}, *context_);
   }
 
+  // A selected socket keeps the process alive, as a listening net.Server does, unless ioRef(s, false)
+  // (a Connection's or Listener's unref()) says otherwise: the set's poll handle is referenced while
+  // one selected socket is (test/drivers-lifetime.test.ts, the event-select driver).
+  void AddLoopRef(int delta) {
+    bool before = refSelected_ > 0;
+    refSelected_ += delta;
+    if ((refSelected_ > 0) != before) set_->KeepLoopAlive(refSelected_ > 0);
+  }
+
   Napi::Env env_;
   ReadinessSet* set_ = nullptr;
+  size_t refSelected_ = 0;  // the selected sockets whose loopRef_ is set
   std::unordered_map<uint64_t, SocketHandle*> bySerial_;
   Napi::FunctionReference dispatch_;
   std::unique_ptr<Napi::AsyncContext> context_;
@@ -350,6 +362,10 @@ void NetworkEventsAfterAccept(SocketHandle* s) {
 void NetworkEventsAfterConnect(SocketHandle* s) {
   // A new connect: FD_CONNECT (once per connect) and the FD_WRITE that follows a connection.
   if (NetEventReactor* r = ReactorOf(s)) r->Reenable(s, kFdConnect | kFdWrite);
+}
+
+void NetworkEventsAfterRef(SocketHandle* s) {
+  if (NetEventReactor* r = ReactorOf(s)) r->RefChanged(s);
 }
 
 void NetworkEventsBeforeClose(SocketHandle* s) {

@@ -44,6 +44,7 @@ void NetworkEventsAfterRecv(SocketHandle* s);                // FD_READ, FD_OOB
 void NetworkEventsAfterSendBlocked(SocketHandle* s);         // FD_WRITE
 void NetworkEventsAfterAccept(SocketHandle* s);              // FD_ACCEPT
 void NetworkEventsAfterConnect(SocketHandle* s);             // FD_CONNECT (and FD_WRITE on success)
+void NetworkEventsAfterRef(SocketHandle* s);                 // ioRef changed IoHandle::loopRef_
 void NetworkEventsBeforeClose(SocketHandle* s);              // the selection ends with the socket
 
 void DefineNetworkEvents(Napi::Env env, Napi::Object exports);

@@ -12,6 +12,7 @@
 #include "core/errors.h"
 #include "files/file_handle.h"
 #include "io/io_loop.h"
+#include "models/network_events.h"
 #include "net/sockaddr.h"
 #include "net/socket_handle.h"
 
@@ -252,15 +253,18 @@ Napi::Value IoCancelAll(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, loop && loop->CancelAll(handle) > 0);
 }
 
-// ioRef(handle, on)   (uv_ref/uv_unref of a handle: do its operations in flight keep the process alive?)
+// ioRef(handle, on)   (uv_ref/uv_unref of a handle: do its operations in flight, and a socket's
+// WSAAsyncSelect/WSAEventSelect selection, keep the process alive?)
 Napi::Value IoRef(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Value v = info.Length() > 0 ? info[0] : env.Undefined();
-  IoHandle* handle = SocketHandle::IfSocket(env, v);
-  if (!handle) handle = FileHandle::FromValue(env, v, "handle");
+  SocketHandle* socket = SocketHandle::IfSocket(env, v);
+  IoHandle* handle = socket ? static_cast<IoHandle*>(socket) : FileHandle::FromValue(env, v, "handle");
   bool on = BooleanArg(info, 1, "on");
+  if (handle->loopRef_ == on) return env.Undefined();
   if (IoLoop* loop = IoLoop::IfCreated(env)) loop->SetHandleRef(handle, on);
   else handle->loopRef_ = on;  // no loop yet, so no operation in flight to recount
+  if (socket) NetworkEventsAfterRef(socket);
   return env.Undefined();
 }
 
