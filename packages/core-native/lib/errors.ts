@@ -115,6 +115,17 @@ export function systemError(errno: number, syscall: string, detail?: string): Ws
   return err
 }
 
+/**
+ * A WsmError for an error that Winsock reports as a number (wsaCodeOf's: WSAEnumNetworkEvents'
+ * errors, a window message's WSAGETSELECTERROR), failed in `syscall`.
+ */
+export function wsaError(wsaCode: number, syscall: string): WsmError {
+  const code = Object.keys(WSA_CODES).find((name) => WSA_CODES[name] === wsaCode)
+  const errno = code === undefined ? undefined : (osConstants.errno as Record<string, number | undefined>)[code]
+  // Not a Winsock number: wsaCodeOf passed the errno through.
+  return systemError(errno ?? wsaCode, syscall)
+}
+
 /** Winsock's number for a positive errno (WSAECONNRESET for ECONNRESET, ...), else the errno. */
 export function wsaCodeOf(errno: number): number {
   if (errno === 0) return 0

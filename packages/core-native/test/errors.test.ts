@@ -1,5 +1,6 @@
 // WsmError: the shape of every failure, as the contract fixes it.
 import { describe, expect, it } from 'vitest'
+import { wsaCodeOf, wsaError } from '../lib/errors.js'
 import { WsmError } from '../lib/index.js'
 import { expectWsmError } from './helpers/errors.js'
 import { expectNoFdLeaks } from './helpers/fds.js'
@@ -44,5 +45,16 @@ describe('WsmError', () => {
     const would = expectWsmError(() => c.recv(new Uint8Array(1)), 'EWOULDBLOCK')
     expect(would.errno).toBe(-11)
     expect(would.code).not.toBe('EAGAIN')
+  })
+
+  it('wsaError turns the Winsock number of a network event back into the POSIX error (the inverse of wsaCodeOf)', () => {
+    expect(wsaError(10054, 'recv')).toMatchObject({ name: 'WsmError', code: 'ECONNRESET', errno: -104, syscall: 'recv', wsaCode: 10054 })
+    expect(wsaError(10061, 'connect')).toMatchObject({ code: 'ECONNREFUSED', errno: -111, syscall: 'connect', wsaCode: 10061 })
+    expect(wsaError(10035, 'send')).toMatchObject({ code: 'EWOULDBLOCK', errno: -11 })
+    expect(wsaError(995, 'recv')).toMatchObject({ code: 'ECANCELED', errno: -125 })
+    // An errno without a Winsock number passes through wsaCodeOf unchanged, and back.
+    expect(wsaCodeOf(71)).toBe(71)
+    expect(wsaError(71, 'recv')).toMatchObject({ code: 'EPROTO', errno: -71 })
+    for (const errno of [104, 110, 111, 113]) expect(-wsaError(wsaCodeOf(errno), 'x').errno).toBe(errno)
   })
 })
