@@ -151,6 +151,22 @@ export class Socket {
     this.#handle.setReusePort(reusePort)
   }
 
+  /**
+   * Lets the process exit even though this socket is selected (asyncSelect, eventSelect) or has
+   * overlapped operations in flight, as net.Socket#unref does. No Win32 counterpart: a Windows
+   * process ends when its threads do. No-op once closed.
+   */
+  unref(): void {
+    if (!hasHandle(this)) throw invalidThis('Socket')
+    if (this.#handle.state !== NativeSocketState.Closed) native.ioRef(this.#handle, false)
+  }
+
+  /** Undoes unref(): the socket's selection and operations keep the process alive again (the default). */
+  ref(): void {
+    if (!hasHandle(this)) throw invalidThis('Socket')
+    if (this.#handle.state !== NativeSocketState.Closed) native.ioRef(this.#handle, true)
+  }
+
   /** `getsockopt(SOL_SOCKET, SO_ERROR)`: the pending error (reading clears it), or null. */
   getError(): WsmError | null {
     if (!hasHandle(this)) throw invalidThis('Socket')

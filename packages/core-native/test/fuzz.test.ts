@@ -19,7 +19,7 @@ const CALLS_PER_GENERATION = 250
 
 const SOCKET_METHODS = [
   'bind', 'listen', 'accept', 'connect', 'recv', 'send', 'shutdown', 'close', 'setNoDelay', 'setKeepAlive',
-  'getError', 'address', 'remote',
+  'getError', 'address', 'remote', 'ref', 'unref',
 ] as const
 const SOCKET_GETTERS = ['localPort', 'remotePort', 'localAddress', 'remoteAddress', 'family', 'closed'] as const
 const HANDLE_METHODS = [

@@ -1,5 +1,6 @@
 // listen() and connect(): the drivers' entry points, one per model.
 import { Socket } from '../socket.js'
+import { connectAsyncSelect, listenAsyncSelect } from './async-select.js'
 import type { Connection } from './connection.js'
 import { connectCompletionRoutine, listenCompletionRoutine } from './completion-routine.js'
 import { connectEventSelect, listenEventSelect } from './event-select.js'
@@ -58,6 +59,8 @@ export function listen(options: ListenOptions = {}): Listener {
         return listenOverlappedEvent(socket, backlog)
       case 'completion-routine':
         return listenCompletionRoutine(socket, backlog)
+      case 'async-select':
+        return listenAsyncSelect(socket)
       default:
         throw new Error(`unreachable: ${model satisfies never}`)
     }
@@ -83,6 +86,8 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
       return connectOverlappedEvent(port, where.host, where.family, timeoutMs)
     case 'completion-routine':
       return connectCompletionRoutine(port, where.host, where.family, timeoutMs)
+    case 'async-select':
+      return connectAsyncSelect(port, where.host, where.family, timeoutMs)
     default:
       throw new Error(`unreachable: ${model satisfies never}`)
   }
