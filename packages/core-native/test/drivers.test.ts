@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { connect, listen, type Connection, type Listener } from '../lib/index.js'
-import { comes, DRIVER_MODELS, next, own, receiveAll, useDriverCleanup } from './helpers/drivers.js'
+import { comes, connectSyscall, DRIVER_MODELS, next, own, receiveAll, useDriverCleanup } from './helpers/drivers.js'
 import { closedPort, LOOPBACK, FAMILIES } from './helpers/sockets.js'
 import { delay, within } from './helpers/time.js'
 
@@ -181,7 +181,7 @@ for (const model of DRIVER_MODELS) {
 
     it('connect to a port nobody listens on: ECONNREFUSED with errno and syscall', async () => {
       const err = await connect({ model, port: closedPort(4), host: '127.0.0.1' }).then(() => null, (e: unknown) => e)
-      expect(err).toMatchObject({ name: 'WsmError', code: 'ECONNREFUSED', errno: -111, syscall: 'ConnectEx' })
+      expect(err).toMatchObject({ name: 'WsmError', code: 'ECONNREFUSED', errno: -111, syscall: connectSyscall(model) })
     })
 
     it('reusePort: two listeners share one port', () => {

@@ -7,6 +7,11 @@ import { within } from './time.js'
 /** Every model with a driver: each driver joins the suites by joining IMPLEMENTED_MODELS. */
 export const DRIVER_MODELS: readonly Model[] = IMPLEMENTED_MODELS
 
+/** The call a driver's connect() names in its errors: the readiness drivers' non-blocking connect(), else ConnectEx. */
+export function connectSyscall(model: Model): string {
+  return model === 'select' || model === 'async-select' || model === 'event-select' ? 'connect' : 'ConnectEx'
+}
+
 /** Every byte `c` receives until the peer's FIN, bounded in time. */
 export function receiveAll(c: Connection, what: string, ms?: number): Promise<Buffer> {
   const chunks: Buffer[] = []
