@@ -7,6 +7,7 @@ import type { Listener } from './listener.js'
 import { checkModel, type Model } from './models.js'
 import { checkBoolean, checkHost, checkInteger, checkOptions } from './options.js'
 import { connectOverlappedEvent, listenOverlappedEvent } from './overlapped-event.js'
+import { connectSelect, listenSelect } from './select.js'
 
 export interface ListenOptions {
   /** The I/O model of the driver; 'iocp' by default. */
@@ -49,6 +50,8 @@ export function listen(options: ListenOptions = {}): Listener {
     socket.bind(port, where?.host)
     socket.listen(backlog)
     switch (model) {
+      case 'select':
+        return listenSelect(socket)
       case 'iocp':
         return listenIocp(socket, backlog)
       case 'overlapped-event':
@@ -72,6 +75,8 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
   const timeoutMs = o.timeoutMs === undefined ? undefined : checkInteger('options.timeoutMs', o.timeoutMs, 1, 0x7fffffff)
   const model = checkModel(o.model)
   switch (model) {
+    case 'select':
+      return connectSelect(port, where.host, where.family, timeoutMs)
     case 'iocp':
       return connectIocp(port, where.host, where.family, timeoutMs)
     case 'overlapped-event':
