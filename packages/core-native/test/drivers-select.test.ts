@@ -3,9 +3,11 @@
 // when a member's wishes change (a send stalls) or a member closes under it. The other drivers
 // suites run over 'select' too (DRIVER_MODELS); this file is what only the select driver has.
 import { createHash, randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { FD_SETSIZE, FdSet, Socket, connect, listen, select, type Connection } from '../lib/index.js'
 import { selectGroupCount } from '../lib/drivers/select-groups.js'
+import { CHILD_MS, expectClean, runChild } from './helpers/child-run.js'
 import { next, own, receiveAll, useDriverCleanup } from './helpers/drivers.js'
 import { track, useSocketCleanup } from './helpers/sockets.js'
 import { delay, within } from './helpers/time.js'
@@ -13,6 +15,7 @@ import { delay, within } from './helpers/time.js'
 useDriverCleanup()
 useSocketCleanup()
 
+const EMFILE_CHILD = fileURLToPath(new URL('./fixtures/select-driver-emfile-child.mjs', import.meta.url))
 const model = 'select'
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 
@@ -106,4 +109,12 @@ describe("driver 'select': a waiting select restarts on new sets", () => {
     b.write(Buffer.from('still here'))
     expect((await echoed)[0].toString()).toBe('still here')
   })
+})
+
+describe("driver 'select': a loop without its wake-up pair", () => {
+  it('no descriptor left for the pair (EMFILE): the loop still serves its members, seeing new ones within its bounded turns, and stops when they leave', async () => {
+    const run = await runChild(EMFILE_CHILD, [], { fdLimit: 256 })
+    expect(run.report).toEqual({ socketsBeyondFillers: 3, echoed: 'hello', exitedByItself: true })
+    expectClean(run)
+  }, CHILD_MS + 5000)
 })
