@@ -63,6 +63,8 @@ export interface NativeBinding {
     handles: NativeSocketHandle[],
     wanted: Uint8Array,
     onReady: (ready: Uint8Array) => void,
+    /** Whether the pending wait keeps the event loop (and so the process) alive. */
+    keepAlive: boolean,
   ) => NativeSelectWaiter
 
   // Completion I/O (src/models/overlapped_io.cc). Each start returns the operation's id; its

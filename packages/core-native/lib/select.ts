@@ -9,6 +9,15 @@ export interface SelectSets {
   except?: FdSet
 }
 
+export interface SelectOptions {
+  /**
+   * Whether the pending wait keeps the process alive (true by default), as a ref'd or unref'd
+   * Node handle does. Winsock has no such notion: a server that selects on connections it has
+   * unref'd passes false, so that it does not hold the process up for them.
+   */
+  ref?: boolean
+}
+
 const READ = 1
 const WRITE = 2
 const EXCEPT = 4
@@ -32,11 +41,15 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1
  *
  * Like Winsock, it is an error (EINVAL) to select on no socket at all, and a closed socket in a
  * set is ENOTSOCK, also when it is closed while the select waits. The wait happens on Node's event
- * loop (an epoll set watched by libuv), never on the JavaScript thread.
+ * loop (an epoll set watched by libuv), never on the JavaScript thread, and keeps the process alive
+ * unless `options.ref` is false.
  */
-export async function select(sets: SelectSets, timeoutMs?: number): Promise<number> {
+export async function select(sets: SelectSets, timeoutMs?: number, options: SelectOptions = {}): Promise<number> {
   if (typeof sets !== 'object' || sets === null) throw invalidType('sets', 'an object', sets)
   const timeout = checkTimeout(timeoutMs)
+  if (typeof options !== 'object' || options === null) throw invalidType('options', 'an object', options)
+  const { ref = true } = options
+  if (typeof ref !== 'boolean') throw invalidType('options.ref', 'a boolean', ref)
 
   // One entry per socket, with the sets it is in: the kernel is asked once per socket.
   const wanted = new Map<Socket, number>()
@@ -52,7 +65,7 @@ export async function select(sets: SelectSets, timeoutMs?: number): Promise<numb
   const masks = Uint8Array.from(wanted.values())
   const handles = sockets.map(handleOf)
 
-  const ready = await waitReady(sockets, handles, masks, timeout)
+  const ready = await waitReady(sockets, handles, masks, timeout, ref)
   return rewriteSets(sets, sockets, ready)
 }
 
@@ -76,6 +89,7 @@ function waitReady(
   handles: NativeSocketHandle[],
   masks: Uint8Array,
   timeout: number,
+  ref: boolean,
 ): Promise<Uint8Array> {
   const now = native.selectPoll(handles, masks)
   if (timeout === 0 || now.some((m) => m !== 0)) return Promise.resolve(now)
@@ -83,6 +97,7 @@ function waitReady(
   return new Promise<Uint8Array>((resolve, reject) => {
     let waiter: NativeSelectWaiter | undefined = arm()
     const timer = timeout === Infinity ? undefined : setTimeout(() => settle(() => resolve(new Uint8Array(masks.length))), timeout)
+    if (!ref) timer?.unref()
     const unobserve = sockets.map((s) =>
       socketInternals(s).observe((change) => {
         if (change === 'close') {
@@ -98,10 +113,15 @@ function waitReady(
     )
 
     function arm() {
-      return new native.SelectWaiter(handles, masks, (ready) => {
-        waiter = undefined
-        settle(() => resolve(ready))
-      })
+      return new native.SelectWaiter(
+        handles,
+        masks,
+        (ready) => {
+          waiter = undefined
+          settle(() => resolve(ready))
+        },
+        ref,
+      )
     }
 
     function settle(finish: () => void) {

@@ -300,10 +300,10 @@ describe('FdSet', () => {
 
 describe('select', () => {
   /** select() must not throw: bad input rejects the promise. */
-  function call(sets: unknown, timeout?: unknown): Promise<number> {
+  function call(sets: unknown, timeout?: unknown, options?: unknown): Promise<number> {
     let p: Promise<number> | undefined
     expect(() => {
-      p = select(sets as never, timeout as never)
+      p = select(sets as never, timeout as never, options as never)
     }).not.toThrow()
     expect(p).toBeInstanceOf(Promise)
     return p!
@@ -349,6 +349,14 @@ describe('select', () => {
     expect(e).toBeInstanceOf(WsmError)
     expect(e).toMatchObject({ code: 'EINVAL', wsaCode: 10022 })
     expect(read.size).toBe(1)
+  })
+
+  it.each<Case>(WRONG_TYPES.filter(([l]) => l !== 'an object' && l !== 'an array'))('options %s: rejects with a TypeError', async (_, options) => {
+    await expectRejectsType(call({ read: new FdSet([tcp(4)]) }, 0, options))
+  })
+
+  it.each<Case>(NOT_BOOLEANS.filter(([l]) => l !== 'undefined'))('options.ref %s: rejects with a TypeError', async (_, ref) => {
+    await expectRejectsType(call({ read: new FdSet([tcp(4)]) }, 0, { ref }))
   })
 
   it.each<Case>([

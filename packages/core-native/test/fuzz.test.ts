@@ -118,7 +118,7 @@ describe('fuzz of the native boundary', () => {
         ['SocketHandle#state', () => pick(live.handles).state],
         ['SocketHandle#family', () => pick(live.handles).family],
         ['selectPoll', (a) => native.selectPoll(...(a as [never, never]))],
-        ['new SelectWaiter', (a) => new native.SelectWaiter(...(a as [never, never, never]))],
+        ['new SelectWaiter', (a) => new native.SelectWaiter(...(a as [never, never, never, never]))],
       ]
 
       for (let i = 0; i < CALLS_PER_GENERATION; i++) {
@@ -181,7 +181,7 @@ describe('fuzz of the native boundary', () => {
     const fake = Object.create(native.SocketHandle.prototype) as NativeSocketHandle
     expect(fake).toBeInstanceOf(native.SocketHandle)
     expectTypeError(() => native.selectPoll([fake], new Uint8Array([1])))
-    expectTypeError(() => new native.SelectWaiter([fake], new Uint8Array([1]), () => {}))
+    expectTypeError(() => new native.SelectWaiter([fake], new Uint8Array([1]), () => {}, true))
     expectTypeError(() => fake.state)
     expectTypeError(() => fake.family)
     for (const m of HANDLE_METHODS) expect(thrown(() => (fake[m] as () => unknown)()), m).toMatchObject({ name: 'TypeError', message: 'Illegal invocation' })

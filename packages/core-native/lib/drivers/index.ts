@@ -9,6 +9,7 @@ import type { Listener } from './listener.js'
 import { checkModel, type Model } from './models.js'
 import { checkBoolean, checkHost, checkInteger, checkOptions } from './options.js'
 import { connectOverlappedEvent, listenOverlappedEvent } from './overlapped-event.js'
+import { connectSelect, listenSelect } from './select.js'
 
 export interface ListenOptions {
   /** The I/O model of the driver; 'iocp' by default. */
@@ -51,6 +52,8 @@ export function listen(options: ListenOptions = {}): Listener {
     socket.bind(port, where?.host)
     socket.listen(backlog)
     switch (model) {
+      case 'select':
+        return listenSelect(socket)
       case 'event-select':
         return listenEventSelect(socket)
       case 'iocp':
@@ -78,6 +81,8 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
   const timeoutMs = o.timeoutMs === undefined ? undefined : checkInteger('options.timeoutMs', o.timeoutMs, 1, 0x7fffffff)
   const model = checkModel(o.model)
   switch (model) {
+    case 'select':
+      return connectSelect(port, where.host, where.family, timeoutMs)
     case 'event-select':
       return connectEventSelect(port, where.host, where.family, timeoutMs)
     case 'iocp':

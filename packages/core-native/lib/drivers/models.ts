@@ -6,7 +6,7 @@ export const MODELS = ['select', 'async-select', 'event-select', 'overlapped-eve
 export type Model = (typeof MODELS)[number]
 
 /** The models with a driver today; the others are valid names that reject with ERR_WSM_MODEL_NOT_IMPLEMENTED. */
-export const IMPLEMENTED_MODELS = ['async-select', 'event-select', 'overlapped-event', 'completion-routine', 'iocp'] as const satisfies readonly Model[]
+export const IMPLEMENTED_MODELS = ['select', 'async-select', 'event-select', 'overlapped-event', 'completion-routine', 'iocp'] as const satisfies readonly Model[]
 export type ImplementedModel = (typeof IMPLEMENTED_MODELS)[number]
 
 /** A valid model name whose driver does not exist yet (temporary: issue 11 adds the other five). */

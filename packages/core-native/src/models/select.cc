@@ -112,8 +112,9 @@ Napi::Value SelectPoll(const Napi::CallbackInfo& info) {
   return ToUint8Array(info.Env(), PollSelection(info.Env(), sel));
 }
 
-// new SelectWaiter(handles, wanted, onReady): calls onReady(masks) once some socket is ready in
-// Winsock's sense, then stops. close() stops it early. The caller has already polled once.
+// new SelectWaiter(handles, wanted, onReady, keepAlive): calls onReady(masks) once some socket is
+// ready in Winsock's sense, then stops. close() stops it early. The caller has already polled once.
+// keepAlive false: the wait does not keep Node's event loop alive (an unref'd handle's).
 class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -124,11 +125,13 @@ class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
     Napi::Env env = info.Env();
     sel_ = ReadSelection(info);
     Napi::Function onReady = FunctionArg(info, 2, "onReady");
+    bool keepAlive = BooleanArg(info, 3, "keepAlive");
     uv_loop_t* loop = nullptr;
     if (napi_get_uv_event_loop(env, &loop) != napi_ok) ThrowSystemError(env, EINVAL, "select", "no event loop");
     int err = 0;
     set_ = ReadinessSet::Create(loop, [this]() { OnReady(); }, &err);
     if (!set_) ThrowSystemError(env, err, "epoll_create1");
+    if (!keepAlive) set_->KeepLoopAlive(false);
     // An environment that ends with the select pending (a Worker terminated, the process exiting)
     // must not leave the set's poll handle on its loop (libuv refuses to close a loop with open
     // handles: the process aborts), nor its epoll descriptor: test/teardown.test.ts.

@@ -17,10 +17,19 @@ export interface ChildRun {
   stderr: string
 }
 
-export function runChild(child: string, args: string[]): Promise<ChildRun> {
+export interface ChildOptions {
+  /** The child's limit of open descriptors (RLIMIT_NOFILE, set by the shell's `ulimit -n`). */
+  fdLimit?: number
+}
+
+export function runChild(child: string, args: string[], options: ChildOptions = {}): Promise<ChildRun> {
   expect(existsSync(DIST), 'the package is built (pnpm build): the child loads dist/').toBe(true)
+  const [file, argv] =
+    options.fdLimit === undefined
+      ? [process.execPath, [child, ...args]]
+      : ['/bin/sh', ['-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, process.execPath, child, ...args]]
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [child, ...args], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const proc = spawn(file, argv, { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
