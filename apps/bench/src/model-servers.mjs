@@ -1,5 +1,4 @@
-// The servers `pnpm bench models` measures. The driver rows come from IMPLEMENTED_MODELS at run
-// time, so a model that gets a driver joins the benchmark without a change here.
+// The servers `pnpm bench models` measures: a driver row per model (MODELS) and engine.
 //
 // A server definition is echo-servers.mjs's ({ name, command, args, env, skip, note }), plus:
 //   model, engine  the driver's model and WSM_BACKEND (driver and cluster rows)
@@ -8,7 +7,7 @@
 //   conns          optional: the only connection counts it runs at
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { IMPLEMENTED_MODELS } from '@wsm/core-native';
+import { MODELS } from '@wsm/core-native';
 import { echoServers, NODE_NET } from './echo-servers.mjs';
 import { BENCH_DIR, SERVERS_DIR } from './paths.mjs';
 
@@ -48,7 +47,7 @@ const raw = (engine) => ({
 /** Ping-pong and bulk: every driver on both engines, the raw completion-port server, Node net. */
 export function modelServers() {
   return [
-    ...IMPLEMENTED_MODELS.flatMap((model) => ENGINES.map((engine) => driver(model, engine))),
+    ...MODELS.flatMap((model) => ENGINES.map((engine) => driver(model, engine))),
     ...ENGINES.map(raw),
     { ...echoServers.find((s) => s.name === NODE_NET), kind: 'node-net', engine: 'node', label: NODE_NET },
   ];

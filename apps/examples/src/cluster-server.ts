@@ -12,15 +12,14 @@
 import cluster, { type Worker } from 'node:cluster'
 import os from 'node:os'
 import { parseArgs } from 'node:util'
-import { IMPLEMENTED_MODELS, Socket, listen } from '@wsm/core-native'
+import { MODELS, Socket, listen, type Model } from '@wsm/core-native'
 
-type ImplementedModel = (typeof IMPLEMENTED_MODELS)[number]
 
 interface ClusterOptions {
   workers: number
   port: number
   host: string
-  model: ImplementedModel
+  model: Model
 }
 
 /** The options from the command line; a TypeError with a code for bad ones. */
@@ -41,9 +40,9 @@ function parseOptions(argv: string[]): ClusterOptions {
     }
     return n
   }
-  const model = values.model as ImplementedModel
-  if (!IMPLEMENTED_MODELS.includes(model)) {
-    throw Object.assign(new TypeError(`--model: expected one of ${IMPLEMENTED_MODELS.join(', ')}, got ${values.model}`), { code: 'ERR_INVALID_ARG_VALUE' })
+  const model = values.model as Model
+  if (!MODELS.includes(model)) {
+    throw Object.assign(new TypeError(`--model: expected one of ${MODELS.join(', ')}, got ${values.model}`), { code: 'ERR_INVALID_ARG_VALUE' })
   }
   return {
     workers: integer('workers', values.workers, 1, 1024),
@@ -55,7 +54,7 @@ function parseOptions(argv: string[]): ClusterOptions {
 
 /** A worker: the echo server of the driver on the shared port; tells the primary once it listens. */
 function runWorker(): void {
-  const model = process.env.WSM_CLUSTER_MODEL as ImplementedModel
+  const model = process.env.WSM_CLUSTER_MODEL as Model
   const server = listen({ model, port: Number(process.env.WSM_CLUSTER_PORT), host: process.env.WSM_CLUSTER_HOST, backlog: 4096, reusePort: true })
   server.on('connection', (c) => {
     c.setNoDelay(true)

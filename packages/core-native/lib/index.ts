@@ -34,4 +34,4 @@ export { copyFilesKernel, openKernelCopier, type CopyFilesKernelOptions, type Ke
 export { listen, connect, type ListenOptions, type ConnectOptions } from './drivers/index.js'
 export { Connection, DEFAULT_HIGH_WATER_MARK, type ConnectionEventMap } from './drivers/connection.js'
 export { Listener, type ListenerAddress, type ListenerEventMap } from './drivers/listener.js'
-export { MODELS, IMPLEMENTED_MODELS, type Model } from './drivers/models.js'
+export { MODELS, type Model } from './drivers/models.js'

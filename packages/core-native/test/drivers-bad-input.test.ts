@@ -1,7 +1,7 @@
 // Bad arguments and misuse of listen(), connect(), Connection and Listener: a TypeError with a code,
-// a WsmError with a POSIX code, or (for a model without a driver yet) ERR_WSM_MODEL_NOT_IMPLEMENTED.
+// or a WsmError with a POSIX code.
 import { describe, expect, it } from 'vitest'
-import { MODELS, IMPLEMENTED_MODELS, connect, listen, type Connection } from '../lib/index.js'
+import { connect, listen, type Connection } from '../lib/index.js'
 import { DRIVER_MODELS, next, own, useDriverCleanup } from './helpers/drivers.js'
 import { expectRejectsType, expectTypeError, expectWsmError, rejected } from './helpers/errors.js'
 
@@ -23,14 +23,6 @@ describe('listen() and connect() options', () => {
     }
     for (const options of [{ port: 0 }, { port: 65536 }, { port: 80, host: '' }, { port: 80, timeoutMs: 0 }, { port: 80, model: 'epoll' }]) {
       await expectRejectsType(connect(options as never), 'ERR_INVALID_ARG_VALUE')
-    }
-  })
-
-  it('a valid model without a driver yet: ERR_WSM_MODEL_NOT_IMPLEMENTED (temporary, until its driver lands)', async () => {
-    const missing = MODELS.filter((m) => !(IMPLEMENTED_MODELS as readonly string[]).includes(m))
-    for (const model of missing) {
-      expect(() => listen({ model, host: '127.0.0.1' })).toThrow(expect.objectContaining({ code: 'ERR_WSM_MODEL_NOT_IMPLEMENTED' }))
-      expect(await rejected(connect({ model, port: 80 }))).toMatchObject({ code: 'ERR_WSM_MODEL_NOT_IMPLEMENTED', model })
     }
   })
 
