@@ -2,7 +2,7 @@
 // the same for every model. What differs per model (how bytes are received and sent) is the
 // driver's ConnectionIo.
 import { EventEmitter } from 'node:events'
-import { illegalConstructor, invalidThis, invalidType, systemError, type WsmError } from '../errors.js'
+import { illegalConstructor, invalidThis, invalidType, isCallable, systemError, type WsmError } from '../errors.js'
 import type { Socket } from '../socket.js'
 import type { Model } from './models.js'
 
@@ -50,6 +50,11 @@ export interface ConnectionIo {
   close(): void
 }
 
+/** Called when a write's bytes are sent (null), or with why they never will be. */
+export type WriteCallback = (err: WsmError | null) => void
+
+const ECANCELED = 125
+
 /** Node's default high-water mark of a socket on Windows (16 KiB), where IOCP comes from. */
 export const DEFAULT_HIGH_WATER_MARK = 16 * 1024
 // WSASend takes at most this many WSABUFs (the kernel's IOV_MAX); a longer queue goes in several sends.
@@ -95,6 +100,9 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
   #destroyed = false
   #bytesRead = 0
   #bytesWritten = 0
+  // Bytes ever accepted by write(); a write's callback runs once #bytesWritten reaches its end.
+  #bytesAccepted = 0
+  #callbacks: Array<{ end: number; onWritten: WriteCallback }> | null = null // made by the first write with one
 
   static {
     // What the driver tells the connection: one small object, not a closure per notification
@@ -151,14 +159,23 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
    * Queues `data` (one buffer, or several sent as one writev) and returns false once the bytes
    * not yet sent reach the high-water mark: stop writing until 'drain'. The bytes are copied or
    * handed to the kernel before this returns, so the caller may reuse its buffers at once.
+   * `onWritten` runs once these bytes (and all before them) are sent, or with an error if the
+   * connection is destroyed first (the destroy's error, or ECANCELED).
    */
-  write(data: Uint8Array | readonly Uint8Array[]): boolean {
+  write(data: Uint8Array | readonly Uint8Array[], onWritten?: WriteCallback): boolean {
     if (!isConnection(this)) throw invalidThis('Connection')
     const list = checkData(data)
+    if (onWritten !== undefined && !isCallable(onWritten)) throw invalidType('onWritten', 'a function', onWritten)
     if (this.#destroyed) throw systemError(9, 'WSASend', 'the connection is destroyed')
     if (this.#ending) throw systemError(32, 'WSASend', 'write after end()')
     let bytes = 0
     for (const b of list) bytes += b.byteLength
+    this.#bytesAccepted += bytes
+    if (onWritten !== undefined) {
+      // Nothing to send (or all of it already sent): called back as a completion would be, later.
+      if (this.#bytesAccepted === this.#bytesWritten && this.#inFlight === 0) process.nextTick(onWritten, null)
+      else (this.#callbacks ??= []).push({ end: this.#bytesAccepted, onWritten })
+    }
     if (bytes > 0) {
       if (this.#inFlight === 0) this.#startSend(list, bytes)
       else {
@@ -195,7 +212,13 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
     this.#queued = 0
     this.#io.close()
     this.#onClose(this)
+    const unsent = this.#callbacks
+    this.#callbacks = null
     process.nextTick(() => {
+      if (unsent !== null && unsent.length > 0) {
+        const why = (err as WsmError | undefined) ?? systemError(ECANCELED, 'WSASend', 'the connection was destroyed before these bytes were sent')
+        for (const { onWritten } of unsent) onWritten(why)
+      }
       if (err) this.emit('error', err as WsmError)
       this.emit('close', err !== undefined)
     })
@@ -344,13 +367,24 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
       for (const b of batch) bytes += b.byteLength
       this.#queued -= bytes
       this.#startSend(batch, bytes)
-      return
+    } else {
+      if (this.#needDrain) {
+        this.#needDrain = false
+        this.emit('drain')
+      }
+      if (this.#ending && !this.#destroyed && this.#inFlight === 0) this.#shutdown()
     }
-    if (this.#needDrain) {
-      this.#needDrain = false
-      this.emit('drain')
+    // Last: the queue is already in flight, so a write or end() from a callback keeps the order.
+    if (this.#callbacks !== null && this.#callbacks.length > 0) this.#written()
+  }
+
+  // Runs the callbacks of the writes now sent, in order. One may write or destroy: each is taken
+  // off the list before it runs.
+  #written(): void {
+    const callbacks = this.#callbacks!
+    while (callbacks.length > 0 && callbacks[0]!.end <= this.#bytesWritten && !this.#destroyed) {
+      callbacks.shift()!.onWritten(null)
     }
-    if (this.#ending && !this.#destroyed && this.#inFlight === 0) this.#shutdown()
   }
 
   #shutdown(): void {

@@ -1,0 +1,94 @@
+// Connection#write(data, onWritten): the callback runs once the bytes are sent (in write order, with
+// null), or with an error if the connection is destroyed first. @wsm/streams' write callbacks and
+// backpressure stand on it.
+import { describe, expect, it } from 'vitest'
+import { connect, listen, type Connection } from '../lib/index.js'
+import { DRIVER_MODELS, next, own, receiveAll, useDriverCleanup } from './helpers/drivers.js'
+import { expectTypeError } from './helpers/errors.js'
+import { within } from './helpers/time.js'
+
+useDriverCleanup()
+
+async function pair(model: (typeof DRIVER_MODELS)[number]): Promise<[Connection, Connection]> {
+  const l = own(listen({ model, host: '127.0.0.1' }))
+  const accepted = next<[Connection]>(l, 'connection')
+  const c = own(await connect({ model, port: l.address().port, host: '127.0.0.1' }))
+  const [s] = await accepted
+  return [c, own(s)]
+}
+
+for (const model of DRIVER_MODELS) {
+  describe(`driver '${model}': write callbacks`, () => {
+    it('each runs once, in write order, with null, after its bytes were sent; a callback that writes keeps the order', async () => {
+      const [c, s] = await pair(model)
+      const received = receiveAll(s, 'every byte', 10_000)
+      const order: number[] = []
+      const sentAt: number[] = []
+      const expected: Buffer[] = []
+      const all = new Promise<void>((resolve, reject) => {
+        for (let i = 0; i < 200; i++) {
+          const chunk = Buffer.alloc(1 + ((i * 7919) % 30_000), i)
+          expected.push(chunk)
+          const end = expected.reduce((n, b) => n + b.length, 0)
+          c.write(chunk, (err) => {
+            if (err !== null) return reject(err)
+            order.push(i)
+            sentAt.push(c.bytesWritten - end) // never negative: its bytes are counted as sent
+            if (i === 199) {
+              // A write from a callback goes after everything written before it.
+              const tail = Buffer.from('tail')
+              expected.push(tail)
+              c.write(tail, (e) => (e === null ? resolve() : reject(e)))
+            }
+          })
+        }
+      })
+      await within(all, 'every callback', 10_000)
+      c.end()
+      expect(order).toEqual(Array.from({ length: 200 }, (_, i) => i))
+      expect(sentAt.every((d) => d >= 0)).toBe(true)
+      expect((await received).equals(Buffer.concat(expected))).toBe(true)
+    })
+
+    it('an empty write calls back too, later, not inside write()', async () => {
+      const [c] = await pair(model)
+      let called = 0
+      c.write(Buffer.alloc(0), (err) => {
+        expect(err).toBeNull()
+        called++
+      })
+      expect(called).toBe(0)
+      await within(new Promise((r) => setImmediate(r)), 'a turn')
+      expect(called).toBe(1)
+    })
+
+    it('destroyed before its bytes were sent: the callback gets the destroy error (or ECANCELED), once', async () => {
+      const [c, s] = await pair(model)
+      s.pause() // nothing is read: the writer's bytes pile up
+      const chunk = Buffer.alloc(1 << 20)
+      const errors: Array<Error | null> = []
+      for (let i = 0; i < 64; i++) c.write(chunk, (err) => errors.push(err))
+      await new Promise((r) => setTimeout(r, 50))
+      const pending = 64 - errors.length
+      expect(pending).toBeGreaterThan(0)
+      const why = new Error('going away')
+      c.on('error', () => {})
+      const closed = next(c, 'close')
+      c.destroy(why)
+      await closed
+      expect(errors).toHaveLength(64)
+      expect(errors.filter((e) => e === why)).toHaveLength(pending)
+      const c2 = (await pair(model))[0]
+      c2.write(Buffer.alloc(1 << 20))
+      const without = new Promise<Error | null>((resolve) => c2.write(Buffer.alloc(16 << 20), resolve))
+      c2.destroy()
+      expect(await within(without, 'the callback')).toMatchObject({ code: 'ECANCELED', syscall: 'WSASend' })
+    })
+
+    it('a callback that is not a function: ERR_INVALID_ARG_TYPE, and nothing is sent', async () => {
+      const [c] = await pair(model)
+      expectTypeError(() => c.write(Buffer.from('x'), 1 as never))
+      expect(c.writableLength).toBe(0)
+    })
+  })
+}
