@@ -55,8 +55,11 @@ export type WriteCallback = (err: WsmError | null) => void
 
 const ECANCELED = 125
 
-/** Node's default high-water mark of a socket on Windows (16 KiB), where IOCP comes from. */
-export const DEFAULT_HIGH_WATER_MARK = 16 * 1024
+/**
+ * Node 22's default high-water mark of a socket (64 KiB). Not the 16 KiB of Node 20: the io_uring
+ * engine receives in 16 KiB pieces, and an echo would pause its connection after every one.
+ */
+export const DEFAULT_HIGH_WATER_MARK = 64 * 1024
 // WSASend takes at most this many WSABUFs (the kernel's IOV_MAX); a longer queue goes in several sends.
 const MAX_BUFFERS_PER_SEND = 1024
 
@@ -83,7 +86,7 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
   readonly #remoteFamily: 4 | 6
   #highWaterMark = DEFAULT_HIGH_WATER_MARK
 
-  // Sending: one send in flight; writes made meanwhile wait (copied) in #queue and go out
+  // Sending: one send in flight; writes made meanwhile wait in #queue and go out
   // together, as one writev, when it completes.
   #inFlight = 0
   #queue: Uint8Array[] | null = null // made by the first write that has to wait
@@ -157,8 +160,9 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
 
   /**
    * Queues `data` (one buffer, or several sent as one writev) and returns false once the bytes
-   * not yet sent reach the high-water mark: stop writing until 'drain'. The bytes are copied or
-   * handed to the kernel before this returns, so the caller may reuse its buffers at once.
+   * not yet sent reach the high-water mark: stop writing until 'drain'. As with net.Socket#write
+   * and WSASend, the buffers are the connection's until the write completes (`onWritten`): a
+   * write made while a send is in flight waits in the queue as it is, not copied.
    * `onWritten` runs once these bytes (and all before them) are sent, or with an error if the
    * connection is destroyed first (the destroy's error, or ECANCELED).
    */
@@ -180,7 +184,7 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
       if (this.#inFlight === 0) this.#startSend(list, bytes)
       else {
         const queue = (this.#queue ??= [])
-        for (const b of list) if (b.byteLength > 0) queue.push(copyOf(b))
+        for (const b of list) if (b.byteLength > 0) queue.push(b)
         this.#queued += bytes
       }
     }
@@ -411,13 +415,6 @@ function checkData(data: unknown): readonly Uint8Array[] {
   const list = Array.prototype.slice.call(data) as unknown[]
   for (const b of list) if (!(b instanceof Uint8Array)) throw invalidType('data[i]', 'a Uint8Array', b)
   return list as Uint8Array[]
-}
-
-// A write made while a send is in flight waits in the queue; the caller may reuse its buffer.
-function copyOf(b: Uint8Array): Uint8Array {
-  const copy = Buffer.allocUnsafe(b.byteLength) // small ones share Node's pool
-  copy.set(b)
-  return copy
 }
 
 /** @internal For the drivers: a new connection over `socket` (connected), served by `io`. */

@@ -24,8 +24,10 @@ const NO_BUFFER = new Uint8Array(0)
 const HOT_BYTES = 16 * 1024
 const HOT_BULK_BYTES = 64 * 1024
 // Received chunks up to this size are copied out (into Node's pool) and the buffer is posted again;
-// larger ones take the buffer with them, and the next receive gets a new one.
+// larger ones are slices of it, and the next receive goes into the rest.
 const COPY_OUT_MAX = 4 * 1024
+// A buffer with less room left than this is replaced for the next receive.
+const MIN_HOT_SPACE = 16 * 1024
 
 /** True for the cancellation a close() causes: not an error of the connection. */
 export function isCancellation(error: WsmError | null | undefined): boolean {
@@ -190,9 +192,14 @@ export abstract class OverlappedConnection implements ConnectionIo {
       chunk = Buffer.allocUnsafe(n) // small ones share Node's pool
       buffer.copy(chunk, 0, 0, n)
     } else {
+      // The chunk is a slice of the buffer, and the next receive goes into the rest of it (a new
+      // buffer once less than MIN_HOT_SPACE is left): one allocation serves several chunks.
       chunk = buffer.subarray(0, n)
-      if (this.#hotBuffer === buffer) this.#hotBuffer = null
       if (n === buffer.length) this.#hotBytes = HOT_BULK_BYTES
+      if (this.#hotBuffer === buffer) {
+        const taken = (n + 7) & ~7 // the next slice starts 8-byte aligned
+        this.#hotBuffer = buffer.length - taken >= MIN_HOT_SPACE ? buffer.subarray(taken) : null
+      }
     }
     this.#deliver(chunk)
   }

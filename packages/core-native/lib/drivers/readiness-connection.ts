@@ -43,8 +43,8 @@ export function readinessConnection(socket: Socket, sink: ConnectionSink, hooks:
   let closed = false
   // A readable notice came while the connection did not want data: recv on the next receive().
   let readable = false
-  // The unsent rest of the current send, in order; the caller's buffers are copied once only
-  // part of them went out (Connection#write lets the caller reuse its buffers at once).
+  // The unsent rest of the current send, in order (the caller's buffers: Connection#write has them
+  // until the write completes).
   let unsent: Uint8Array[] = []
   let waitingForRoom = false
 
@@ -98,7 +98,6 @@ export function readinessConnection(socket: Socket, sink: ConnectionSink, hooks:
     if (!done) {
       if (!waitingForRoom) {
         waitingForRoom = true
-        unsent = unsent.map((b) => Buffer.from(b)) // the caller may reuse its buffers from now on
         hooks.wantWrite(true)
       }
       return
