@@ -46,6 +46,24 @@ async function closedAndQuiet(c: Connection, what: string): Promise<void> {
 
 for (const model of DRIVER_MODELS) {
   describe(`driver '${model}': events`, () => {
+    it('clean exchange: data, end, close(false) on the client with one finish before close; data, end, finish, close(false) on the server', async () => {
+      const { c, s } = await connectedPair(model)
+      const client = recordEvents(c)
+      const server = recordEvents(s)
+      s.on('data', (d) => s.write(d))
+      s.on('end', () => s.end())
+      const closed = Promise.all([closedAndQuiet(c, 'client'), closedAndQuiet(s, 'server')])
+      c.end(randomBytes(100_000))
+      await closed
+      // The client's 'finish' (its FIN is out) may come before, among or after the echoed chunks;
+      // no 'drain' comes after end(), though its write returned false (as net.Socket).
+      expect(shape(client, 'finish')).toEqual(['data', 'end', 'close false'])
+      expect(client.filter((e) => e === 'finish')).toHaveLength(1)
+      expect(client.indexOf('finish')).toBeLessThan(client.indexOf('end'))
+      // The server wrote past the high-water mark before its end(): its 'drain's are fair.
+      expect(shape(server, 'drain')).toEqual(['data', 'end', 'finish', 'close false'])
+    })
+
     it("the peer resets: error ECONNRESET (with errno and syscall), then close(true), and nothing after", async () => {
       const { c, s } = await connectedPair(model)
       const client = recordEvents(c)

@@ -372,7 +372,9 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
       this.#queued -= bytes
       this.#startSend(batch, bytes)
     } else {
-      if (this.#needDrain) {
+      // No 'drain' once end() was called, as net.Socket: nothing may be written any more, and a
+      // writer waiting for it would throw EPIPE (test/drivers-events.test.ts, "clean exchange").
+      if (this.#needDrain && !this.#ending) {
         this.#needDrain = false
         this.emit('drain')
       }
