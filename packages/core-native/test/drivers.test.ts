@@ -2,8 +2,8 @@
 // every model in DRIVER_MODELS (test/helpers/drivers.ts) and, through WSM_BACKEND, both engines.
 import { createHash, randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { connect, listen, type Connection, type Listener } from '../lib/index.js'
-import { comes, connectSyscall, DRIVER_MODELS, next, own, receiveAll, useDriverCleanup } from './helpers/drivers.js'
+import { connect, listen, type Connection } from '../lib/index.js'
+import { comes, connectSyscall, DRIVER_MODELS, echoListener, next, own, receiveAll, useDriverCleanup } from './helpers/drivers.js'
 import { closedPort, LOOPBACK, FAMILIES } from './helpers/sockets.js'
 import { delay, within } from './helpers/time.js'
 
@@ -11,29 +11,14 @@ useDriverCleanup()
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 
-/** An echo listener: every connection sends back what it gets and ends when the peer ends. */
-function echoListener(model: (typeof DRIVER_MODELS)[number], host = '127.0.0.1'): Listener {
-  const l = own(listen({ model, host }))
-  l.on('connection', (c) => {
-    c.on('data', (d) => {
-      if (!c.write(d)) {
-        c.pause()
-        c.once('drain', () => c.resume())
-      }
-    })
-    c.on('end', () => c.end())
-  })
-  return l
-}
-
 for (const model of DRIVER_MODELS) {
   describe(`driver '${model}'`, () => {
     for (const family of FAMILIES) {
-      it(`IPv${family}: 50 connections echo 256 KiB of random bytes each, intact (sha256), then close cleanly`, async () => {
+      it(`IPv${family}: 100 connections echo 256 KiB of random bytes each, intact (sha256), then close cleanly`, async () => {
         const l = echoListener(model, LOOPBACK[family])
         expect(l.address()).toMatchObject({ address: LOOPBACK[family], family: `IPv${family}` })
         const results = await Promise.all(
-          Array.from({ length: 50 }, async () => {
+          Array.from({ length: 100 }, async () => {
             const c = own(await connect({ model, port: l.address().port, host: LOOPBACK[family] }))
             expect(c.model).toBe(model)
             expect(c.remoteFamily).toBe(`IPv${family}`)
