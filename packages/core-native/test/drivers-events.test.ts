@@ -131,6 +131,22 @@ for (const model of DRIVER_MODELS) {
       expect(shape(server)).toEqual(['data', 'end', 'finish', 'close false'])
     })
 
+    it("end() once the peer has gone (its FIN, then a reset for a late write): 'finish' then close(false), as net.Socket, not ENOTCONN", async () => {
+      const { c, s } = await connectedPair(model)
+      const client = recordEvents(c)
+      const closed = closedAndQuiet(c, 'client')
+      const ended = next(c, 'end')
+      s.destroy() // nothing unread: a FIN
+      await ended
+      // Written after the peer closed: its kernel answers with a reset, so there is no connection
+      // left for end()'s shutdown to shut down.
+      c.write(Buffer.from('too late'))
+      await delay(100)
+      c.end()
+      await closed
+      expect(client).toEqual(['end', 'finish', 'close false'])
+    })
+
     it("end() twice: one FIN, one 'finish', no error; write() after end() throws EPIPE", async () => {
       const { c, s } = await connectedPair(model)
       const client = recordEvents(c)
