@@ -153,6 +153,58 @@ for (const model of DRIVER_MODELS) {
       expect(l.connections).toBe(0)
     })
 
+    it('listener close while connects race it: every connect settles, refused or connected, and every connection then closes', async () => {
+      const l = echoListener(model)
+      const port = l.address().port
+      // Each connection sends 'ping' and ends as soon as it is made, and tells how it ended.
+      const attempts: Promise<{ ended: Promise<{ hadError: boolean; code?: string; echo: string }> } | Error>[] = []
+      const attempt = () =>
+        attempts.push(
+          connect({ model, port, host: '127.0.0.1' }).then(
+            (c) => {
+              own(c)
+              let code: string | undefined
+              c.on('error', (err) => (code = err.code))
+              let echo = ''
+              c.on('data', (d) => (echo += d.toString()))
+              const closed = next<[boolean]>(c, 'close', 5000)
+              c.end(Buffer.from('ping'))
+              return { ended: closed.then(([hadError]) => ({ hadError, code, echo })) }
+            },
+            (e: Error) => e,
+          ),
+        )
+      // A burst of connects, then one per loop turn; the listener closes when the first is
+      // accepted, with others on their way: accepted, in the kernel's queue, or not yet answered.
+      const accepted = next(l, 'connection')
+      for (let i = 0; i < 20; i++) attempt()
+      const launching = (async () => {
+        for (let i = 0; i < 20; i++) {
+          await new Promise((r) => setImmediate(r))
+          attempt()
+        }
+      })()
+      await accepted
+      const closed = new Promise<void>((resolve) => l.close(resolve))
+      attempt() // surely after the close
+      await launching
+      const outcomes = await within(Promise.all(attempts), 'every connect settles', 5000)
+      const refused = outcomes.filter((o) => o instanceof Error)
+      for (const err of refused) expect(err).toMatchObject({ code: 'ECONNREFUSED' })
+      expect(refused.length).toBeGreaterThan(0)
+      const made = outcomes.filter((o): o is Exclude<typeof o, Error> => !(o instanceof Error))
+      const ends = await within(Promise.all(made.map((o) => o.ended)), 'every connection closes', 5000)
+      const fair = [
+        { hadError: false, code: undefined, echo: 'ping' }, // accepted before the close: served
+        { hadError: false, code: undefined, echo: '' }, // accepted by the kernel, closed with the listener (FIN)
+        { hadError: true, code: 'ECONNRESET', echo: '' }, // ... reset instead
+        { hadError: true, code: 'EPIPE', echo: '' }, // ... reset before the ping was sent
+      ]
+      for (const end of ends) expect(fair).toContainEqual(end)
+      expect(ends).toContainEqual(fair[0])
+      await within(closed, "the listener's close")
+    })
+
     it('maxConnections: the connection past the limit is dropped', async () => {
       const l = echoListener(model)
       l.maxConnections = 1
