@@ -224,6 +224,11 @@ for (const model of DRIVER_MODELS) {
       expect(err).toMatchObject({ name: 'WsmError', code: 'ECONNREFUSED', errno: -111, syscall: connectSyscall(model) })
     })
 
+    it('connect to an address no route leads to (multicast: TCP never goes there): ENETUNREACH with errno and syscall', async () => {
+      const err = await connect({ model, port: 80, host: '224.0.0.1' }).then(() => null, (e: unknown) => e)
+      expect(err).toMatchObject({ name: 'WsmError', code: 'ENETUNREACH', errno: -101, syscall: connectSyscall(model) })
+    })
+
     it('reusePort: two listeners share one port', () => {
       const a = own(listen({ model, host: '127.0.0.1', reusePort: true }))
       const b = own(listen({ model, host: '127.0.0.1', port: a.address().port, reusePort: true }))
