@@ -1,10 +1,11 @@
 // What keeps a process alive, and connect()'s time-out: unref() lets a process with an idle
-// listener and connections exit (a child process, loading the built package), and a connect that
-// no listener answers (its accept queue full) rejects with ETIMEDOUT after timeoutMs.
+// listener and connections exit, of the listener alone or of the connections alone, and ref()
+// undoes it (child processes, loading the built package); a connect that no listener answers
+// (its accept queue full) rejects with ETIMEDOUT after timeoutMs.
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { Socket, connect } from '../lib/index.js'
-import { CHILD_MS, expectClean, runChild } from './helpers/child-run.js'
+import { CHILD_MS, describeRun, expectClean, runChild } from './helpers/child-run.js'
 import { connectSyscall, DRIVER_MODELS, own, useDriverCleanup } from './helpers/drivers.js'
 import { track, useSocketCleanup } from './helpers/sockets.js'
 
@@ -25,6 +26,14 @@ for (const model of DRIVER_MODELS) {
       const run = await runChild(CHILD, [model, 'ref'])
       expect(run.report).toEqual({ model, mode: 'ref', exitedByItself: false })
       expectClean(run)
+    }, CHILD_MS + 5000)
+
+    it("ref()/unref() of each alone: a listener alone unref()'d exits, unref()'d then ref()'d stays; so do both ends of a connection after the listener closed", async () => {
+      const expected = { 'listener-unref': true, 'listener-reref': false, 'connections-unref': true, 'connections-reref': false }
+      // The four children run at once: two of them wait out the timer that ends a process that stays up.
+      const runs = await Promise.all(Object.keys(expected).map((mode) => runChild(CHILD, [model, mode])))
+      expect(runs.map((r) => r.report), runs.map(describeRun).join('\n')).toEqual(Object.entries(expected).map(([mode, exitedByItself]) => ({ model, mode, exitedByItself })))
+      for (const run of runs) expectClean(run)
     }, CHILD_MS + 5000)
 
     it('connect() to a listener whose accept queue is full: ETIMEDOUT after timeoutMs, and the socket is closed', async () => {

@@ -81,7 +81,8 @@ describe("driver 'select': a waiting select restarts on new sets", () => {
 
     const payload = randomBytes(16 * 1024 * 1024)
     expect(s.write(payload)).toBe(false) // more than the kernel's buffers take: the rest waits for room
-    const drained = next(s, 'drain', 10_000)
+    // 'finish', not 'drain': after end() no 'drain' comes; 'finish' says every queued byte went out.
+    const drained = next(s, 'finish', 10_000)
     s.end()
 
     const chunks: Buffer[] = []

@@ -2,8 +2,8 @@
 // every model in DRIVER_MODELS (test/helpers/drivers.ts) and, through WSM_BACKEND, both engines.
 import { createHash, randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { connect, listen, type Connection, type Listener } from '../lib/index.js'
-import { comes, connectSyscall, DRIVER_MODELS, next, own, receiveAll, useDriverCleanup } from './helpers/drivers.js'
+import { connect, listen, type Connection } from '../lib/index.js'
+import { comes, connectSyscall, DRIVER_MODELS, echoListener, next, own, receiveAll, useDriverCleanup } from './helpers/drivers.js'
 import { closedPort, LOOPBACK, FAMILIES } from './helpers/sockets.js'
 import { delay, within } from './helpers/time.js'
 
@@ -11,29 +11,14 @@ useDriverCleanup()
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 
-/** An echo listener: every connection sends back what it gets and ends when the peer ends. */
-function echoListener(model: (typeof DRIVER_MODELS)[number], host = '127.0.0.1'): Listener {
-  const l = own(listen({ model, host }))
-  l.on('connection', (c) => {
-    c.on('data', (d) => {
-      if (!c.write(d)) {
-        c.pause()
-        c.once('drain', () => c.resume())
-      }
-    })
-    c.on('end', () => c.end())
-  })
-  return l
-}
-
 for (const model of DRIVER_MODELS) {
   describe(`driver '${model}'`, () => {
     for (const family of FAMILIES) {
-      it(`IPv${family}: 50 connections echo 256 KiB of random bytes each, intact (sha256), then close cleanly`, async () => {
+      it(`IPv${family}: 100 connections echo 256 KiB of random bytes each, intact (sha256), then close cleanly`, async () => {
         const l = echoListener(model, LOOPBACK[family])
         expect(l.address()).toMatchObject({ address: LOOPBACK[family], family: `IPv${family}` })
         const results = await Promise.all(
-          Array.from({ length: 50 }, async () => {
+          Array.from({ length: 100 }, async () => {
             const c = own(await connect({ model, port: l.address().port, host: LOOPBACK[family] }))
             expect(c.model).toBe(model)
             expect(c.remoteFamily).toBe(`IPv${family}`)
@@ -168,6 +153,58 @@ for (const model of DRIVER_MODELS) {
       expect(l.connections).toBe(0)
     })
 
+    it('listener close while connects race it: every connect settles, refused or connected, and every connection then closes', async () => {
+      const l = echoListener(model)
+      const port = l.address().port
+      // Each connection sends 'ping' and ends as soon as it is made, and tells how it ended.
+      const attempts: Promise<{ ended: Promise<{ hadError: boolean; code?: string; echo: string }> } | Error>[] = []
+      const attempt = () =>
+        attempts.push(
+          connect({ model, port, host: '127.0.0.1' }).then(
+            (c) => {
+              own(c)
+              let code: string | undefined
+              c.on('error', (err) => (code = err.code))
+              let echo = ''
+              c.on('data', (d) => (echo += d.toString()))
+              const closed = next<[boolean]>(c, 'close', 5000)
+              c.end(Buffer.from('ping'))
+              return { ended: closed.then(([hadError]) => ({ hadError, code, echo })) }
+            },
+            (e: Error) => e,
+          ),
+        )
+      // A burst of connects, then one per loop turn; the listener closes when the first is
+      // accepted, with others on their way: accepted, in the kernel's queue, or not yet answered.
+      const accepted = next(l, 'connection')
+      for (let i = 0; i < 20; i++) attempt()
+      const launching = (async () => {
+        for (let i = 0; i < 20; i++) {
+          await new Promise((r) => setImmediate(r))
+          attempt()
+        }
+      })()
+      await accepted
+      const closed = new Promise<void>((resolve) => l.close(resolve))
+      attempt() // surely after the close
+      await launching
+      const outcomes = await within(Promise.all(attempts), 'every connect settles', 5000)
+      const refused = outcomes.filter((o) => o instanceof Error)
+      for (const err of refused) expect(err).toMatchObject({ code: 'ECONNREFUSED' })
+      expect(refused.length).toBeGreaterThan(0)
+      const made = outcomes.filter((o): o is Exclude<typeof o, Error> => !(o instanceof Error))
+      const ends = await within(Promise.all(made.map((o) => o.ended)), 'every connection closes', 5000)
+      const fair = [
+        { hadError: false, code: undefined, echo: 'ping' }, // accepted before the close: served
+        { hadError: false, code: undefined, echo: '' }, // accepted by the kernel, closed with the listener (FIN)
+        { hadError: true, code: 'ECONNRESET', echo: '' }, // ... reset instead
+        { hadError: true, code: 'EPIPE', echo: '' }, // ... reset before the ping was sent
+      ]
+      for (const end of ends) expect(fair).toContainEqual(end)
+      expect(ends).toContainEqual(fair[0])
+      await within(closed, "the listener's close")
+    })
+
     it('maxConnections: the connection past the limit is dropped', async () => {
       const l = echoListener(model)
       l.maxConnections = 1
@@ -185,6 +222,11 @@ for (const model of DRIVER_MODELS) {
     it('connect to a port nobody listens on: ECONNREFUSED with errno and syscall', async () => {
       const err = await connect({ model, port: closedPort(4), host: '127.0.0.1' }).then(() => null, (e: unknown) => e)
       expect(err).toMatchObject({ name: 'WsmError', code: 'ECONNREFUSED', errno: -111, syscall: connectSyscall(model) })
+    })
+
+    it('connect to an address no route leads to (multicast: TCP never goes there): ENETUNREACH with errno and syscall', async () => {
+      const err = await connect({ model, port: 80, host: '224.0.0.1' }).then(() => null, (e: unknown) => e)
+      expect(err).toMatchObject({ name: 'WsmError', code: 'ENETUNREACH', errno: -101, syscall: connectSyscall(model) })
     })
 
     it('reusePort: two listeners share one port', () => {

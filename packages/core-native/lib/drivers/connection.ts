@@ -372,7 +372,9 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
       this.#queued -= bytes
       this.#startSend(batch, bytes)
     } else {
-      if (this.#needDrain) {
+      // No 'drain' once end() was called, as net.Socket: nothing may be written any more, and a
+      // writer waiting for it would throw EPIPE (test/drivers-events.test.ts, "clean exchange").
+      if (this.#needDrain && !this.#ending) {
         this.#needDrain = false
         this.emit('drain')
       }
@@ -397,8 +399,14 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
     try {
       this.#socket.shutdown('send')
     } catch (err) {
-      this.destroy(err as WsmError)
-      return
+      // ENOTCONN: the peer has already reset the connection (say, answering a write made after its
+      // FIN), so there is no send side left to shut down: end() is done, as net.Socket's is; a
+      // reset the receive side has not seen yet it still reports (test/drivers-events.test.ts,
+      // "end() once the peer has gone").
+      if ((err as WsmError).code !== 'ENOTCONN') {
+        this.destroy(err as WsmError)
+        return
+      }
     }
     process.nextTick(() => {
       if (this.#destroyed) return

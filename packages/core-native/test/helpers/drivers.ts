@@ -1,6 +1,6 @@
 // Helpers for the driver suites: the models to run them over, and bounded waits on a Connection.
 import { afterEach } from 'vitest'
-import { MODELS, type Connection, type Listener, type Model } from '../../lib/index.js'
+import { MODELS, listen, type Connection, type Listener, type Model } from '../../lib/index.js'
 import { expectNoFdLeaks } from './fds.js'
 import { within } from './time.js'
 
@@ -10,6 +10,24 @@ export const DRIVER_MODELS: readonly Model[] = MODELS
 /** The call a driver's connect() failures name: ConnectEx for the completion-based models, connect for the readiness ones. */
 export function connectSyscall(model: Model): string {
   return model === 'select' || model === 'async-select' || model === 'event-select' ? 'connect' : 'ConnectEx'
+}
+
+/**
+ * An echo listener (owned): every connection sends back what it gets, pausing while its own
+ * writes wait for 'drain', and ends when the peer ends.
+ */
+export function echoListener(model: Model, host = '127.0.0.1'): Listener {
+  const l = own(listen({ model, host }))
+  l.on('connection', (c) => {
+    c.on('data', (d) => {
+      if (!c.write(d)) {
+        c.pause()
+        c.once('drain', () => c.resume())
+      }
+    })
+    c.on('end', () => c.end())
+  })
+  return l
 }
 
 /** Every byte `c` receives until the peer's FIN, bounded in time. */
