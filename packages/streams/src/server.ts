@@ -60,6 +60,7 @@ export class Server extends EventEmitter {
   #sockets = 0
   #maxConnections = Infinity
   #refed = true
+  #closeScheduled = false
 
   constructor(options?: ServerOptions | ((socket: Socket) => void), connectionListener?: (socket: Socket) => void) {
     super()
@@ -211,9 +212,14 @@ export class Server extends EventEmitter {
     this.emit('drop', info)
   }
 
-  // 'close' once the listening socket and every socket accepted on it are closed.
+  // 'close' once the listening socket and every socket accepted on it are closed; on the next
+  // tick, as net's, so it follows the last socket's own 'close' listeners.
   #maybeClosed(): void {
-    if (this.#listener !== null || !this.#listenerClosed || this.#sockets > 0) return
-    this.emit('close')
+    if (this.#closeScheduled || this.#listener !== null || !this.#listenerClosed || this.#sockets > 0) return
+    this.#closeScheduled = true
+    process.nextTick(() => {
+      this.#closeScheduled = false
+      this.emit('close')
+    })
   }
 }
