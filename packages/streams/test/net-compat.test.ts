@@ -1,11 +1,12 @@
 // The compatibility table: the same exchange run over node:net and over our Socket and Server,
 // with the events each side sees recorded in order. They must match, event for event.
 import net from 'node:net'
+import type { Duplex } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { connect, createServer } from '../src/index.js'
 import { ALL_MODELS, within } from './helpers/sockets.js'
 
-type Side = NodeJS.EventEmitter & { write(d: string): boolean; end(d?: string): unknown }
+type Side = Duplex // net.Socket and our Socket both are
 const EVENTS = ['connect', 'ready', 'data', 'end', 'finish', 'error', 'close', 'timeout', 'drain']
 
 function record(socket: NodeJS.EventEmitter, into: string[]): void {
