@@ -115,4 +115,14 @@ describe('bad arguments', () => {
     expect(codeOf(() => createServer().listen({ port: 0, host: 'nowhere' }))).toBe('TypeError ERR_INVALID_ARG_VALUE')
     expect(codeOf(() => (createServer().maxConnections = -2))).toBe('TypeError ERR_INVALID_ARG_VALUE')
   })
+
+  it('a socket connects once', async () => {
+    const socket = new Socket()
+    socket.on('error', () => {})
+    socket.connect(1, '127.0.0.1')
+    expect(() => socket.connect(1, '127.0.0.1')).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CONNECTING' }))
+    socket.destroy()
+    expect(() => socket.connect(1, '127.0.0.1')).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CLOSED' }))
+    await next(socket, 'close')
+  })
 })
