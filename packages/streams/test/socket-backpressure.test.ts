@@ -40,11 +40,15 @@ describe.each(ALL_MODELS)('Socket backpressure (%s)', (model) => {
     const { server, client, peer } = await pair(model)
     const received = readAll(peer)
     const done: number[] = []
+    const batches: number[] = []
+    const writev = client._writev!.bind(client)
+    client._writev = (chunks, cb) => (batches.push(chunks.length), writev(chunks, cb))
     client.cork()
     for (let i = 0; i < 50; i++) client.write(`line ${i}\n`, () => done.push(i))
     process.nextTick(() => client.uncork())
     await within(new Promise((r) => client.end(r)), 'the end')
     expect(done).toEqual(Array.from({ length: 50 }, (_, i) => i))
+    expect(batches).toEqual([50]) // one _writev, so one Connection#write: one gathered send
     const text = (await within(received, 'the lines')).toString()
     expect(text).toBe(Array.from({ length: 50 }, (_, i) => `line ${i}\n`).join(''))
     await shutDown(server, client)
