@@ -24,7 +24,7 @@ describe.each(['iocp', 'select'] as const)('Socket#setTimeout (%s)', (model) => 
     peer.resume()
     client.resume()
     let timeouts = 0
-    client.setTimeout(150, () => timeouts++)
+    client.setTimeout(250, () => timeouts++)
     // 400 ms of activity every 50 ms, alternating what the peer sends and what the client writes.
     for (let i = 0; i < 8; i++) {
       await sleep(50)
