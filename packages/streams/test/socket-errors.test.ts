@@ -26,10 +26,15 @@ describe.each(ALL_MODELS)('Socket errors (%s)', (model) => {
     expect(socket.readyState).toBe('opening')
     const events: string[] = []
     socket.on('connect', () => events.push('connect'))
-    socket.on('error', (e: NodeJS.ErrnoException) => events.push(`error ${e.code} ${e.syscall}`))
+    let error: (Error & { address?: string; port?: number }) | undefined
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      error = e
+      events.push(`error ${e.code} ${e.syscall}`)
+    })
     await next<[boolean]>(socket, 'close').then(([hadError]) => events.push(`close ${hadError}`))
     expect(events).toEqual([expect.stringMatching(/^error ECONNREFUSED (connect|ConnectEx)$/), 'close true'])
     expect(socket.connecting).toBe(false)
+    expect([error?.address, error?.port]).toEqual(['127.0.0.1', port]) // as net's connect errors carry them
   })
 
   it('ECONNRESET: the server destroys with unread bytes (an RST); the client errors, then closes', async () => {
