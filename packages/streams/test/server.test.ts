@@ -78,6 +78,22 @@ describe.each(ALL_MODELS)('Server (%s)', (model) => {
     expect((notRunning as NodeJS.ErrnoException).code).toBe('ERR_SERVER_NOT_RUNNING')
   })
 
+  it('reusePort lets two servers listen on one port; highWaterMark sets both of each socket', async () => {
+    const first = createServer({ model })
+    first.listen({ port: 0, host: '127.0.0.1', reusePort: true })
+    await once(first, 'listening')
+    const { port } = first.address()!
+    const { server: second, client, peer } = await pair(model, { highWaterMark: 1234 })
+    const twin = createServer({ model, highWaterMark: 1234 })
+    twin.listen({ port, host: '127.0.0.1', reusePort: true })
+    await once(twin, 'listening')
+    expect(twin.address()!.port).toBe(port)
+    expect([peer.readableHighWaterMark, peer.writableHighWaterMark]).toEqual([1234, 1234])
+    client.destroy()
+    peer.destroy()
+    await Promise.all([first, twin, second].map((s) => within(new Promise((r) => s.close(r)), "a server's close")))
+  })
+
   it('Symbol.asyncDispose closes the server and waits', async () => {
     const { server, client, peer } = await pair(model)
     client.end()
