@@ -200,7 +200,8 @@ export class Socket extends Duplex {
   }
 
   override write(chunk: unknown, encoding?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {
-    // The peer's FIN ended our side too (allowHalfOpen false): EPIPE, as net.Socket reports it.
+    // The peer's FIN ended our side too (allowHalfOpen false): EPIPE, as net.Socket reports it
+    // (test/socket-half-close.test.ts).
     if (this.#endedByPeer && this.writableEnded) {
       const err = endedByPeer()
       const cb = typeof encoding === 'function' ? encoding : callback
@@ -319,7 +320,8 @@ export class Socket extends Duplex {
     if (pending !== null) pending.callback(err ?? closedBeforeConnection())
     const done = (): void => {
       callback(err)
-      // After the 'error' that callback(err) schedules: 'close' is always last, as net's.
+      // After the 'error' that callback(err) schedules: 'close' is always last, as net's
+      // (test/socket-errors.test.ts, test/net-compat.test.ts).
       process.nextTick(() => this.emit('close', err != null))
     }
     const c = this.#connection
@@ -333,12 +335,12 @@ export class Socket extends Duplex {
     this.#connection = c
     c.on('data', (chunk) => {
       this.#active()
-      if (!this.push(chunk)) c.pause() // backpressure: no receive is posted until _read
+      if (!this.push(chunk)) c.pause() // no receive is posted until _read (test/socket-backpressure.test.ts)
     })
     c.on('end', () => {
       this.push(null)
       // As net does: with nothing buffered, 'end' comes now even if nobody reads, so a socket
-      // whose peer ended can finish and close without a consumer.
+      // whose peer ended can finish and close without a consumer (test/socket-streams.test.ts).
       this.read(0)
     })
     c.on('error', (err) => this.destroy(err))
