@@ -2,7 +2,7 @@
 // null), or with an error if the connection is destroyed first. @wsm/streams' write callbacks and
 // backpressure stand on it.
 import { describe, expect, it } from 'vitest'
-import { connect, listen, type Connection } from '../lib/index.js'
+import { connect, listen, type Connection, type WsmError } from '../lib/index.js'
 import { DRIVER_MODELS, next, own, receiveAll, useDriverCleanup } from './helpers/drivers.js'
 import { expectTypeError } from './helpers/errors.js'
 import { within } from './helpers/time.js'
@@ -48,6 +48,19 @@ for (const model of DRIVER_MODELS) {
       expect(order).toEqual(Array.from({ length: 200 }, (_, i) => i))
       expect(sentAt.every((d) => d >= 0)).toBe(true)
       expect((await received).equals(Buffer.concat(expected))).toBe(true)
+    })
+
+    it('more buffers than one send takes (1024) in a single write: all sent, in order, one callback', async () => {
+      const [c, s] = await pair(model)
+      const received = receiveAll(s, 'every byte', 10_000)
+      const buffers = Array.from({ length: 2500 }, (_, i) => Buffer.from(`${i},`))
+      buffers.splice(1, 0, ...Array.from({ length: 1100 }, () => Buffer.alloc(0))) // empty ones are skipped
+      let calls = 0
+      const written = new Promise<WsmError | null>((resolve) => c.write(buffers, (err) => (calls++, resolve(err))))
+      expect(await within(written, 'the callback', 10_000)).toBeNull()
+      expect(calls).toBe(1)
+      c.end()
+      expect((await received).toString()).toBe(Buffer.concat(buffers).toString())
     })
 
     it('an empty write calls back too, later, not inside write()', async () => {

@@ -181,12 +181,9 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
       else (this.#callbacks ??= []).push({ end: this.#bytesAccepted, onWritten })
     }
     if (bytes > 0) {
-      if (this.#inFlight === 0) this.#startSend(list, bytes)
-      else {
-        const queue = (this.#queue ??= [])
-        for (const b of list) if (b.byteLength > 0) queue.push(b)
-        this.#queued += bytes
-      }
+      if (this.#inFlight !== 0) this.#enqueue(list)
+      else if (list.length <= MAX_BUFFERS_PER_SEND) this.#startSend(list, bytes)
+      else this.#startLongSend(list)
     }
     const ok = this.#inFlight + this.#queued < this.#highWaterMark
     if (!ok) this.#needDrain = true
@@ -353,6 +350,28 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
     this.#readEnded = true
     this.emit('end')
     if (this.#finished) this.destroy()
+  }
+
+  // Waits for the send in flight; the buffers are the connection's until written.
+  #enqueue(list: readonly Uint8Array[]): void {
+    const queue = (this.#queue ??= [])
+    for (const b of list) {
+      if (b.byteLength === 0) continue
+      queue.push(b)
+      this.#queued += b.byteLength
+    }
+  }
+
+  // One send takes at most MAX_BUFFERS_PER_SEND buffers: the first go now, the rest wait in the
+  // queue (test/drivers-write-callback.test.ts: "more buffers than one send takes").
+  #startLongSend(list: readonly Uint8Array[]): void {
+    const sendable = list.filter((b) => b.byteLength > 0)
+    if (sendable.length > MAX_BUFFERS_PER_SEND) this.#enqueue(sendable.slice(MAX_BUFFERS_PER_SEND))
+    const now = sendable.length > MAX_BUFFERS_PER_SEND ? sendable.slice(0, MAX_BUFFERS_PER_SEND) : sendable
+    let bytes = 0
+    for (const b of now) bytes += b.byteLength
+    // Queued first: a driver may report the send complete inside #startSend, and then takes the queue.
+    this.#startSend(now, bytes)
   }
 
   #startSend(list: readonly Uint8Array[], bytes: number): void {
