@@ -42,7 +42,10 @@ export interface ConnectionIo {
    * while it wants them (else kept until the next receive()). Idempotent while one is asked for.
    */
   receive(): void
-  /** Sends `buffers` as one operation (writev); the sink hears `sent` once all are sent. One at a time. */
+  /**
+   * Sends `buffers` as one operation (writev); the sink hears `sent` once all are sent, never inside
+   * send() (write callbacks must not run inside write()). One at a time.
+   */
   send(buffers: Uint8Array[]): void
   /** Whether this connection's operations in flight keep the process alive. */
   ref(on: boolean): void
