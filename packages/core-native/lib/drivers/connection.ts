@@ -3,7 +3,7 @@
 // driver's ConnectionIo.
 import { EventEmitter } from 'node:events'
 import { illegalConstructor, invalidThis, invalidType, isCallable, systemError, type WsmError } from '../errors.js'
-import type { Socket } from '../socket.js'
+import type { Socket, SocketAddress } from '../socket.js'
 import type { Model } from './models.js'
 
 /** The events of a Connection, with their arguments. */
@@ -66,7 +66,13 @@ export const DEFAULT_HIGH_WATER_MARK = 64 * 1024
 // WSASend takes at most this many WSABUFs (the kernel's IOV_MAX); a longer queue goes in several sends.
 const MAX_BUFFERS_PER_SEND = 1024
 
-let make: (socket: Socket, model: Model, io: (sink: ConnectionSink) => ConnectionIo, onClose: (c: Connection) => void) => Connection
+let make: (
+  socket: Socket,
+  model: Model,
+  io: (sink: ConnectionSink) => ConnectionIo,
+  onClose: (c: Connection) => void,
+  remote: SocketAddress | undefined,
+) => Connection
 let isConnection: (value: unknown) => value is Connection
 const CONSTRUCT = Symbol('Connection')
 
@@ -135,8 +141,8 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
         this.#c.destroy(err)
       }
     }
-    make = (socket, model, io, onClose) => {
-      const c = new Connection(CONSTRUCT, socket, model)
+    make = (socket, model, io, onClose, remote) => {
+      const c = new Connection(CONSTRUCT, socket, model, remote)
       c.#onClose = onClose
       c.#io = io(new Sink(c))
       c.#receive()
@@ -146,14 +152,13 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
   }
 
   /** @internal Connections are made by listen() and connect(). */
-  constructor(token: symbol, socket: Socket, model: Model) {
+  constructor(token: symbol, socket: Socket, model: Model, remote: SocketAddress = socket.remote()) {
     if (token !== CONSTRUCT) throw illegalConstructor('Connection', 'listen() and connect()')
     super()
     this.#socket = socket
     this.model = model
     // Read once: they stay readable after the socket is closed, as net.Socket's do.
     const local = socket.address()
-    const remote = socket.remote()
     this.#localAddress = local.address
     this.#localPort = local.port
     this.#remoteAddress = remote.address
@@ -447,12 +452,16 @@ function checkData(data: unknown): readonly Uint8Array[] {
   return list as Uint8Array[]
 }
 
-/** @internal For the drivers: a new connection over `socket` (connected), served by `io`. */
+/**
+ * @internal For the drivers: a new connection over `socket` (connected), served by `io`; `remote`
+ * is the peer's address when the caller has already read it.
+ */
 export function createConnection(
   socket: Socket,
   model: Model,
   io: (sink: ConnectionSink) => ConnectionIo,
   onClose: (c: Connection) => void = () => {},
+  remote?: SocketAddress,
 ): Connection {
-  return make(socket, model, io, onClose)
+  return make(socket, model, io, onClose, remote)
 }
