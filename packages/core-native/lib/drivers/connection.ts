@@ -68,10 +68,10 @@ const MAX_BUFFERS_PER_SEND = 1024
 
 let make: (
   socket: Socket,
+  remote: SocketAddress,
   model: Model,
   io: (sink: ConnectionSink) => ConnectionIo,
   onClose: (c: Connection) => void,
-  remote: SocketAddress | undefined,
 ) => Connection
 let isConnection: (value: unknown) => value is Connection
 const CONSTRUCT = Symbol('Connection')
@@ -141,8 +141,8 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
         this.#c.destroy(err)
       }
     }
-    make = (socket, model, io, onClose, remote) => {
-      const c = new Connection(CONSTRUCT, socket, model, remote)
+    make = (socket, remote, model, io, onClose) => {
+      const c = new Connection(CONSTRUCT, socket, remote, model)
       c.#onClose = onClose
       c.#io = io(new Sink(c))
       c.#receive()
@@ -152,7 +152,7 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
   }
 
   /** @internal Connections are made by listen() and connect(). */
-  constructor(token: symbol, socket: Socket, model: Model, remote: SocketAddress = socket.remote()) {
+  constructor(token: symbol, socket: Socket, remote: SocketAddress, model: Model) {
     if (token !== CONSTRUCT) throw illegalConstructor('Connection', 'listen() and connect()')
     super()
     this.#socket = socket
@@ -453,15 +453,15 @@ function checkData(data: unknown): readonly Uint8Array[] {
 }
 
 /**
- * @internal For the drivers: a new connection over `socket` (connected), served by `io`; `remote`
- * is the peer's address when the caller has already read it.
+ * @internal For the drivers: a new connection over `socket` (connected to `remote`: read by the
+ * caller, which handles a peer gone before it could be read), served by `io`.
  */
 export function createConnection(
   socket: Socket,
+  remote: SocketAddress,
   model: Model,
   io: (sink: ConnectionSink) => ConnectionIo,
   onClose: (c: Connection) => void = () => {},
-  remote?: SocketAddress,
 ): Connection {
-  return make(socket, model, io, onClose, remote)
+  return make(socket, remote, model, io, onClose)
 }

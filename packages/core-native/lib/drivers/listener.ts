@@ -153,16 +153,10 @@ export class Listener extends EventEmitter<ListenerEventMap> {
       this.emit('drop', { remoteAddress: remote.address, remotePort: remote.port })
       return
     }
-    const c = createConnection(
-      socket,
-      this.model,
-      this.#io.connection(socket),
-      (closed) => {
-        this.#connections.delete(closed)
-        this.#maybeClosed()
-      },
-      remote,
-    )
+    const c = createConnection(socket, remote, this.model, this.#io.connection(socket), (closed) => {
+      this.#connections.delete(closed)
+      this.#maybeClosed()
+    })
     this.#connections.add(c)
     this.emit('connection', c)
   }
