@@ -228,7 +228,7 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
         const why = (err as WsmError | undefined) ?? systemError(ECANCELED, 'WSASend', 'the connection was destroyed before these bytes were sent')
         for (const { onWritten } of unsent) onWritten(why)
       }
-      if (err) this.emit('error', err as WsmError)
+      if (err) this.#emitUncaught('error', err as WsmError)
       this.emit('close', err !== undefined)
     })
     return this
@@ -341,6 +341,21 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
     return this.#remoteFamily === 6 ? 'IPv6' : 'IPv4'
   }
 
+  // Emits `event`; a listener that throws does not stop the connection (what follows the emit, the
+  // next receive, the close, the write callbacks, still happens): its exception is rethrown on the
+  // next tick, uncaught, as from a net.Socket's listener (test/drivers-throwing-listener.test.ts).
+  #emitUncaught(event: 'data', chunk: Buffer): void
+  #emitUncaught(event: 'error', err: WsmError): void
+  #emitUncaught(event: 'drain' | 'end' | 'finish'): void
+  #emitUncaught(event: 'data' | 'error' | 'drain' | 'end' | 'finish', arg?: Buffer | WsmError): void {
+    try {
+      if (arg === undefined) this.emit(event as 'drain')
+      else this.emit(event as 'data', arg as Buffer)
+    } catch (err) {
+      process.nextTick(rethrow, err)
+    }
+  }
+
   #receive(): void {
     if (this.#paused || this.#readEnded || this.#destroyed) return
     this.#io.receive()
@@ -349,14 +364,14 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
   #data(chunk: Buffer): void {
     if (this.#destroyed) return
     this.#bytesRead += chunk.length
-    this.emit('data', chunk)
+    this.#emitUncaught('data', chunk)
     this.#receive()
   }
 
   #end(): void {
     if (this.#destroyed) return
     this.#readEnded = true
-    this.emit('end')
+    this.#emitUncaught('end')
     if (this.#finished) this.destroy()
   }
 
@@ -403,7 +418,7 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
       // writer waiting for it would throw EPIPE (test/drivers-events.test.ts, "clean exchange").
       if (this.#needDrain && !this.#ending) {
         this.#needDrain = false
-        this.emit('drain')
+        this.#emitUncaught('drain')
       }
       if (this.#ending && !this.#destroyed && this.#inFlight === 0) this.#shutdown()
     }
@@ -438,10 +453,14 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
     process.nextTick(() => {
       if (this.#destroyed) return
       this.#finished = true
-      this.emit('finish')
+      this.#emitUncaught('finish')
       if (this.#readEnded) this.destroy()
     })
   }
+}
+
+function rethrow(err: unknown): never {
+  throw err
 }
 
 function checkData(data: unknown): readonly Uint8Array[] {

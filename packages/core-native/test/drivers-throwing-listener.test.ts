@@ -1,0 +1,108 @@
+// A Connection whose own event listener throws: the exception is uncaught (as from a net.Socket's
+// listener), and the connection goes on as if the listener had returned: it still receives after a
+// throwing 'data' listener, still closes after a throwing 'end' or 'finish' listener, still emits
+// 'close' after a throwing 'error' listener, still calls back its writes and finishes after a
+// throwing 'drain' listener. On every driver.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { connect, listen, type Connection } from '../lib/index.js'
+import { DRIVER_MODELS, next, own, useDriverCleanup } from './helpers/drivers.js'
+import { within } from './helpers/time.js'
+
+useDriverCleanup()
+
+// The listeners' exceptions, taken over for the duration of each test (vitest's own handlers would
+// fail the run); the overlapped-event driver's completions come from promises, so a listener's
+// exception there is an unhandled rejection.
+const caught: unknown[] = []
+type Handler = (e: unknown) => void
+const saved = new Map<string, Handler[]>()
+const keep: Handler = (e) => void caught.push(e)
+beforeEach(() => {
+  caught.length = 0
+  for (const event of ['uncaughtException', 'unhandledRejection']) {
+    saved.set(event, process.listeners(event as 'uncaughtException') as Handler[])
+    process.removeAllListeners(event)
+    process.on(event as 'uncaughtException', keep)
+  }
+})
+afterEach(() => {
+  for (const [event, listeners] of saved) {
+    process.off(event as 'uncaughtException', keep)
+    for (const l of listeners) process.on(event as 'uncaughtException', l)
+  }
+})
+
+async function pair(model: (typeof DRIVER_MODELS)[number]): Promise<[Connection, Connection]> {
+  const l = own(listen({ model, host: '127.0.0.1' }))
+  const accepted = next<[Connection]>(l, 'connection')
+  const c = own(await connect({ model, port: l.address().port, host: '127.0.0.1' }))
+  const [s] = await accepted
+  return [c, own(s)]
+}
+
+const boom = new Error('thrown by a listener')
+const throwOnce = (): (() => void) => {
+  let thrown = false
+  return () => {
+    if (thrown) return
+    thrown = true
+    throw boom
+  }
+}
+
+for (const model of DRIVER_MODELS) {
+  describe(`driver '${model}': a listener that throws`, () => {
+    it("'data': the bytes after it still arrive", async () => {
+      const [c, s] = await pair(model)
+      const chunks: Buffer[] = []
+      s.on('data', throwOnce())
+      s.on('data', (d) => chunks.push(d))
+      c.write(Buffer.from('first'))
+      await within(
+        (async () => {
+          while (caught.length === 0) await new Promise((r) => setTimeout(r, 5))
+        })(),
+        'the uncaught exception',
+      )
+      c.end(Buffer.from('second'))
+      await next(s, 'end')
+      expect(caught).toEqual([boom])
+      expect(Buffer.concat(chunks).toString()).toContain('second')
+    })
+
+    it("'end' and 'finish': the connection still closes", async () => {
+      const [c, s] = await pair(model)
+      // c finishes first, so its 'end' is where it closes; s ends second, so its 'finish' is.
+      c.on('end', throwOnce())
+      s.on('end', () => s.end())
+      s.on('finish', throwOnce())
+      const closed = [next(s, 'close'), next(c, 'close')]
+      c.end()
+      await Promise.all(closed)
+      expect(caught).toEqual([boom, boom])
+    })
+
+    it("'error': 'close' still comes", async () => {
+      const [c] = await pair(model)
+      c.on('error', throwOnce())
+      const closed = next<[boolean]>(c, 'close')
+      c.destroy(new Error('going away'))
+      expect(await closed).toEqual([true])
+      expect(caught).toEqual([boom])
+    })
+
+    it("'drain': the write callbacks still run and end() still finishes", async () => {
+      const [c, s] = await pair(model)
+      s.pause()
+      const big = Buffer.alloc(4 << 20)
+      const written = new Promise((resolve) => c.write(big, resolve))
+      c.once('drain', throwOnce())
+      const finished = next(c, 'finish', 10_000)
+      c.end()
+      s.resume()
+      expect(await within(written, 'the write callback', 10_000)).toBeNull()
+      await finished
+      expect(caught).toEqual([boom])
+    })
+  })
+}
