@@ -4,8 +4,7 @@
 // 'close' after a throwing 'error' listener, still calls back its writes and finishes after a
 // throwing 'drain' listener. On every driver.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { connect, listen, type Connection } from '../lib/index.js'
-import { DRIVER_MODELS, next, own, useDriverCleanup } from './helpers/drivers.js'
+import { DRIVER_MODELS, connectedPair, next, useDriverCleanup } from './helpers/drivers.js'
 import { within } from './helpers/time.js'
 
 useDriverCleanup()
@@ -32,14 +31,6 @@ afterEach(() => {
   }
 })
 
-async function pair(model: (typeof DRIVER_MODELS)[number]): Promise<[Connection, Connection]> {
-  const l = own(listen({ model, host: '127.0.0.1' }))
-  const accepted = next<[Connection]>(l, 'connection')
-  const c = own(await connect({ model, port: l.address().port, host: '127.0.0.1' }))
-  const [s] = await accepted
-  return [c, own(s)]
-}
-
 const boom = new Error('thrown by a listener')
 const throwOnce = (): (() => void) => {
   let thrown = false
@@ -53,7 +44,7 @@ const throwOnce = (): (() => void) => {
 for (const model of DRIVER_MODELS) {
   describe(`driver '${model}': a listener that throws`, () => {
     it("'data': the bytes after it still arrive", async () => {
-      const [c, s] = await pair(model)
+      const [c, s] = await connectedPair(model)
       const chunks: Buffer[] = []
       s.on('data', throwOnce())
       s.on('data', (d) => chunks.push(d))
@@ -71,7 +62,7 @@ for (const model of DRIVER_MODELS) {
     })
 
     it("'end' and 'finish': the connection still closes", async () => {
-      const [c, s] = await pair(model)
+      const [c, s] = await connectedPair(model)
       // c finishes first, so its 'end' is where it closes; s ends second, so its 'finish' is.
       c.on('end', throwOnce())
       s.on('end', () => s.end())
@@ -83,7 +74,7 @@ for (const model of DRIVER_MODELS) {
     })
 
     it("'error': 'close' still comes", async () => {
-      const [c] = await pair(model)
+      const [c] = await connectedPair(model)
       c.on('error', throwOnce())
       const closed = next<[boolean]>(c, 'close')
       c.destroy(new Error('going away'))
@@ -92,7 +83,7 @@ for (const model of DRIVER_MODELS) {
     })
 
     it("'drain': the write callbacks still run and end() still finishes", async () => {
-      const [c, s] = await pair(model)
+      const [c, s] = await connectedPair(model)
       s.pause()
       const big = Buffer.alloc(4 << 20)
       const written = new Promise((resolve) => c.write(big, resolve))

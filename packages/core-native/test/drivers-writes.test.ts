@@ -2,24 +2,15 @@
 // runs inside write(), whatever the driver (a readiness driver's send may be taken by the kernel
 // at once), so writing from each callback does not grow the stack.
 import { describe, expect, it } from 'vitest'
-import { connect, listen, type Connection } from '../lib/index.js'
-import { DRIVER_MODELS, next, own, receiveAll, useDriverCleanup } from './helpers/drivers.js'
+import { DRIVER_MODELS, connectedPair, receiveAll, useDriverCleanup } from './helpers/drivers.js'
 import { within } from './helpers/time.js'
 
 useDriverCleanup()
 
-async function pair(model: (typeof DRIVER_MODELS)[number]): Promise<[Connection, Connection]> {
-  const l = own(listen({ model, host: '127.0.0.1' }))
-  const accepted = next<[Connection]>(l, 'connection')
-  const c = own(await connect({ model, port: l.address().port, host: '127.0.0.1' }))
-  const [s] = await accepted
-  return [c, own(s)]
-}
-
 for (const model of DRIVER_MODELS) {
   describe(`driver '${model}': writes`, () => {
     it("20,000 writes each made from the previous one's callback: no callback runs inside write(), the stack does not grow, every byte arrives", async () => {
-      const [c, s] = await pair(model)
+      const [c, s] = await connectedPair(model)
       const received = receiveAll(s, 'every byte', 20_000)
       const WRITES = 20_000
       const chunk = Buffer.from('0123456789abcdef')
