@@ -1,8 +1,8 @@
 // A Connection whose own event listener throws: the exception is uncaught (as from a net.Socket's
 // listener), and the connection goes on as if the listener had returned: it still receives after a
 // throwing 'data' listener, still closes after a throwing 'end' or 'finish' listener, still emits
-// 'close' after a throwing 'error' listener, still calls back its writes and finishes after a
-// throwing 'drain' listener. On every driver.
+// 'close' after a throwing 'error' listener, still calls back its writes after a throwing 'drain'
+// listener. On every driver.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DRIVER_MODELS, connectedPair, next, useDriverCleanup } from './helpers/drivers.js'
 import { within } from './helpers/time.js'
@@ -31,6 +31,16 @@ afterEach(() => {
   }
 })
 
+/** Until `n` exceptions were caught (each is rethrown on a later tick than the emit's). */
+function caughtCount(n: number): Promise<void> {
+  return within(
+    (async () => {
+      while (caught.length < n) await new Promise((r) => setTimeout(r, 5))
+    })(),
+    'the uncaught exception',
+  )
+}
+
 const boom = new Error('thrown by a listener')
 const throwOnce = (): (() => void) => {
   let thrown = false
@@ -49,12 +59,7 @@ for (const model of DRIVER_MODELS) {
       s.on('data', throwOnce())
       s.on('data', (d) => chunks.push(d))
       c.write(Buffer.from('first'))
-      await within(
-        (async () => {
-          while (caught.length === 0) await new Promise((r) => setTimeout(r, 5))
-        })(),
-        'the uncaught exception',
-      )
+      await caughtCount(1)
       c.end(Buffer.from('second'))
       await next(s, 'end')
       expect(caught).toEqual([boom])
@@ -70,6 +75,7 @@ for (const model of DRIVER_MODELS) {
       const closed = [next(s, 'close'), next(c, 'close')]
       c.end()
       await Promise.all(closed)
+      await caughtCount(2)
       expect(caught).toEqual([boom, boom])
     })
 
@@ -79,20 +85,16 @@ for (const model of DRIVER_MODELS) {
       const closed = next<[boolean]>(c, 'close')
       c.destroy(new Error('going away'))
       expect(await closed).toEqual([true])
+      await caughtCount(1)
       expect(caught).toEqual([boom])
     })
 
-    it("'drain': the write callbacks still run and end() still finishes", async () => {
-      const [c, s] = await connectedPair(model)
-      s.pause()
-      const big = Buffer.alloc(4 << 20)
-      const written = new Promise((resolve) => c.write(big, resolve))
+    it("'drain': the write callbacks still run", async () => {
+      const [c] = await connectedPair(model)
+      const written = new Promise((resolve) => c.write(Buffer.alloc(4 << 20), resolve)) // past the high-water mark
       c.once('drain', throwOnce())
-      const finished = next(c, 'finish', 10_000)
-      c.end()
-      s.resume()
       expect(await within(written, 'the write callback', 10_000)).toBeNull()
-      await finished
+      await caughtCount(1)
       expect(caught).toEqual([boom])
     })
   })
