@@ -220,10 +220,13 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
     this.#queue = null
     this.#queued = 0
     this.#io.close()
-    this.#onClose(this)
     const unsent = this.#callbacks
     this.#callbacks = null
     process.nextTick(() => {
+      // The listener hears of it in the turn that emits 'close', before: its own 'close' (a tick
+      // later) then follows this one's, as net.Server's follows its sockets'
+      // (test/drivers-listener-close.test.ts).
+      this.#onClose(this)
       if (unsent !== null && unsent.length > 0) {
         const why = (err as WsmError | undefined) ?? systemError(ECANCELED, 'WSASend', 'the connection was destroyed before these bytes were sent')
         for (const { onWritten } of unsent) onWritten(why)

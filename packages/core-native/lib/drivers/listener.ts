@@ -13,7 +13,7 @@ export interface ListenerEventMap {
   drop: [remote: { remoteAddress: string; remotePort: number }]
   /** Accepting failed (EMFILE, ...); the listener keeps listening. */
   error: [err: WsmError]
-  /** After close(), once the last connection has closed. */
+  /** After close(), once the last connection has closed (after its own 'close'). */
   close: []
 }
 
@@ -78,7 +78,7 @@ export class Listener extends EventEmitter<ListenerEventMap> {
     return { ...this.#address }
   }
 
-  /** Open connections accepted here. */
+  /** Open connections accepted here (each counted until its 'close' is emitted). */
   get connections(): number {
     if (!isListener(this)) throw invalidThis('Listener')
     return this.#connections.size
