@@ -2,8 +2,9 @@
 // listener), and the connection goes on as if the listener had returned: it still receives after a
 // throwing 'data' listener, still closes after a throwing 'end' or 'finish' listener, still emits
 // 'close' after a throwing 'error' listener, still calls back its writes after a throwing 'drain'
-// listener. On every driver.
+// listener or write callback. On every driver.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { WsmError } from '../lib/index.js'
 import { DRIVER_MODELS, connectedPair, next, useDriverCleanup } from './helpers/drivers.js'
 import { within } from './helpers/time.js'
 
@@ -87,6 +88,37 @@ for (const model of DRIVER_MODELS) {
       expect(await closed).toEqual([true])
       await caughtCount(1)
       expect(caught).toEqual([boom])
+    })
+
+    it('a write callback: the callbacks after it still run, those of a destroy too, and then close', async () => {
+      const [c] = await connectedPair(model)
+      const called: string[] = []
+      const done = new Promise<void>((resolve) => {
+        c.write(Buffer.from('x')) // in flight: the next two are sent together, and called back together
+        c.write(Buffer.from('a'), throwOnce())
+        c.write(Buffer.from('b'), (err) => {
+          called.push(`b ${err}`)
+          resolve()
+        })
+      })
+      await within(done, "the second write's callback")
+      await caughtCount(1)
+      const slow = new Promise<void>((resolve) => {
+        c.write(Buffer.alloc(64 << 20), () => {
+          throw boom
+        })
+        c.write(Buffer.from('c'), (err) => {
+          called.push(`c ${(err as WsmError).code}`)
+          resolve()
+        })
+      })
+      const closed = next(c, 'close')
+      c.destroy()
+      await within(slow, "the destroyed write's callback")
+      await closed
+      await caughtCount(2)
+      expect(called).toEqual(['b null', 'c ECANCELED'])
+      expect(caught).toEqual([boom, boom])
     })
 
     it("'drain': the write callbacks still run", async () => {

@@ -229,7 +229,7 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
       this.#onClose(this)
       if (unsent !== null && unsent.length > 0) {
         const why = (err as WsmError | undefined) ?? systemError(ECANCELED, 'WSASend', 'the connection was destroyed before these bytes were sent')
-        for (const { onWritten } of unsent) onWritten(why)
+        for (const { onWritten } of unsent) callBack(onWritten, why)
       }
       if (err) this.#emitUncaught('error', err as WsmError)
       this.emit('close', err !== undefined)
@@ -434,7 +434,7 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
   #written(): void {
     const callbacks = this.#callbacks!
     while (callbacks.length > 0 && callbacks[0]!.end <= this.#bytesWritten && !this.#destroyed) {
-      callbacks.shift()!.onWritten(null)
+      callBack(callbacks.shift()!.onWritten, null)
     }
   }
 
@@ -464,6 +464,16 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
 
 function rethrow(err: unknown): never {
   throw err
+}
+
+// A write callback that throws does not keep the ones after it (or the close) from running: its
+// exception is rethrown on the next tick, uncaught (test/drivers-throwing-listener.test.ts).
+function callBack(onWritten: WriteCallback, err: WsmError | null): void {
+  try {
+    onWritten(err)
+  } catch (thrown) {
+    process.nextTick(rethrow, thrown)
+  }
 }
 
 function checkData(data: unknown): readonly Uint8Array[] {
