@@ -2,25 +2,17 @@
 // null), or with an error if the connection is destroyed first. @wsm/streams' write callbacks and
 // backpressure stand on it.
 import { describe, expect, it } from 'vitest'
-import { connect, listen, type Connection, type WsmError } from '../lib/index.js'
-import { DRIVER_MODELS, next, own, receiveAll, useDriverCleanup } from './helpers/drivers.js'
+import type { WsmError } from '../lib/index.js'
+import { DRIVER_MODELS, connectedPair, next, receiveAll, useDriverCleanup } from './helpers/drivers.js'
 import { expectTypeError } from './helpers/errors.js'
 import { within } from './helpers/time.js'
 
 useDriverCleanup()
 
-async function pair(model: (typeof DRIVER_MODELS)[number]): Promise<[Connection, Connection]> {
-  const l = own(listen({ model, host: '127.0.0.1' }))
-  const accepted = next<[Connection]>(l, 'connection')
-  const c = own(await connect({ model, port: l.address().port, host: '127.0.0.1' }))
-  const [s] = await accepted
-  return [c, own(s)]
-}
-
 for (const model of DRIVER_MODELS) {
   describe(`driver '${model}': write callbacks`, () => {
     it('each runs once, in write order, with null, after its bytes were sent; a callback that writes keeps the order', async () => {
-      const [c, s] = await pair(model)
+      const [c, s] = await connectedPair(model)
       const received = receiveAll(s, 'every byte', 10_000)
       const order: number[] = []
       const sentAt: number[] = []
@@ -51,7 +43,7 @@ for (const model of DRIVER_MODELS) {
     })
 
     it('more buffers than one send takes (1024) in a single write: all sent, in order, one callback', async () => {
-      const [c, s] = await pair(model)
+      const [c, s] = await connectedPair(model)
       const received = receiveAll(s, 'every byte', 10_000)
       const buffers = Array.from({ length: 2500 }, (_, i) => Buffer.from(`${i},`))
       buffers.splice(1, 0, ...Array.from({ length: 1100 }, () => Buffer.alloc(0))) // empty ones are skipped
@@ -64,7 +56,7 @@ for (const model of DRIVER_MODELS) {
     })
 
     it('an empty write calls back too, later, not inside write()', async () => {
-      const [c] = await pair(model)
+      const [c] = await connectedPair(model)
       let called = 0
       c.write(Buffer.alloc(0), (err) => {
         expect(err).toBeNull()
@@ -76,7 +68,7 @@ for (const model of DRIVER_MODELS) {
     })
 
     it('destroyed before its bytes were sent: the callback gets the destroy error (or ECANCELED), once', async () => {
-      const [c, s] = await pair(model)
+      const [c, s] = await connectedPair(model)
       s.pause() // nothing is read: the writer's bytes pile up
       const chunk = Buffer.alloc(1 << 20)
       const errors: Array<Error | null> = []
@@ -91,7 +83,7 @@ for (const model of DRIVER_MODELS) {
       await closed
       expect(errors).toHaveLength(64)
       expect(errors.filter((e) => e === why)).toHaveLength(pending)
-      const c2 = (await pair(model))[0]
+      const c2 = (await connectedPair(model))[0]
       c2.write(Buffer.alloc(1 << 20))
       const without = new Promise<Error | null>((resolve) => c2.write(Buffer.alloc(16 << 20), resolve))
       c2.destroy()
@@ -99,7 +91,7 @@ for (const model of DRIVER_MODELS) {
     })
 
     it('a callback that is not a function: ERR_INVALID_ARG_TYPE, and nothing is sent', async () => {
-      const [c] = await pair(model)
+      const [c] = await connectedPair(model)
       expectTypeError(() => c.write(Buffer.from('x'), 1 as never))
       expect(c.writableLength).toBe(0)
     })

@@ -137,7 +137,7 @@ export async function connectAsyncSelect(
   timeoutMs: number | undefined,
 ): Promise<Connection> {
   let connecting: Socket | undefined
-  const socket = await connectSocket(
+  const { socket, remote } = await connectSocket(
     family,
     timeoutMs,
     'connect',
@@ -152,5 +152,5 @@ export async function connectAsyncSelect(
       if (connecting) routes.delete(connecting)
     },
   )
-  return createConnection(socket, 'async-select', connectionIo(socket))
+  return createConnection(socket, remote, 'async-select', connectionIo(socket))
 }

@@ -73,7 +73,7 @@ export async function connectCompletionRoutine(
   family: 4 | 6,
   timeoutMs: number | undefined,
 ): Promise<Connection> {
-  const socket = await connectSocket(
+  const { socket, remote } = await connectSocket(
     family,
     timeoutMs,
     'ConnectEx',
@@ -83,5 +83,5 @@ export async function connectCompletionRoutine(
     },
     () => {},
   )
-  return createConnection(socket, 'completion-routine', connectionIo(socket))
+  return createConnection(socket, remote, 'completion-routine', connectionIo(socket))
 }

@@ -3,7 +3,7 @@
 // driver's ConnectionIo.
 import { EventEmitter } from 'node:events'
 import { illegalConstructor, invalidThis, invalidType, isCallable, systemError, type WsmError } from '../errors.js'
-import type { Socket } from '../socket.js'
+import type { Socket, SocketAddress } from '../socket.js'
 import type { Model } from './models.js'
 
 /** The events of a Connection, with their arguments. */
@@ -42,7 +42,10 @@ export interface ConnectionIo {
    * while it wants them (else kept until the next receive()). Idempotent while one is asked for.
    */
   receive(): void
-  /** Sends `buffers` as one operation (writev); the sink hears `sent` once all are sent. One at a time. */
+  /**
+   * Sends `buffers` as one operation (writev); the sink hears `sent` once all are sent, never inside
+   * send() (write callbacks must not run inside write()). One at a time.
+   */
   send(buffers: Uint8Array[]): void
   /** Whether this connection's operations in flight keep the process alive. */
   ref(on: boolean): void
@@ -63,7 +66,13 @@ export const DEFAULT_HIGH_WATER_MARK = 64 * 1024
 // WSASend takes at most this many WSABUFs (the kernel's IOV_MAX); a longer queue goes in several sends.
 const MAX_BUFFERS_PER_SEND = 1024
 
-let make: (socket: Socket, model: Model, io: (sink: ConnectionSink) => ConnectionIo, onClose: (c: Connection) => void) => Connection
+let make: (
+  socket: Socket,
+  remote: SocketAddress,
+  model: Model,
+  io: (sink: ConnectionSink) => ConnectionIo,
+  onClose: (c: Connection) => void,
+) => Connection
 let isConnection: (value: unknown) => value is Connection
 const CONSTRUCT = Symbol('Connection')
 
@@ -132,8 +141,8 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
         this.#c.destroy(err)
       }
     }
-    make = (socket, model, io, onClose) => {
-      const c = new Connection(CONSTRUCT, socket, model)
+    make = (socket, remote, model, io, onClose) => {
+      const c = new Connection(CONSTRUCT, socket, remote, model)
       c.#onClose = onClose
       c.#io = io(new Sink(c))
       c.#receive()
@@ -143,14 +152,13 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
   }
 
   /** @internal Connections are made by listen() and connect(). */
-  constructor(token: symbol, socket: Socket, model: Model) {
+  constructor(token: symbol, socket: Socket, remote: SocketAddress, model: Model) {
     if (token !== CONSTRUCT) throw illegalConstructor('Connection', 'listen() and connect()')
     super()
     this.#socket = socket
     this.model = model
     // Read once: they stay readable after the socket is closed, as net.Socket's do.
     const local = socket.address()
-    const remote = socket.remote()
     this.#localAddress = local.address
     this.#localPort = local.port
     this.#remoteAddress = remote.address
@@ -212,15 +220,18 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
     this.#queue = null
     this.#queued = 0
     this.#io.close()
-    this.#onClose(this)
     const unsent = this.#callbacks
     this.#callbacks = null
     process.nextTick(() => {
+      // The listener hears of it in the turn that emits 'close', before: its own 'close' (a tick
+      // later) then follows this one's, as net.Server's follows its sockets'
+      // (test/drivers-listener-close.test.ts).
+      this.#onClose(this)
       if (unsent !== null && unsent.length > 0) {
         const why = (err as WsmError | undefined) ?? systemError(ECANCELED, 'WSASend', 'the connection was destroyed before these bytes were sent')
-        for (const { onWritten } of unsent) onWritten(why)
+        for (const { onWritten } of unsent) callBack(onWritten, why)
       }
-      if (err) this.emit('error', err as WsmError)
+      if (err) this.#emitUncaught('error', err as WsmError)
       this.emit('close', err !== undefined)
     })
     return this
@@ -333,6 +344,21 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
     return this.#remoteFamily === 6 ? 'IPv6' : 'IPv4'
   }
 
+  // Emits `event`; a listener that throws does not stop the connection (what follows the emit, the
+  // next receive, the close, the write callbacks, still happens): its exception is rethrown on the
+  // next tick, uncaught, as from a net.Socket's listener (test/drivers-throwing-listener.test.ts).
+  #emitUncaught(event: 'data', chunk: Buffer): void
+  #emitUncaught(event: 'error', err: WsmError): void
+  #emitUncaught(event: 'drain' | 'end' | 'finish'): void
+  #emitUncaught(event: 'data' | 'error' | 'drain' | 'end' | 'finish', arg?: Buffer | WsmError): void {
+    try {
+      if (arg === undefined) this.emit(event as 'drain')
+      else this.emit(event as 'data', arg as Buffer)
+    } catch (err) {
+      process.nextTick(rethrow, err)
+    }
+  }
+
   #receive(): void {
     if (this.#paused || this.#readEnded || this.#destroyed) return
     this.#io.receive()
@@ -341,14 +367,14 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
   #data(chunk: Buffer): void {
     if (this.#destroyed) return
     this.#bytesRead += chunk.length
-    this.emit('data', chunk)
+    this.#emitUncaught('data', chunk)
     this.#receive()
   }
 
   #end(): void {
     if (this.#destroyed) return
     this.#readEnded = true
-    this.emit('end')
+    this.#emitUncaught('end')
     if (this.#finished) this.destroy()
   }
 
@@ -395,7 +421,7 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
       // writer waiting for it would throw EPIPE (test/drivers-events.test.ts, "clean exchange").
       if (this.#needDrain && !this.#ending) {
         this.#needDrain = false
-        this.emit('drain')
+        this.#emitUncaught('drain')
       }
       if (this.#ending && !this.#destroyed && this.#inFlight === 0) this.#shutdown()
     }
@@ -408,7 +434,7 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
   #written(): void {
     const callbacks = this.#callbacks!
     while (callbacks.length > 0 && callbacks[0]!.end <= this.#bytesWritten && !this.#destroyed) {
-      callbacks.shift()!.onWritten(null)
+      callBack(callbacks.shift()!.onWritten, null)
     }
   }
 
@@ -430,9 +456,23 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
     process.nextTick(() => {
       if (this.#destroyed) return
       this.#finished = true
-      this.emit('finish')
+      this.#emitUncaught('finish')
       if (this.#readEnded) this.destroy()
     })
+  }
+}
+
+function rethrow(err: unknown): never {
+  throw err
+}
+
+// A write callback that throws does not keep the ones after it (or the close) from running: its
+// exception is rethrown on the next tick, uncaught (test/drivers-throwing-listener.test.ts).
+function callBack(onWritten: WriteCallback, err: WsmError | null): void {
+  try {
+    onWritten(err)
+  } catch (thrown) {
+    process.nextTick(rethrow, thrown)
   }
 }
 
@@ -444,12 +484,16 @@ function checkData(data: unknown): readonly Uint8Array[] {
   return list as Uint8Array[]
 }
 
-/** @internal For the drivers: a new connection over `socket` (connected), served by `io`. */
+/**
+ * @internal For the drivers: a new connection over `socket` (connected to `remote`: read by the
+ * caller, which handles a peer gone before it could be read), served by `io`.
+ */
 export function createConnection(
   socket: Socket,
+  remote: SocketAddress,
   model: Model,
   io: (sink: ConnectionSink) => ConnectionIo,
   onClose: (c: Connection) => void = () => {},
 ): Connection {
-  return make(socket, model, io, onClose)
+  return make(socket, remote, model, io, onClose)
 }

@@ -125,7 +125,7 @@ export async function connectEventSelect(
   timeoutMs: number | undefined,
 ): Promise<Connection> {
   let selected: SelectedSocket | undefined
-  const socket = await connectSocket(
+  const { socket, remote } = await connectSocket(
     family,
     timeoutMs,
     'connect',
@@ -138,5 +138,5 @@ export async function connectEventSelect(
     },
     () => selected?.close(),
   )
-  return createConnection(socket, 'event-select', connectionIo(socket, selected!))
+  return createConnection(socket, remote, 'event-select', connectionIo(socket, selected!))
 }

@@ -120,7 +120,7 @@ export function listenIocp(listener: Socket, backlog: number): Listener {
 /** ConnectEx on a socket associated with the port, with a time-out (ETIMEDOUT) when `timeoutMs` is given. */
 export async function connectIocp(port: number, host: string, family: 4 | 6, timeoutMs: number | undefined): Promise<Connection> {
   let key = 0
-  const socket = await connectSocket(
+  const { socket, remote } = await connectSocket(
     family,
     timeoutMs,
     'ConnectEx',
@@ -130,5 +130,5 @@ export async function connectIocp(port: number, host: string, family: 4 | 6, tim
     },
     () => routes.delete(key),
   )
-  return createConnection(socket, 'iocp', connectionIo(socket, key))
+  return createConnection(socket, remote, 'iocp', connectionIo(socket, key))
 }

@@ -3,7 +3,7 @@
 // driver's ListenerIo.
 import { EventEmitter } from 'node:events'
 import { illegalConstructor, invalidThis, invalidType, invalidValue, isCallable, type WsmError } from '../errors.js'
-import type { Socket } from '../socket.js'
+import type { Socket, SocketAddress } from '../socket.js'
 import { createConnection, type Connection, type ConnectionIo, type ConnectionSink } from './connection.js'
 import type { Model } from './models.js'
 
@@ -13,7 +13,7 @@ export interface ListenerEventMap {
   drop: [remote: { remoteAddress: string; remotePort: number }]
   /** Accepting failed (EMFILE, ...); the listener keeps listening. */
   error: [err: WsmError]
-  /** After close(), once the last connection has closed. */
+  /** After close(), once the last connection has closed (after its own 'close'). */
   close: []
 }
 
@@ -78,7 +78,7 @@ export class Listener extends EventEmitter<ListenerEventMap> {
     return { ...this.#address }
   }
 
-  /** Open connections accepted here. */
+  /** Open connections accepted here (each counted until its 'close' is emitted). */
   get connections(): number {
     if (!isListener(this)) throw invalidThis('Listener')
     return this.#connections.size
@@ -137,13 +137,23 @@ export class Listener extends EventEmitter<ListenerEventMap> {
   }
 
   #accepted(socket: Socket): void {
+    let remote: SocketAddress
+    try {
+      remote = socket.remote()
+    } catch (err) {
+      // ENOTCONN: the peer reset the connection before it got here. It died in the backlog, as
+      // one accept() reports ECONNABORTED for (and the engines skip): no failure of the listener,
+      // and no one to tell (test/drivers-accept-reset.test.ts).
+      socket.close()
+      if ((err as WsmError).code === 'ENOTCONN') return
+      throw err
+    }
     if (this.#connections.size >= this.#maxConnections) {
-      const remote = socket.remote()
       socket.close()
       this.emit('drop', { remoteAddress: remote.address, remotePort: remote.port })
       return
     }
-    const c = createConnection(socket, this.model, this.#io.connection(socket), (closed) => {
+    const c = createConnection(socket, remote, this.model, this.#io.connection(socket), (closed) => {
       this.#connections.delete(closed)
       this.#maybeClosed()
     })

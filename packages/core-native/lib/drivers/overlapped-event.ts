@@ -143,7 +143,7 @@ export async function connectOverlappedEvent(
   timeoutMs: number | undefined,
 ): Promise<Connection> {
   let events: HandleEvent | undefined
-  const socket = await connectSocket(
+  const { socket, remote } = await connectSocket(
     family,
     timeoutMs,
     'ConnectEx',
@@ -154,5 +154,5 @@ export async function connectOverlappedEvent(
     },
     () => events?.close(),
   )
-  return createConnection(socket, 'overlapped-event', connectionIo(socket, events!))
+  return createConnection(socket, remote, 'overlapped-event', connectionIo(socket, events!))
 }

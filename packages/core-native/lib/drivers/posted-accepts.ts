@@ -38,20 +38,39 @@ export function postedAccepts(
   let closed = false
   let retry: ReturnType<typeof setTimeout> | undefined
 
-  const postOne = (): void => {
-    const socket = Socket.tcp({ family: listener.family })
-    const ov = overlapped()
+  // Reported after the caller has returned: a failure met while the listener is being made, or
+  // while an accepted socket is on its way to the sink, must not throw there.
+  const report = (err: WsmError): void => {
+    if (!closed) sink.failed(err)
+  }
+  // The retry is set before the failure is reported: an 'error' listener that throws (or none)
+  // must not leave the listener without AcceptEx calls for good.
+  const retryLater = (): void => {
+    retry ??= setTimeout(() => {
+      retry = undefined
+      fill()
+    }, ACCEPT_RETRY_MS).unref()
+  }
+  // Posts one AcceptEx; false when it could not be: its socket (EMFILE: no descriptor left) or the
+  // call failed, which is reported, and posting resumes after ACCEPT_RETRY_MS
+  // (test/drivers-accept-emfile.test.ts).
+  const postOne = (): boolean => {
+    let socket: Socket | undefined
     try {
+      socket = Socket.tcp({ family: listener.family })
+      const ov = overlapped()
       post(socket, ov)
+      inFlight.set(ov, socket)
+      return true
     } catch (err) {
-      socket.close()
-      sink.failed(err as WsmError)
-      return
+      socket?.close()
+      retryLater()
+      process.nextTick(report, err as WsmError)
+      return false
     }
-    inFlight.set(ov, socket)
   }
   const fill = (): void => {
-    while (!closed && inFlight.size < target) postOne()
+    while (!closed && retry === undefined && inFlight.size < target && postOne());
   }
 
   fill()
@@ -67,11 +86,8 @@ export function postedAccepts(
       if (error !== null) {
         socket.close()
         if (isCancellation(error)) return
+        retryLater()
         sink.failed(error)
-        retry ??= setTimeout(() => {
-          retry = undefined
-          fill()
-        }, ACCEPT_RETRY_MS).unref()
         return
       }
       if (retry === undefined) postOne()

@@ -82,7 +82,14 @@ export function readinessConnection(socket: Socket, sink: ConnectionSink, hooks:
     return true
   }
 
-  const trySend = (): void => {
+  // The sink hears a send that went out inside send() after write() has returned, as a completion:
+  // inline, write callbacks ran inside write(), and a callback that writes again recursed until the
+  // stack overflowed (test/drivers-writes.test.ts).
+  const sentLater = (): void => {
+    if (!closed) sink.sent()
+  }
+
+  const trySend = (inSend: boolean): void => {
     let done: boolean
     try {
       done = flush()
@@ -106,7 +113,8 @@ export function readinessConnection(socket: Socket, sink: ConnectionSink, hooks:
       waitingForRoom = false
       hooks.wantWrite(false)
     }
-    sink.sent()
+    if (inSend) process.nextTick(sentLater)
+    else sink.sent()
   }
 
   return {
@@ -118,7 +126,7 @@ export function readinessConnection(socket: Socket, sink: ConnectionSink, hooks:
     },
     writable: () => {
       if (closed || !waitingForRoom) return
-      trySend()
+      trySend(false)
     },
     failed: fail,
     io: {
@@ -130,7 +138,7 @@ export function readinessConnection(socket: Socket, sink: ConnectionSink, hooks:
       send: (buffers) => {
         if (closed) return
         unsent = buffers.slice()
-        trySend()
+        trySend(true)
       },
       ref: (on) => hooks.ref(on),
       close: () => {

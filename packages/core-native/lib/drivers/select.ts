@@ -47,7 +47,7 @@ export function listenSelect(listener: Socket): Listener {
 /** A non-blocking connect() waited on in the write and except sets, with a time-out (ETIMEDOUT) when `timeoutMs` is given. */
 export async function connectSelect(port: number, host: string, family: 4 | 6, timeoutMs: number | undefined): Promise<Connection> {
   let member: SelectMember | undefined
-  const socket = await connectSocket(
+  const { socket, remote } = await connectSocket(
     family,
     timeoutMs,
     'connect',
@@ -61,5 +61,5 @@ export async function connectSelect(port: number, host: string, family: 4 | 6, t
     },
     () => member?.forget(),
   )
-  return createConnection(socket, 'select', connectionIo(socket, member!))
+  return createConnection(socket, remote, 'select', connectionIo(socket, member!))
 }

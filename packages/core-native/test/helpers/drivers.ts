@@ -1,6 +1,6 @@
 // Helpers for the driver suites: the models to run them over, and bounded waits on a Connection.
 import { afterEach } from 'vitest'
-import { MODELS, listen, type Connection, type Listener, type Model } from '../../lib/index.js'
+import { MODELS, connect, listen, type Connection, type Listener, type Model } from '../../lib/index.js'
 import { expectNoFdLeaks } from './fds.js'
 import { within } from './time.js'
 
@@ -80,4 +80,13 @@ function closeOwned(): void {
 export function useDriverCleanup(): void {
   afterEach(closeOwned)
   expectNoFdLeaks(closeOwned)
+}
+
+/** A connection of `model`'s driver over loopback and its accepted end, both owned by the test (the listener too). */
+export async function connectedPair(model: Model): Promise<[client: Connection, server: Connection]> {
+  const l = own(listen({ model, host: '127.0.0.1' }))
+  const accepted = next<[Connection]>(l, 'connection')
+  const c = own(await connect({ model, port: l.address().port, host: '127.0.0.1' }))
+  const [s] = await accepted
+  return [c, own(s)]
 }
