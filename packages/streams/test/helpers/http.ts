@@ -2,15 +2,16 @@
 // one readiness model keep the suite fast; the socket suites cover all six), an http.Server served
 // on our sockets, and raw request/response exchanges over one of our client sockets.
 import { once } from 'node:events'
-import http from 'node:http'
+import type http from 'node:http'
+import type net from 'node:net'
 import type { Model } from '@wsm/core-native'
 import { serveHttp, type Socket } from '../../src/index.js'
 import { connected, next, within } from './sockets.js'
 
 export const HTTP_MODELS: readonly Model[] = ['iocp', 'select']
 
-/** `httpServer` served on 127.0.0.1 through a Server of `model`, and its port, once listening. */
-export async function served<S extends http.Server>(httpServer: S, model: Model): Promise<{ httpServer: S; port: number }> {
+/** `httpServer` (http, https or http2) served on 127.0.0.1 through a Server of `model`, and its port, once listening. */
+export async function served<S extends net.Server>(httpServer: S, model: Model): Promise<{ httpServer: S; port: number }> {
   serveHttp(httpServer, { model, port: 0, host: '127.0.0.1' })
   await within(once(httpServer, 'listening'), "the http server's 'listening'")
   return { httpServer, port: (httpServer.address() as { port: number }).port }
