@@ -5,12 +5,13 @@
 // 127.0.0.1, valid until 2126.
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
+import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import tls from 'node:tls'
 import { describe, expect, it } from 'vitest'
-import { withSocketAddress, type Socket } from '../src/index.js'
+import { connect, withSocketAddress, type Socket } from '../src/index.js'
 import { connected, listening, readAll, within } from './helpers/sockets.js'
-import { HTTP_MODELS } from './helpers/http.js'
+import { closed, HTTP_MODELS, served } from './helpers/http.js'
 
 const key = readFileSync(new URL('fixtures/localhost-key.pem', import.meta.url))
 const cert = readFileSync(new URL('fixtures/localhost-cert.pem', import.meta.url))
@@ -56,6 +57,30 @@ describe.each(HTTP_MODELS)('tls over our sockets (%s)', (model) => {
     peer.destroy()
     secure.destroy()
     await within(new Promise((r) => server.close(r)), "the server's close")
+  })
+})
+
+describe.each(HTTP_MODELS)('https over our sockets (%s)', (model) => {
+  it('an https.Server through serveHttp answers an https request made over our socket', async () => {
+    const server = https.createServer({ key, cert }, (req, res) => res.end(`secure ${req.url} ${req.socket.remoteAddress}`))
+    const { httpServer, port } = await served(server, model)
+    const body = await within(
+      new Promise<string>((resolve, reject) => {
+        const createConnection = () => tls.connect({ socket: connect({ port, host: '127.0.0.1', model }), ca: cert, servername: 'localhost' })
+        https
+          .get({ host: '127.0.0.1', port, path: '/s', createConnection } as https.RequestOptions, (res) => {
+            let text = ''
+            res.setEncoding('utf8')
+            res.on('data', (chunk: string) => (text += chunk))
+            res.on('end', () => resolve(text))
+          })
+          .on('error', reject)
+      }),
+      'the https response',
+    )
+    // The TLSSocket https makes asks the native handle our socket does not have (see withSocketAddress).
+    expect(body).toBe('secure /s undefined')
+    await closed(httpServer)
   })
 })
 
