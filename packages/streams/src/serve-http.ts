@@ -12,7 +12,8 @@
 //   'close', as net's accept path and net.Socket do, so Node's own getConnections() and close()
 //   work unchanged ('getConnections and close(cb)');
 // - gives the http server instance its own listening, address(), close(), ref() and unref() that
-//   reach our listener (the prototype's read net's `_handle`, which it does not have).
+//   reach our listener (the prototype's read net's `_handle`, which it does not have;
+//   'listening, address(), getConnections() and close(cb)', 'unref() lets the process exit').
 import net from 'node:net'
 import type { Model } from '@wsm/core-native'
 import { checkObject, optionalFunction } from './args.js'
@@ -94,8 +95,22 @@ export function serveHttp<S extends net.Server>(httpServer: S, options: ServeHtt
         return this
       },
     },
-    ref: { configurable: true, writable: true, value: () => (server.ref(), httpServer) },
-    unref: { configurable: true, writable: true, value: () => (server.unref(), httpServer) },
+    ref: {
+      configurable: true,
+      writable: true,
+      value: () => {
+        server.ref()
+        return httpServer
+      },
+    },
+    unref: {
+      configurable: true,
+      writable: true,
+      value: () => {
+        server.unref()
+        return httpServer
+      },
+    },
   })
   if (listening) httpServer.once('listening', listening)
   return httpServer

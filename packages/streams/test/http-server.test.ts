@@ -4,6 +4,7 @@
 import http from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { connect, serveHttp, type Socket } from '../src/index.js'
+import { exitsWithin } from './helpers/exits.js'
 import { closed, HTTP_MODELS, next, rawClient, served, until, within } from './helpers/http.js'
 
 const GET = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`
@@ -130,6 +131,13 @@ describe.each(HTTP_MODELS)('serveHttp (%s)', (model) => {
     expect(events).toEqual(['listening', 'close'])
     const notRunning = await new Promise<Error | undefined>((resolve) => httpServer.close(resolve))
     expect((notRunning as NodeJS.ErrnoException).code).toBe('ERR_SERVER_NOT_RUNNING')
+  })
+
+  it('unref() lets the process exit while serving; ref() keeps it alive', async () => {
+    const serve = `const s = serveHttp(http.createServer(), { model: '${model}', port: 0, host: '127.0.0.1' }, () => console.log('listening'))`
+    const [unrefed, refed] = await Promise.all([exitsWithin(`${serve}; s.unref()`, 3000), exitsWithin(`${serve}; s.unref(); s.ref()`, 800)])
+    expect(unrefed).toEqual({ exited: true, output: 'listening\n' })
+    expect(refed).toEqual({ exited: false, output: 'listening\n' })
   })
 
   it('a ws-style upgrade gets the head bytes, unshifted, then echoes', async () => {
