@@ -1,5 +1,5 @@
 // node:http's server on our sockets through serveHttp: keep-alive and pipelining, its three
-// timeouts, closeIdleConnections(), the listen()-like surface (listening, address, getConnections,
+// timeouts, closeIdleConnections() and closeAllConnections(), the listen()-like surface (listening, address, getConnections,
 // close) and a ws-style upgrade, over the completion port and a readiness model.
 import http from 'node:http'
 import { describe, expect, it } from 'vitest'
@@ -95,6 +95,22 @@ describe.each(HTTP_MODELS)('serveHttp (%s)', (model) => {
     res.end('slow done')
     await until(inRequest.received, 'slow done')
     inRequest.socket.destroy()
+    await closed(httpServer)
+  })
+
+  it('closeAllConnections() closes a socket in the middle of a request', async () => {
+    let arrived!: () => void
+    const requested = new Promise<void>((resolve) => (arrived = resolve))
+    const { httpServer, port } = await served(
+      http.createServer(() => arrived()), // never answers
+      model,
+    )
+    const { socket } = await rawClient(model, port)
+    socket.write(GET('/never'))
+    await within(requested, 'the request')
+    const gone = next(socket, 'close')
+    httpServer.closeAllConnections()
+    await gone
     await closed(httpServer)
   })
 
