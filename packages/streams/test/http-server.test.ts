@@ -1,6 +1,7 @@
 // node:http's server on our sockets through serveHttp: keep-alive and pipelining, its three
-// timeouts, closeIdleConnections() and closeAllConnections(), the listen()-like surface (listening, address, getConnections,
-// close) and a ws-style upgrade, over the completion port and a readiness model.
+// timeouts, closeIdleConnections() and closeAllConnections(), the listen()-like surface (listening,
+// address, getConnections, close, ref/unref) and a ws-style upgrade, over the completion port and a
+// readiness model.
 import http from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { connect, serveHttp, type Socket } from '../src/index.js'
