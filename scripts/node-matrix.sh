@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs the @wsm/core-native and @wsm/fs-iocp suites on the other Node versions the packages support
+# Runs the @wsm/core-native and @wsm/fs-iocp suites, and @wsm/streams' node:http, tls and http2
+# tests (serveHttp relies on node:http starting its connection tracking on 'listening'), on the
+# other Node versions the packages support
 # (22 and 24; the main run is on the machine's Node 20), against the addon already built (the
 # from-source build/Release: fs-iocp's EACCES test stages that file): one N-API build serves every
 # Node version. One engine (io_uring, unless WSM_BACKEND says otherwise)
@@ -32,16 +34,21 @@ node_binary() {
 }
 
 addon=$(cd "$root/packages/core-native" && node -p "require('node-gyp-build').resolve('.')")
-printf '\n=== Node %s: the core-native and fs-iocp suites (%s), addon %s\n' "${versions// /, }" "${WSM_BACKEND:-io_uring}" "${addon#"$root"/}"
+# Each package and the test files to run (none: its whole suite).
+targets=("core-native" "fs-iocp" "streams test/http-server.test.ts test/http-client.test.ts test/tls.test.ts test/http2.test.ts")
+printf '\n=== Node %s: the core-native and fs-iocp suites, the streams http tests (%s), addon %s\n' "${versions// /, }" "${WSM_BACKEND:-io_uring}" "${addon#"$root"/}"
 status=0
 for version in $versions; do
   node=$(node_binary "$version")
   [ "$("$node" --version)" = "v$version" ] || { echo "node-matrix: $node is not Node $version"; exit 1; }
-  for pkg in core-native fs-iocp; do
+  for target in "${targets[@]}"; do
+    read -r -a words <<<"$target"
+    pkg=${words[0]}
+    files=("${words[@]:1}")
     log=$(mktemp)
     # vitest's workers are forks of this same node binary (process.execPath); PATH serves anything
     # a test starts by name.
-    if (cd "$root/packages/$pkg" && WSM_BACKEND=${WSM_BACKEND:-io_uring} PATH="$(dirname "$node"):$PATH" "$node" "$vitest" run) >"$log" 2>&1; then
+    if (cd "$root/packages/$pkg" && WSM_BACKEND=${WSM_BACKEND:-io_uring} PATH="$(dirname "$node"):$PATH" "$node" "$vitest" run "${files[@]}") >"$log" 2>&1; then
       echo "node-matrix: Node $version, @wsm/$pkg:"
       sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^ +(Test Files|Tests|Duration) '
     else

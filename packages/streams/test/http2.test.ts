@@ -1,0 +1,47 @@
+// node:http2 in cleartext (h2c) over our sockets: an http2 server served with serveHttp and an
+// http2 client whose createConnection is ours. http2 wraps each in its JSStreamSocket.
+import http2 from 'node:http2'
+import { describe, expect, it } from 'vitest'
+import { connect } from '../src/index.js'
+import { HTTP_MODELS, served, within } from './helpers/http.js'
+
+/** The status and body of a GET of `path` on `session`. */
+function get(session: http2.ClientHttp2Session, path: string): Promise<{ status: number; body: string }> {
+  return within(
+    new Promise((resolve, reject) => {
+      const stream = session.request({ ':path': path })
+      let status = 0
+      let body = ''
+      stream.on('response', (headers) => (status = headers[':status']!))
+      stream.setEncoding('utf8')
+      stream.on('data', (chunk: string) => (body += chunk))
+      stream.on('end', () => resolve({ status, body }))
+      stream.on('error', reject)
+    }),
+    `GET ${path}`,
+  )
+}
+
+describe.each(HTTP_MODELS)('http2 h2c over our sockets (%s)', (model) => {
+  it('two requests on one session, each answered on its own stream', async () => {
+    const server = http2.createServer()
+    let sessions = 0
+    server.on('session', () => sessions++)
+    server.on('stream', (stream, headers) => {
+      stream.respond({ ':status': 200, 'content-type': 'text/plain' })
+      stream.end(`h2 ${headers[':path']}`)
+    })
+    const { httpServer, port } = await served(server, model)
+    const session = http2.connect(`http://127.0.0.1:${port}`, {
+      createConnection: () => connect({ port, host: '127.0.0.1', model }) as never,
+    })
+    const [a, b] = await Promise.all([get(session, '/a'), get(session, '/b')])
+    expect([a, b]).toEqual([
+      { status: 200, body: 'h2 /a' },
+      { status: 200, body: 'h2 /b' },
+    ])
+    expect(sessions).toBe(1)
+    await within(new Promise<void>((r) => session.close(() => r())), "the session's close")
+    await within(new Promise((r) => httpServer.close(r)), "the http2 server's close")
+  })
+})
