@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { FD_SETSIZE, FdSet, Socket, connect, listen, select, type Connection } from '../lib/index.js'
 import { selectGroupCount } from '../lib/drivers/select-groups.js'
 import { CHILD_MS, expectClean, runChild } from './helpers/child-run.js'
-import { next, own, receiveAll, useDriverCleanup } from './helpers/drivers.js'
+import { echoListener, next, own, receiveAll, useDriverCleanup } from './helpers/drivers.js'
 import { track, useSocketCleanup } from './helpers/sockets.js'
 import { delay, within } from './helpers/time.js'
 
@@ -19,22 +19,6 @@ const EMFILE_CHILD = fileURLToPath(new URL('./fixtures/select-driver-emfile-chil
 const model = 'select'
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 
-/** An echo listener of the select driver, its accepted connections owned by the test. */
-function echoListener() {
-  const l = own(listen({ model, host: '127.0.0.1' }))
-  l.on('connection', (c) => {
-    own(c)
-    c.on('data', (d) => {
-      if (!c.write(d)) {
-        c.pause()
-        c.once('drain', () => c.resume())
-      }
-    })
-    c.on('end', () => c.end())
-  })
-  return l
-}
-
 /** Until the driver's select loops have all stopped (a group stops once its last member has left). */
 function noGroupsLeft(): Promise<void> {
   return within((async () => { while (selectGroupCount() > 0) await delay(5) })(), 'every select loop stops')
@@ -43,7 +27,7 @@ function noGroupsLeft(): Promise<void> {
 describe("driver 'select': more sockets than FD_SETSIZE", () => {
   it('200 connections (401 sockets here) echo 64 KiB each intact, in several select loops at once, which stop when all close', async () => {
     const CONNECTIONS = 200
-    const l = echoListener()
+    const l = echoListener(model)
     const clients: Connection[] = []
     for (let i = 0; i < CONNECTIONS; i += 50) {
       const batch = await Promise.all(Array.from({ length: 50 }, () => connect({ model, port: l.address().port, host: '127.0.0.1' })))
@@ -99,7 +83,7 @@ describe("driver 'select': a waiting select restarts on new sets", () => {
   }, 30_000)
 
   it('a connection closed while its loop waits: the other members of the loop go on', async () => {
-    const l = echoListener()
+    const l = echoListener(model)
     const a = own(await connect({ model, port: l.address().port, host: '127.0.0.1' }))
     const b = own(await connect({ model, port: l.address().port, host: '127.0.0.1' }))
     await within((async () => { while (l.connections < 2) await delay(2) })(), 'both accepted')

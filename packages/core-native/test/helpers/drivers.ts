@@ -19,6 +19,7 @@ export function connectSyscall(model: Model): string {
 export function echoListener(model: Model, host = '127.0.0.1'): Listener {
   const l = own(listen({ model, host }))
   l.on('connection', (c) => {
+    own(c) // destroyed after the test, should it still be open
     c.on('data', (d) => {
       if (!c.write(d)) {
         c.pause()
