@@ -31,3 +31,24 @@ export function parseOrExplain(bench, parse, argv, usage) {
     return null;
   }
 }
+
+/** The harness's own options, as both ping-pong runners start them. */
+export const HARNESS_DEFAULTS = { serverCpu: 0, clientCpu: 1, pin: true, write: true, quietWait: 5, retries: 1, noiseBudget: 60 };
+
+/**
+ * Sets `o` from one of the flags both ping-pong runners take (pinning, noise, --no-write, --help);
+ * false if `flag` is none of them.
+ */
+export function harnessFlag(o, flag, value) {
+  switch (flag) {
+    case '--server-cpu': o.serverCpu = numberFlag(flag, value(), { int: true }); return true;
+    case '--client-cpu': o.clientCpu = numberFlag(flag, value(), { int: true }); return true;
+    case '--no-pin': o.pin = false; return true;
+    case '--quiet-wait': o.quietWait = numberFlag(flag, value()); return true;
+    case '--retries': o.retries = numberFlag(flag, value(), { int: true }); return true;
+    case '--noise-budget': o.noiseBudget = numberFlag(flag, value()); return true;
+    case '--no-write': o.write = false; return true;
+    case '-h': case '--help': o.help = true; return true;
+    default: return false;
+  }
+}

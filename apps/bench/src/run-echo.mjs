@@ -10,7 +10,7 @@
 // See ../README.md for how to read the output.
 import fs from 'node:fs';
 import path from 'node:path';
-import { UsageError, eachFlag, numberFlag, parseOrExplain } from './args.mjs';
+import { HARNESS_DEFAULTS, UsageError, eachFlag, harnessFlag, numberFlag, parseOrExplain } from './args.mjs';
 import { fmtCpu, fmtX, idleCheck } from './measure.mjs';
 import { REPO_ROOT, RESULTS_DIR } from './paths.mjs';
 import { echoServers, NODE_NET, C_EPOLL } from './echo-servers.mjs';
@@ -59,13 +59,7 @@ function parseArgs(argv) {
     runs: 1,
     size: 64,
     servers: null,
-    serverCpu: 0,
-    clientCpu: 1,
-    pin: true,
-    write: true,
-    quietWait: 5,
-    retries: 1,
-    noiseBudget: 60,
+    ...HARNESS_DEFAULTS,
   };
   const num = numberFlag;
   eachFlag(argv, (flag, value, a) => {
@@ -79,15 +73,7 @@ function parseArgs(argv) {
       case '--runs': o.runs = num(flag, value(), { int: true, min: 1 }); break;
       case '--size': o.size = num(flag, value(), { int: true, min: 1 }); break;
       case '--servers': o.servers = String(value() ?? '').split(',').map((s) => s.trim()).filter(Boolean); break;
-      case '--server-cpu': o.serverCpu = num(flag, value(), { int: true }); break;
-      case '--client-cpu': o.clientCpu = num(flag, value(), { int: true }); break;
-      case '--no-pin': o.pin = false; break;
-      case '--quiet-wait': o.quietWait = num(flag, value()); break;
-      case '--retries': o.retries = num(flag, value(), { int: true }); break;
-      case '--noise-budget': o.noiseBudget = num(flag, value()); break;
-      case '--no-write': o.write = false; break;
-      case '-h': case '--help': o.help = true; break;
-      default: throw new UsageError(`unknown option ${a}`);
+      default: if (!harnessFlag(o, flag, value)) throw new UsageError(`unknown option ${a}`);
     }
   });
   return o;

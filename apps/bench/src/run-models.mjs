@@ -9,7 +9,7 @@
 // See ../README.md ("models") for how to read the output.
 import fs from 'node:fs';
 import path from 'node:path';
-import { UsageError, eachFlag, numberFlag, parseOrExplain } from './args.mjs';
+import { HARNESS_DEFAULTS, UsageError, eachFlag, harnessFlag, numberFlag, parseOrExplain } from './args.mjs';
 import { measureBulk, bulkRow } from './bulk.mjs';
 import { idleRow, measureIdle } from './idle-rss.mjs';
 import { fmtCpu, idleCheck } from './measure.mjs';
@@ -62,7 +62,7 @@ function parseArgs(argv) {
   const o = {
     conns: [1, 50, 500], warmup: 1, seconds: 4, runs: 1, size: 64, only: null, sections: SECTIONS,
     bulkBytes: 1024 ** 3, bulkChunk: 64 * 1024, idleConns: 10_000,
-    serverCpu: 0, clientCpu: 1, pin: true, write: true, quietWait: 5, retries: 1, noiseBudget: 60,
+    ...HARNESS_DEFAULTS,
   };
   const num = numberFlag;
   eachFlag(argv, (flag, value, a) => {
@@ -82,15 +82,7 @@ function parseArgs(argv) {
       case '--bulk-bytes': o.bulkBytes = bytesFlag(flag, value()); break;
       case '--bulk-chunk': o.bulkChunk = bytesFlag(flag, value()); if (o.bulkChunk > 64 * 1024 ** 2) throw new UsageError('--bulk-chunk: at most 64M'); break;
       case '--idle-conns': o.idleConns = num(flag, value(), { int: true, min: 1 }); break;
-      case '--server-cpu': o.serverCpu = num(flag, value(), { int: true }); break;
-      case '--client-cpu': o.clientCpu = num(flag, value(), { int: true }); break;
-      case '--no-pin': o.pin = false; break;
-      case '--quiet-wait': o.quietWait = num(flag, value()); break;
-      case '--retries': o.retries = num(flag, value(), { int: true }); break;
-      case '--noise-budget': o.noiseBudget = num(flag, value()); break;
-      case '--no-write': o.write = false; break;
-      case '-h': case '--help': o.help = true; break;
-      default: throw new UsageError(`unknown option ${a}`);
+      default: if (!harnessFlag(o, flag, value)) throw new UsageError(`unknown option ${a}`);
     }
   });
   return o;
