@@ -90,6 +90,35 @@ for (const model of DRIVER_MODELS) {
       expect(await within(without, 'the callback')).toMatchObject({ code: 'ECANCELED', syscall: 'WSASend' })
     })
 
+    it("destroyed from 'drain' or from a callback: every write already sent still calls back with null", async () => {
+      const [c, s] = await connectedPair(model)
+      const received = receiveAll(s, 'the bytes sent', 10_000)
+      const results: Array<[string, Error | null]> = []
+      const record = (name: string) => (err: Error | null) => results.push([name, err])
+      // Past the high-water mark: 'drain' follows, and its listener destroys.
+      expect(c.write(Buffer.alloc(256 * 1024, 1), record('big'))).toBe(false)
+      c.once('drain', () => c.destroy())
+      await within(next(c, 'close'), "the 'drain' listener's destroy")
+      expect(results).toEqual([['big', null]])
+      expect((await received).byteLength).toBe(256 * 1024)
+
+      // Two writes queued behind one in flight go out in one send; the first of them calls back
+      // and destroys: the other was sent in the same send, so its callback gets null too.
+      const [c2, s2] = await connectedPair(model)
+      const received2 = receiveAll(s2, 'the bytes sent', 10_000)
+      const results2: Array<[string, Error | null]> = []
+      const record2 = (name: string) => (err: Error | null) => results2.push([name, err])
+      c2.write(Buffer.alloc(64 * 1024, 1), record2('first'))
+      c2.write(Buffer.from('second'), (err) => {
+        record2('second')(err)
+        c2.destroy()
+      })
+      c2.write(Buffer.from('third'), record2('third'))
+      await within(next(c2, 'close'), "the callback's destroy")
+      expect(results2).toEqual([['first', null], ['second', null], ['third', null]])
+      expect((await received2).byteLength).toBe(64 * 1024 + 'secondthird'.length)
+    })
+
     it('a callback that is not a function: ERR_INVALID_ARG_TYPE, and nothing is sent', async () => {
       const [c] = await connectedPair(model)
       expectTypeError(() => c.write(Buffer.from('x'), 1 as never))

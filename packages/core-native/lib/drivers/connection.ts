@@ -220,7 +220,9 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
     this.#queue = null
     this.#queued = 0
     this.#io.close()
-    const unsent = this.#callbacks
+    // Only the writes not yet sent fail: the callbacks of those sent belong to the completion that
+    // is running them (#sent), which destroying from a 'drain' listener or a callback interrupts.
+    const unsent = this.#callbacks?.filter((c) => c.end > this.#bytesWritten) ?? null
     this.#callbacks = null
     process.nextTick(() => {
       // The listener hears of it in the turn that emits 'close', before: its own 'close' (a tick
@@ -409,6 +411,7 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
     if (this.#destroyed) return
     this.#bytesWritten += this.#inFlight
     this.#inFlight = 0
+    const callbacks = this.#callbacks
     const queue = this.#queue
     if (queue !== null && queue.length > 0) {
       const batch = queue.length <= MAX_BUFFERS_PER_SEND ? queue.splice(0) : queue.splice(0, MAX_BUFFERS_PER_SEND)
@@ -426,16 +429,7 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
       if (this.#ending && !this.#destroyed && this.#inFlight === 0) this.#shutdown()
     }
     // Last: the queue is already in flight, so a write or end() from a callback keeps the order.
-    if (this.#callbacks !== null && this.#callbacks.length > 0) this.#written()
-  }
-
-  // Runs the callbacks of the writes now sent, in order. One may write or destroy: each is taken
-  // off the list before it runs.
-  #written(): void {
-    const callbacks = this.#callbacks!
-    while (callbacks.length > 0 && callbacks[0]!.end <= this.#bytesWritten && !this.#destroyed) {
-      callBack(callbacks.shift()!.onWritten, null)
-    }
+    if (callbacks !== null) runSent(callbacks, this.#bytesWritten)
   }
 
   #shutdown(): void {
@@ -468,6 +462,13 @@ function rethrow(err: unknown): never {
 
 // A write callback that throws does not keep the ones after it (or the close) from running: its
 // exception is rethrown on the next tick, uncaught (test/drivers-throwing-listener.test.ts).
+// Runs, in order, the callbacks of the writes sent up to `sentUpTo`, each taken off the list before
+// it runs. All of them get null even if a 'drain' listener or one of them destroys the connection:
+// their bytes were sent (net.Socket's afterWrite does the same; test/drivers-write-callback.test.ts).
+function runSent(callbacks: Array<{ end: number; onWritten: WriteCallback }>, sentUpTo: number): void {
+  while (callbacks.length > 0 && callbacks[0]!.end <= sentUpTo) callBack(callbacks.shift()!.onWritten, null)
+}
+
 function callBack(onWritten: WriteCallback, err: WsmError | null): void {
   try {
     onWritten(err)
