@@ -5,7 +5,7 @@
 import { native, type NativeSocketHandle } from './binding.js'
 import { FD_ACCEPT, FD_CLOSE, FD_CONNECT, FD_OOB, FD_READ, FD_WRITE } from './constants.js'
 import { invalidArgument, invalidThis, invalidType, isCallable, systemError, wsaCodeOf } from './errors.js'
-import { acceptHooks, isSocket, socketInternals, type Socket } from './socket.js'
+import { acceptHooks, isSocket, nativeHandleOf, observeSocket, type Socket } from './socket.js'
 import { isWsaEvent, type WsaEvent } from './wsa-event.js'
 
 /** A window procedure: (uMsg, wParam = the socket, WSAGETSELECTEVENT, WSAGETSELECTERROR). */
@@ -39,7 +39,7 @@ function dispatch(handles: NativeSocketHandle[], events: Uint32Array, errors: In
 }
 
 function select(socket: Socket, selection: Selection | undefined, eventMode: boolean, events: number): void {
-  const { handle } = socketInternals(socket)
+  const handle = nativeHandleOf(socket)
   if (!setUp) {
     native.netSetup(dispatch)
     setUp = true
@@ -128,7 +128,7 @@ export class MessageWindow {
 
   #attach(socket: Socket): void {
     if (this.#sockets.has(socket)) return
-    const unobserve = socketInternals(socket).observe((change) => {
+    const unobserve = observeSocket(socket, (change) => {
       if (change === 'close') this.#detach(socket)
     })
     this.#sockets.set(socket, unobserve)
@@ -220,7 +220,7 @@ export interface NetworkEvents {
 export function enumNetworkEvents(s: Socket, event?: WsaEvent): NetworkEvents {
   const socket = checkSocket(s, 'WSAEnumNetworkEvents')
   if (event !== undefined && !isWsaEvent(event)) throw invalidType('event', 'a WsaEvent', event)
-  const record = native.netEnum(socketInternals(socket).handle)
+  const record = native.netEnum(nativeHandleOf(socket))
   if (event !== undefined && !event.closed) event.reset()
   const errors: Record<number, number> = {}
   for (const bit of DELIVERY_ORDER) {

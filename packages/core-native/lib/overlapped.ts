@@ -9,7 +9,7 @@ import { invalidArgument, invalidThis, invalidType, isCallable, systemError, Wsm
 import type { CompletionPort } from './completion-port.js'
 import { nativeFileHandle } from './file-handle.js'
 import { ensureIo, setCompleter, track } from './io-dispatch.js'
-import { isSocket, socketInternals, type Socket } from './socket.js'
+import { isSocket, nativeHandleOf, type Socket } from './socket.js'
 import { isWsaEvent, type WsaEvent } from './wsa-event.js'
 
 export type CompletionRoutine = (error: number, bytes: number, overlapped: Overlapped, flags: number) => void
@@ -192,9 +192,9 @@ function readBuffers(buffers: Uint8Array | Uint8Array[]): Uint8Array | Uint8Arra
   return Array.isArray(buffers) && buffers.length <= MAX_BUFFERS ? (Array.prototype.slice.call(buffers) as Uint8Array[]) : buffers
 }
 
-function socketHandle(s: unknown, name: string): ReturnType<typeof socketInternals>['handle'] {
+function socketHandle(s: unknown, name: string): ReturnType<typeof nativeHandleOf> {
   if (!isSocket(s)) throw invalidType(name, 'a Socket', s)
-  return socketInternals(s).handle
+  return nativeHandleOf(s)
 }
 
 /**
@@ -283,7 +283,7 @@ export function cancelIoEx(handle: object, ov?: Overlapped): boolean {
     if (!isPending(ov) || operationHandle(ov) !== handle) return false
     return native.ioCancel(operationId(ov))
   }
-  if (isSocket(handle)) return native.ioCancelAll(socketInternals(handle).handle)
+  if (isSocket(handle)) return native.ioCancelAll(nativeHandleOf(handle))
   const file = nativeFileHandle(handle)
   if (file) return native.ioCancelAll(file)
   throw invalidType('handle', 'a Socket or FileHandle', handle)

@@ -1,7 +1,7 @@
 import { native, type NativeSelectWaiter, type NativeSocketHandle } from './binding.js'
 import { invalidArgument, invalidType, systemError } from './errors.js'
 import { isFdSet, retainOnly, type FdSet } from './fd-set.js'
-import { socketInternals, type Socket } from './socket.js'
+import { nativeHandleOf, observeSocket, type Socket } from './socket.js'
 
 export interface SelectSets {
   read?: FdSet
@@ -79,7 +79,7 @@ function checkTimeout(timeoutMs: number | undefined): number {
 }
 
 function handleOf(socket: Socket): NativeSocketHandle {
-  const { handle } = socketInternals(socket)
+  const handle = nativeHandleOf(socket)
   if (socket.closed) throw systemError(88, 'select', 'a socket in the sets is closed')
   return handle
 }
@@ -99,7 +99,7 @@ function waitReady(
     const timer = timeout === Infinity ? undefined : setTimeout(() => settle(() => resolve(new Uint8Array(masks.length))), timeout)
     if (!ref) timer?.unref()
     const unobserve = sockets.map((s) =>
-      socketInternals(s).observe((change) => {
+      observeSocket(s, (change) => {
         if (change === 'close') {
           settle(() => reject(systemError(88, 'select', 'a socket in the sets was closed during the wait')))
         } else {

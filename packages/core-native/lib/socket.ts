@@ -12,12 +12,8 @@ export interface SocketAddress {
 /** What a model watching a socket hears from it: its descriptor is about to close, or its state moved. */
 export type SocketObserver = (change: 'close' | 'state') => void
 
-interface SocketInternals {
-  handle: NativeSocketHandle
-  observe(observer: SocketObserver): () => void
-}
-
-let internalsOf: (socket: Socket) => SocketInternals
+let handleOf: (socket: Socket) => NativeSocketHandle
+let observersOf: (socket: Socket) => Set<SocketObserver>
 
 /** @internal Called for each accepted socket (WSAAsyncSelect/WSAEventSelect pass the listener's selection on). */
 export const acceptHooks: Array<(listener: Socket, accepted: Socket) => void> = []
@@ -34,25 +30,11 @@ export class Socket {
   readonly #handle: NativeSocketHandle
   // Made when a model first watches the socket: most sockets (a driver's connections) never are.
   #observers: Set<SocketObserver> | undefined
-  // Made once: WSARecv/WSASend ask for it on every call.
-  #internals: SocketInternals | undefined
 
   static {
-    // A class, not a closure per socket: an idle connection's memory is counted by the idle benchmark.
-    class Internals implements SocketInternals {
-      readonly handle: NativeSocketHandle
-      readonly #socket: Socket
-      constructor(socket: Socket) {
-        this.#socket = socket
-        this.handle = socket.#handle
-      }
-      observe(observer: SocketObserver): () => void {
-        const observers = (this.#socket.#observers ??= new Set())
-        observers.add(observer)
-        return () => observers.delete(observer)
-      }
-    }
-    internalsOf = (socket) => (socket.#internals ??= new Internals(socket))
+    // Accessors, not an object per socket: an idle connection's memory is counted by the idle benchmark.
+    handleOf = (socket) => socket.#handle
+    observersOf = (socket) => (socket.#observers ??= new Set())
     // The brand check every method and getter starts with (ERR_INVALID_THIS otherwise): one
     // private-field lookup. Guarded by test/receivers.test.ts.
     hasHandle = (value) => typeof value === 'object' && value !== null && #handle in value
@@ -226,9 +208,16 @@ function address(a: NativeAddress): SocketAddress {
   return { address: a.address, port: a.port, family: a.family }
 }
 
-/** @internal For the models: the native handle of a socket, and a way to hear it change. */
-export function socketInternals(socket: Socket): SocketInternals {
-  return internalsOf(socket)
+/** @internal For the models: the native handle of a socket. */
+export function nativeHandleOf(socket: Socket): NativeSocketHandle {
+  return handleOf(socket)
+}
+
+/** @internal For the models: hears the socket change (its descriptor closing, its state moving) until the returned call. */
+export function observeSocket(socket: Socket, observer: SocketObserver): () => void {
+  const observers = observersOf(socket)
+  observers.add(observer)
+  return () => observers.delete(observer)
 }
 
 /** @internal */

@@ -194,3 +194,21 @@ for (const model of DRIVER_MODELS) {
     }
   })
 }
+
+describe("a Connection's listener table", () => {
+  it("eventNames() and listenerCount() see only listeners added; 'toString' and 'constructor' are no events", async () => {
+    const { c } = await connectedPair('iocp')
+    expect(c.eventNames()).toEqual([])
+    expect(c.listenerCount('data')).toBe(0)
+    for (const name of ['toString', 'constructor', 'hasOwnProperty', '__proto__']) {
+      expect(c.listenerCount(name as 'data'), name).toBe(0)
+      expect(c.emit(name as 'drain'), name).toBe(false)
+    }
+    const onData = (): void => {}
+    c.on('data', onData).on('custom' as 'data', onData)
+    expect(c.eventNames()).toEqual(['data', 'custom'])
+    c.off('data', onData)
+    expect(c.eventNames()).toEqual(['custom'])
+    expect(c.emit('custom' as 'drain')).toBe(true)
+  })
+})

@@ -41,7 +41,7 @@ import {
   untilNoPendingOperations,
 } from './helpers/overlapped.js'
 import { LOOPBACK, bytes, closeAll, eventually, listener, pair, tcp, text, track, useSocketCleanup, type Pair } from './helpers/sockets.js'
-import { socketInternals } from '../lib/socket.js'
+import { nativeHandleOf } from '../lib/socket.js'
 import { WAIT_MS, delay, within } from './helpers/time.js'
 import { WSAECONNRESET, nodeClientPair, useNodeClientCleanup } from './helpers/reset-peer.js'
 
@@ -254,7 +254,7 @@ describe('handles while the kernel works on them', () => {
   async function receiveOnUnreferencedSocket(server: Socket, event: WsaEvent): Promise<WeakRef<object>> {
     const peer = await eventually(() => server.accept(), 'accept')
     recvOverlapped(peer, new Uint8Array(64), new Overlapped({ event }))
-    return new WeakRef(socketInternals(peer).handle)
+    return new WeakRef(nativeHandleOf(peer))
   }
 
   it('a socket nobody references is let go once its last operation has completed (collected, not kept by the core)', async () => {

@@ -4,7 +4,7 @@
 // nothing is coerced, nothing crashes, and a refused call leaves the existing selection as it was.
 import { afterEach, describe, expect, it } from 'vitest'
 import { native } from '../lib/binding.js'
-import { socketInternals } from '../lib/socket.js'
+import { nativeHandleOf } from '../lib/socket.js'
 import {
   FD_CLOSE,
   FD_READ,
@@ -244,7 +244,7 @@ describe('the native functions under the models', () => {
   it('netSetup, netSelect and netEnum with junk: TypeError or a coded WsmError, never a crash', async () => {
     const { client, peer } = await pair(4)
     const raw = track(Socket.tcp()) // a socket the JavaScript side never selected
-    const handles = [peer, client, raw].map((s) => socketInternals(s).handle)
+    const handles = [peer, client, raw].map((s) => nativeHandleOf(s))
     const pool: unknown[] = [...JUNK, ...handles, Object.create(native.SocketHandle.prototype)]
     const failures: string[] = []
     let calls = 0

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { native } from '../lib/binding.js'
 import { Overlapped, Socket, WsmError, pendingOperations, recvOverlapped } from '../lib/index.js'
-import { socketInternals } from '../lib/socket.js'
+import { nativeHandleOf } from '../lib/socket.js'
 import { expectTypeError, expectWsmError } from './helpers/errors.js'
 import { expectNoFdLeaks } from './helpers/fds.js'
 import { JUNK, show } from './helpers/junk.js'
@@ -13,7 +13,7 @@ import { bytes, pair, text, track, useSocketCleanup } from './helpers/sockets.js
 
 useSocketCleanup()
 
-const idOf = (s: Socket): number => socketInternals(s).handle.id
+const idOf = (s: Socket): number => nativeHandleOf(s).id
 const INDEX_BITS = 24
 const indexOf = (id: number): number => id & ((1 << INDEX_BITS) - 1)
 
@@ -25,7 +25,7 @@ describe('socket ids', () => {
     const ids = sockets.map(idOf)
     for (const id of ids) expect(Number.isInteger(id) && id > 0).toBe(true)
     expect(new Set(ids).size).toBe(ids.length)
-    const handle = socketInternals(sockets[0]!).handle as { id: number }
+    const handle = nativeHandleOf(sockets[0]!) as { id: number }
     expect(() => {
       handle.id = ids[1]!
     }).toThrow(TypeError)
@@ -48,7 +48,7 @@ describe('socket ids', () => {
     const id = idOf(client)
     const notIssued = [id + 0.5, -1, -id, 2 ** 32, 2 ** 32 + id, Number.NaN, Infinity, (1 << INDEX_BITS) - 1, 255 * 2 ** INDEX_BITS + indexOf(id) + 1]
     const before = pendingOperations()
-    for (const value of [...JUNK, ...notIssued, socketInternals(client).handle, client]) {
+    for (const value of [...JUNK, ...notIssued, nativeHandleOf(client), client]) {
       for (const call of [native.ioRecv, native.ioSend]) {
         const e = expectTypeError(() => call(value as number, new Uint8Array(4)))
         expect(e.message, show(value)).toMatch(/socket/)

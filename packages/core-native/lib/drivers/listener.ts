@@ -49,7 +49,14 @@ export class Listener extends EventEmitter<ListenerEventMap> {
   readonly model: Model
   #io!: ListenerIo
   readonly #address: ListenerAddress
-  readonly #connections = new Set<Connection>()
+  // A count, not a set of the connections: an idle connection's memory is counted by the idle
+  // benchmark, and nothing here needs to reach them (close() leaves them open, as net.Server's).
+  #open = 0
+  // One function for every connection of this listener (not a closure each): called once per connection, at its close.
+  readonly #connectionClosed = (): void => {
+    this.#open--
+    this.#maybeClosed()
+  }
   #maxConnections = Infinity
   #listening = true
   #closeEmitted = false
@@ -60,7 +67,7 @@ export class Listener extends EventEmitter<ListenerEventMap> {
       l.#io = io({ accepted: (s) => l.#accepted(s), failed: (err) => l.emit('error', err) })
       return l
     }
-    isListener = (value): value is Listener => typeof value === 'object' && value !== null && #connections in value
+    isListener = (value): value is Listener => typeof value === 'object' && value !== null && #open in value
   }
 
   /** @internal Listeners are made by listen(). */
@@ -81,7 +88,7 @@ export class Listener extends EventEmitter<ListenerEventMap> {
   /** Open connections accepted here (each counted until its 'close' is emitted). */
   get connections(): number {
     if (!isListener(this)) throw invalidThis('Listener')
-    return this.#connections.size
+    return this.#open
   }
 
   get listening(): boolean {
@@ -148,21 +155,18 @@ export class Listener extends EventEmitter<ListenerEventMap> {
       if ((err as WsmError).code === 'ENOTCONN') return
       throw err
     }
-    if (this.#connections.size >= this.#maxConnections) {
+    if (this.#open >= this.#maxConnections) {
       socket.close()
       this.emit('drop', { remoteAddress: remote.address, remotePort: remote.port })
       return
     }
-    const c = createConnection(socket, remote, this.model, this.#io.connection(socket), (closed) => {
-      this.#connections.delete(closed)
-      this.#maybeClosed()
-    })
-    this.#connections.add(c)
+    const c = createConnection(socket, remote, this.model, this.#io.connection(socket), this.#connectionClosed)
+    this.#open++
     this.emit('connection', c)
   }
 
   #maybeClosed(): void {
-    if (this.#listening || this.#connections.size > 0 || this.#closeEmitted) return
+    if (this.#listening || this.#open > 0 || this.#closeEmitted) return
     this.#closeEmitted = true
     process.nextTick(() => this.emit('close'))
   }
