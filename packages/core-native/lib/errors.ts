@@ -190,8 +190,12 @@ function describe(value: unknown): string {
 
 /**
  * A function that can be called as a callback: classes are functions too, but calling one without
- * `new` always throws, so a completion routine or window procedure must not be one.
+ * `new` always throws, so a completion routine or window procedure must not be one. Arrow
+ * functions, methods and bound functions (most callbacks: Connection#write checks one on every
+ * call) have no own 'prototype' and are never classes; only the others are asked for their
+ * source text, which costs a string as long as the function.
  */
 export function isCallable(value: unknown): value is (...args: never[]) => unknown {
-  return typeof value === 'function' && !Function.prototype.toString.call(value).startsWith('class')
+  if (typeof value !== 'function') return false
+  return !Object.hasOwn(value, 'prototype') || !Function.prototype.toString.call(value).startsWith('class')
 }

@@ -122,7 +122,13 @@ for (const model of DRIVER_MODELS) {
     it('a callback that is not a function: ERR_INVALID_ARG_TYPE, and nothing is sent', async () => {
       const [c] = await connectedPair(model)
       expectTypeError(() => c.write(Buffer.from('x'), 1 as never))
+      // A class is a function that throws when called: no callback either.
+      expectTypeError(() => c.write(Buffer.from('x'), class Callback {} as never))
       expect(c.writableLength).toBe(0)
+      // Functions of every other kind are callbacks: plain, arrow, bound, async.
+      for (const callback of [function plain() {}, () => {}, function bound() {}.bind(null), async () => {}]) {
+        expect(c.write(Buffer.from('y'), callback)).toBe(true)
+      }
     })
   })
 }

@@ -27,7 +27,7 @@ const SURFACE: Record<string, string[]> = {
     'postQueuedCompletionStatus', 'close'],
   FileHandle: ['size', 'setSize', 'close', 'closed', 'unbuffered', 'alignment'],
   WsmError: [],
-  Connection: ['write', 'end', 'destroy', 'pause', 'resume', 'isPaused', 'setNoDelay', 'setKeepAlive', 'ref', 'unref',
+  Connection: ['eventNames', 'write', 'end', 'destroy', 'pause', 'resume', 'isPaused', 'setNoDelay', 'setKeepAlive', 'ref', 'unref',
     'writableLength', 'writableHighWaterMark', 'destroyed', 'bytesRead', 'bytesWritten', 'localAddress', 'localPort',
     'remoteAddress', 'remotePort', 'remoteFamily'],
   Listener: ['address', 'connections', 'listening', 'maxConnections', 'close', 'ref', 'unref'],

@@ -205,6 +205,7 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
 
   /** EventEmitter's, without the listener table's keys that hold no listener (see ListenerTable). */
   override eventNames(): ReturnType<EventEmitter<ConnectionEventMap>['eventNames']> {
+    if (!isConnection(this)) throw invalidThis('Connection')
     const table = (this as unknown as { _events: Record<string | symbol, unknown> })._events
     return Reflect.ownKeys(table).filter((name) => table[name] !== undefined) as ReturnType<EventEmitter<ConnectionEventMap>['eventNames']>
   }
