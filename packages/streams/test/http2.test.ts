@@ -3,7 +3,7 @@
 import http2 from 'node:http2'
 import { describe, expect, it } from 'vitest'
 import { connect } from '../src/index.js'
-import { HTTP_MODELS, served, within } from './helpers/http.js'
+import { ALL_MODELS, served, within } from './helpers/http.js'
 
 /** The status and body of a GET of `path` on `session`. */
 function get(session: http2.ClientHttp2Session, path: string): Promise<{ status: number; body: string }> {
@@ -22,7 +22,7 @@ function get(session: http2.ClientHttp2Session, path: string): Promise<{ status:
   )
 }
 
-describe.each(HTTP_MODELS)('http2 h2c over our sockets (%s)', (model) => {
+describe.each(ALL_MODELS)('http2 h2c over our sockets (%s)', (model) => {
   it('two requests on one session, each answered on its own stream', async () => {
     const server = http2.createServer()
     let sessions = 0

@@ -11,12 +11,12 @@ import tls from 'node:tls'
 import { describe, expect, it } from 'vitest'
 import { connect, withSocketAddress, type Socket } from '../src/index.js'
 import { connected, listening, readAll, within } from './helpers/sockets.js'
-import { closed, HTTP_MODELS, served } from './helpers/http.js'
+import { closed, ALL_MODELS, served } from './helpers/http.js'
 
 const key = readFileSync(new URL('fixtures/localhost-key.pem', import.meta.url))
 const cert = readFileSync(new URL('fixtures/localhost-cert.pem', import.meta.url))
 
-describe.each(HTTP_MODELS)('tls over our sockets (%s)', (model) => {
+describe.each(ALL_MODELS)('tls over our sockets (%s)', (model) => {
   it('tls.connect({ socket }) on our client socket talks to a tls server', async () => {
     const server = tls.createServer({ key, cert }, (s) => s.end(`hello ${s.remoteAddress}`))
     server.listen(0, '127.0.0.1')
@@ -60,7 +60,7 @@ describe.each(HTTP_MODELS)('tls over our sockets (%s)', (model) => {
   })
 })
 
-describe.each(HTTP_MODELS)('https over our sockets (%s)', (model) => {
+describe.each(ALL_MODELS)('https over our sockets (%s)', (model) => {
   it('an https.Server through serveHttp answers an https request made over our socket', async () => {
     const server = https.createServer({ key, cert }, (req, res) => res.end(`secure ${req.url} ${req.socket.remoteAddress}`))
     const { httpServer, port } = await served(server, model)
