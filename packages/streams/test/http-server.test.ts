@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { connect, serveHttp, type Socket } from '../src/index.js'
 import { exitsWithin } from './helpers/exits.js'
 import { closed, ALL_MODELS, next, rawClient, served, until, within } from './helpers/http.js'
+import { TCP_TIMER, tcpTimer } from './helpers/tcp-timer.js'
 
 const GET = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`
 
@@ -30,6 +31,19 @@ describe.each(ALL_MODELS)('serveHttp (%s)', (model) => {
     expect(seen.map((s) => s.url)).toEqual(['/one', '/two', '/three'])
     expect(new Set(seen.map((s) => s.socket)).size).toBe(1)
     expect(seen[0]!.remote).toBe('127.0.0.1')
+    socket.destroy()
+    await closed(httpServer)
+  })
+
+  it("the http server's keepAlive and keepAliveInitialDelay reach its sockets: the kernel runs the keepalive timer", async () => {
+    const server = http.createServer({ keepAlive: true, keepAliveInitialDelay: 90_000 }, (_req, res) => res.end('ok'))
+    const { httpServer, port } = await served(server, model)
+    const { socket, received } = await rawClient(model, port)
+    socket.write(GET('/'))
+    await until(received, 'ok')
+    const timer = tcpTimer(port, socket.localPort!) // the server's side of the connection
+    expect(timer?.kind).toBe(TCP_TIMER.keepalive)
+    expect(timer?.seconds).toBeGreaterThan(60) // the first probe after 90 s of silence
     socket.destroy()
     await closed(httpServer)
   })
