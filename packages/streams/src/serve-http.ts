@@ -13,12 +13,16 @@
 //   work unchanged ('getConnections and close(cb)');
 // - gives the http server instance its own listening, address(), close(), ref() and unref() that
 //   reach our listener (the prototype's read net's `_handle`, which it does not have;
-//   'listening, address(), getConnections() and close(cb)', 'unref() lets the process exit').
+//   'listening, address(), getConnections() and close(cb)', 'unref() lets the process exit');
+// - makes the TLSSockets of a tls.Server (https, http2's secure server) report the peer's address,
+//   which tls cannot find over our socket (src/tls-address.ts).
 import net from 'node:net'
+import tls from 'node:tls'
 import type { Model } from '@wsm/core-native'
 import { checkObject, optionalFunction } from './args.js'
 import { invalidArgType, serverAlreadyListening, serverNotRunning } from './errors.js'
 import { Server, type ServerListenOptions } from './server.js'
+import { reportTlsServerAddresses } from './tls-address.js'
 
 export interface ServeHttpOptions extends ServerListenOptions {
   /** The driver that accepts and serves the connections: one of the six models, 'iocp' by default. */
@@ -74,6 +78,7 @@ export function serveHttp<S extends net.Server>(httpServer: S, options: ServeHtt
     })
     httpServer.emit('connection', socket)
   })
+  if (httpServer instanceof tls.Server) reportTlsServerAddresses(httpServer)
   server.on('listening', () => httpServer.emit('listening'))
   server.on('error', (err) => httpServer.emit('error', err))
   server.on('drop', (info) => httpServer.emit('drop', info))

@@ -5,7 +5,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { connect, type ConnectOptions } from '../src/index.js'
-import { HTTP_MODELS, within } from './helpers/http.js'
+import { ALL_MODELS, within } from './helpers/http.js'
 
 /** node's http server on 127.0.0.1 answering with the url, and the remote ports it was reached from. */
 async function nodeHttpServer(): Promise<{ server: http.Server; port: number; remotePorts: Set<number> }> {
@@ -40,7 +40,7 @@ async function stop(server: http.Server): Promise<void> {
   await new Promise((r) => server.close(r))
 }
 
-describe.each(HTTP_MODELS)('http client over our sockets (%s)', (model) => {
+describe.each(ALL_MODELS)('http client over our sockets (%s)', (model) => {
   it('http.request({ createConnection }) connects one of our sockets', async () => {
     const { server, port, remotePorts } = await nodeHttpServer()
     let socketPort: number | undefined

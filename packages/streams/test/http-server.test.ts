@@ -1,16 +1,16 @@
 // node:http's server on our sockets through serveHttp: keep-alive and pipelining, its three
 // timeouts, closeIdleConnections() and closeAllConnections(), the listen()-like surface (listening,
-// address, getConnections, close, ref/unref) and a ws-style upgrade, over the completion port and a
-// readiness model.
+// address, getConnections, close, ref/unref) and a ws-style upgrade, over every model.
 import http from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { connect, serveHttp, type Socket } from '../src/index.js'
 import { exitsWithin } from './helpers/exits.js'
-import { closed, HTTP_MODELS, next, rawClient, served, until, within } from './helpers/http.js'
+import { closed, ALL_MODELS, next, rawClient, served, until, within } from './helpers/http.js'
+import { TCP_TIMER, tcpTimer } from './helpers/tcp-timer.js'
 
 const GET = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`
 
-describe.each(HTTP_MODELS)('serveHttp (%s)', (model) => {
+describe.each(ALL_MODELS)('serveHttp (%s)', (model) => {
   it('serves pipelined requests in order on one kept-alive socket, which reports the peer', async () => {
     const seen: Array<{ url: string; socket: unknown; remote: string | undefined }> = []
     const { httpServer, port } = await served(
@@ -35,46 +35,16 @@ describe.each(HTTP_MODELS)('serveHttp (%s)', (model) => {
     await closed(httpServer)
   })
 
-  it('headersTimeout: headers that never complete get a 408 and the socket closes', async () => {
-    const server = http.createServer({ headersTimeout: 150, requestTimeout: 0, connectionsCheckingInterval: 25 }, () => {
-      throw new Error('no request should reach the handler')
-    })
-    const { httpServer, port } = await served(server, model)
-    const { socket, received } = await rawClient(model, port)
-    const start = Date.now()
-    socket.write('GET / HTTP/1.1\r\nHost: x\r\n') // no blank line: the headers never end
-    await within(next(socket, 'close'), "the socket's close")
-    expect(received()).toMatch(/^HTTP\/1\.1 408 Request Timeout/)
-    expect(Date.now() - start).toBeGreaterThanOrEqual(140)
-    await closed(httpServer)
-  })
-
-  it('requestTimeout: a body that never completes gets a 408 and the socket closes', async () => {
-    const server = http.createServer({ headersTimeout: 150, requestTimeout: 200, connectionsCheckingInterval: 25 }, (req) => {
-      req.resume() // reads what comes, never answers: the request stays incomplete
-    })
-    const { httpServer, port } = await served(server, model)
-    const { socket, received } = await rawClient(model, port)
-    const start = Date.now()
-    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc')
-    await within(next(socket, 'close'), "the socket's close")
-    expect(received()).toMatch(/^HTTP\/1\.1 408 Request Timeout/)
-    expect(Date.now() - start).toBeGreaterThanOrEqual(190)
-    await closed(httpServer)
-  })
-
-  it('keepAliveTimeout: an idle kept-alive socket is closed by the server', async () => {
-    const server = http.createServer({ keepAliveTimeout: 100 }, (_req, res) => res.end('ok'))
-    // Node 24 adds keepAliveTimeoutBuffer (1 s) to the socket's timeout; older Nodes ignore it.
-    Object.assign(server, { keepAliveTimeoutBuffer: 0 })
+  it("the http server's keepAlive and keepAliveInitialDelay reach its sockets: the kernel runs the keepalive timer", async () => {
+    const server = http.createServer({ keepAlive: true, keepAliveInitialDelay: 90_000 }, (_req, res) => res.end('ok'))
     const { httpServer, port } = await served(server, model)
     const { socket, received } = await rawClient(model, port)
     socket.write(GET('/'))
     await until(received, 'ok')
-    const answered = Date.now()
-    await within(next(socket, 'close'), "the socket's close", 3000)
-    expect(Date.now() - answered).toBeGreaterThanOrEqual(90)
-    expect(received()).toContain('Keep-Alive: timeout=')
+    const timer = tcpTimer(port, socket.localPort!) // the server's side of the connection
+    expect(timer?.kind).toBe(TCP_TIMER.keepalive)
+    expect(timer?.seconds).toBeGreaterThan(60) // the first probe after 90 s of silence
+    socket.destroy()
     await closed(httpServer)
   })
 
@@ -120,6 +90,8 @@ describe.each(HTTP_MODELS)('serveHttp (%s)', (model) => {
     const server = http.createServer((_req, res) => res.end('ok'))
     server.on('listening', () => events.push('listening'))
     server.on('close', () => events.push('close'))
+    const accepted: Socket[] = []
+    server.on('connection', (s: Socket) => accepted.push(s))
     const { httpServer, port } = await served(server, model)
     expect(httpServer.listening).toBe(true)
     expect(httpServer.address()).toEqual({ address: '127.0.0.1', family: 'IPv4', port })
@@ -136,25 +108,19 @@ describe.each(HTTP_MODELS)('serveHttp (%s)', (model) => {
     expect(err.code).toBe('EADDRINUSE')
     expect(rival.listening).toBe(false)
 
+    const idleClosed = next(accepted.find((s) => s.remotePort === a.socket.localPort)!, 'close')
     const closing = new Promise<Error | undefined>((resolve) => httpServer.close(resolve))
     expect(httpServer.listening).toBe(false)
     const [refused] = (await next(connect({ model, port, host: '127.0.0.1' }), 'error')) as [NodeJS.ErrnoException]
     expect(refused.code).toBe('ECONNREFUSED')
-    await new Promise((r) => setTimeout(r, 50))
-    expect(events).toEqual(['listening']) // b is still open (a was idle: close() closed it)
+    await idleClosed // a was idle: close() closed it
+    expect(events).toEqual(['listening']) // b is still open
     expect(await count()).toBe(1)
     b.socket.destroy()
     expect(await within(closing, 'close(cb)')).toBeUndefined()
     expect(events).toEqual(['listening', 'close'])
     const notRunning = await new Promise<Error | undefined>((resolve) => httpServer.close(resolve))
     expect((notRunning as NodeJS.ErrnoException).code).toBe('ERR_SERVER_NOT_RUNNING')
-  })
-
-  it('unref() lets the process exit while serving; ref() keeps it alive', async () => {
-    const serve = `const s = serveHttp(http.createServer(), { model: '${model}', port: 0, host: '127.0.0.1' }, () => console.log('listening'))`
-    const [unrefed, refed] = await Promise.all([exitsWithin(`${serve}; s.unref()`, 3000), exitsWithin(`${serve}; s.unref(); s.ref()`, 800)])
-    expect(unrefed).toEqual({ exited: true, output: 'listening\n' })
-    expect(refed).toEqual({ exited: false, output: 'listening\n' })
   })
 
   it('a ws-style upgrade gets the head bytes, unshifted, then echoes', async () => {
@@ -178,6 +144,66 @@ describe.each(HTTP_MODELS)('serveHttp (%s)', (model) => {
     socket.end()
     await within(next(socket, 'close'), "the client's close")
     await closed(httpServer)
+  })
+})
+
+// The three timeouts wait on timers (keepAliveTimeout for 1.1 s on Node 20), not on the CPU: the
+// six models run at once, so that they cost the suite what one does.
+describe.concurrent.each(ALL_MODELS)('serveHttp timeouts (%s)', (model) => {
+  it('headersTimeout: headers that never complete get a 408 and the socket closes', async ({ expect }) => {
+    const server = http.createServer({ headersTimeout: 150, requestTimeout: 0, connectionsCheckingInterval: 25 }, () => {
+      throw new Error('no request should reach the handler')
+    })
+    const { httpServer, port } = await served(server, model)
+    const { socket, received } = await rawClient(model, port)
+    const start = Date.now()
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n') // no blank line: the headers never end
+    await within(next(socket, 'close'), "the socket's close")
+    expect(received()).toMatch(/^HTTP\/1\.1 408 Request Timeout/)
+    expect(Date.now() - start).toBeGreaterThanOrEqual(140)
+    await closed(httpServer)
+  })
+
+  it('requestTimeout: a body that never completes gets a 408 and the socket closes', async ({ expect }) => {
+    const server = http.createServer({ headersTimeout: 150, requestTimeout: 200, connectionsCheckingInterval: 25 }, (req) => {
+      req.resume() // reads what comes, never answers: the request stays incomplete
+    })
+    const { httpServer, port } = await served(server, model)
+    const { socket, received } = await rawClient(model, port)
+    const start = Date.now()
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc')
+    await within(next(socket, 'close'), "the socket's close")
+    expect(received()).toMatch(/^HTTP\/1\.1 408 Request Timeout/)
+    expect(Date.now() - start).toBeGreaterThanOrEqual(190)
+    await closed(httpServer)
+  })
+
+  it('keepAliveTimeout: an idle kept-alive socket is closed by the server', async ({ expect }) => {
+    const server = http.createServer({ keepAliveTimeout: 100 }, (_req, res) => res.end('ok'))
+    // Node adds a buffer of 1 s to the socket's timeout: keepAliveTimeoutBuffer on Node 22 and 24,
+    // a constant on Node 20.
+    Object.assign(server, { keepAliveTimeoutBuffer: 0 })
+    const { httpServer, port } = await served(server, model)
+    const { socket, received } = await rawClient(model, port)
+    socket.write(GET('/'))
+    await until(received, 'ok')
+    const answered = Date.now()
+    await within(next(socket, 'close'), "the socket's close", 3000)
+    expect(Date.now() - answered).toBeGreaterThanOrEqual(90)
+    expect(received()).toContain('Keep-Alive: timeout=')
+    await closed(httpServer)
+  })
+})
+
+// Each check waits 800 ms on a child process that must stay alive. serveHttp's ref() and unref()
+// forward to its Server's, which socket-ref.test.ts checks on all six models; here the completion
+// port and a readiness model.
+describe.each(['iocp', 'select'] as const)('serveHttp ref/unref (%s)', (model) => {
+  it('unref() lets the process exit while serving; ref() keeps it alive', async () => {
+    const serve = `const s = serveHttp(http.createServer(), { model: '${model}', port: 0, host: '127.0.0.1' }, () => console.log('listening'))`
+    const [unrefed, refed] = await Promise.all([exitsWithin(`${serve}; s.unref()`, 3000), exitsWithin(`${serve}; s.unref(); s.ref()`, 800)])
+    expect(unrefed).toEqual({ exited: true, output: 'listening\n' })
+    expect(refed).toEqual({ exited: false, output: 'listening\n' })
   })
 })
 

@@ -1,9 +1,15 @@
-// node:http2 in cleartext (h2c) over our sockets: an http2 server served with serveHttp and an
-// http2 client whose createConnection is ours. http2 wraps each in its JSStreamSocket.
+// node:http2 over our sockets: in cleartext (h2c), an http2 server served with serveHttp and an
+// http2 client whose createConnection is ours (http2 wraps each in its JSStreamSocket); and over
+// TLS, a secure server whose sessions report the peer's address.
+import { readFileSync } from 'node:fs'
 import http2 from 'node:http2'
+import tls from 'node:tls'
 import { describe, expect, it } from 'vitest'
-import { connect } from '../src/index.js'
-import { HTTP_MODELS, served, within } from './helpers/http.js'
+import { connect, type Socket } from '../src/index.js'
+import { ALL_MODELS, served, within } from './helpers/http.js'
+
+const key = readFileSync(new URL('fixtures/localhost-key.pem', import.meta.url))
+const cert = readFileSync(new URL('fixtures/localhost-cert.pem', import.meta.url))
 
 /** The status and body of a GET of `path` on `session`. */
 function get(session: http2.ClientHttp2Session, path: string): Promise<{ status: number; body: string }> {
@@ -22,8 +28,8 @@ function get(session: http2.ClientHttp2Session, path: string): Promise<{ status:
   )
 }
 
-describe.each(HTTP_MODELS)('http2 h2c over our sockets (%s)', (model) => {
-  it('two requests on one session, each answered on its own stream', async () => {
+describe.each(ALL_MODELS)('http2 over our sockets (%s)', (model) => {
+  it('h2c: two requests on one session, each answered on its own stream', async () => {
     const server = http2.createServer()
     let sessions = 0
     server.on('session', () => sessions++)
@@ -41,6 +47,23 @@ describe.each(HTTP_MODELS)('http2 h2c over our sockets (%s)', (model) => {
       { status: 200, body: 'h2 /b' },
     ])
     expect(sessions).toBe(1)
+    await within(new Promise<void>((r) => session.close(() => r())), "the session's close")
+    await within(new Promise((r) => httpServer.close(r)), "the http2 server's close")
+  })
+
+  it("h2 over TLS: a secure server's session reports the peer's address", async () => {
+    const server = http2.createSecureServer({ key, cert })
+    server.on('stream', (stream) => {
+      const s = stream.session!.socket
+      stream.respond({ ':status': 200 })
+      stream.end(`${s.remoteAddress}:${s.remotePort}`)
+    })
+    const { httpServer, port } = await served(server, model)
+    let raw!: Socket
+    const session = http2.connect(`https://localhost:${port}`, {
+      createConnection: () => tls.connect({ socket: (raw = connect({ port, host: '127.0.0.1', model })), ca: cert, servername: 'localhost', ALPNProtocols: ['h2'] }),
+    })
+    expect(await get(session, '/peer')).toEqual({ status: 200, body: `127.0.0.1:${raw.localPort}` })
     await within(new Promise<void>((r) => session.close(() => r())), "the session's close")
     await within(new Promise((r) => httpServer.close(r)), "the http2 server's close")
   })

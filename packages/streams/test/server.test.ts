@@ -1,8 +1,9 @@
 // Server as net.Server, on every model: close(cb) waits for the open sockets, getConnections,
-// maxConnections with 'drop', the listen() forms, bind errors as 'error', and asyncDispose.
+// maxConnections with 'drop', the listen() forms, bind errors as 'error', and asyncDispose; and
+// the completion port as the model when none is given.
 import { once } from 'node:events'
 import { describe, expect, it } from 'vitest'
-import { Server, createServer } from '../src/index.js'
+import { Server, connect, createServer, type Socket } from '../src/index.js'
 import { ALL_MODELS, connected, listening, next, pair, within } from './helpers/sockets.js'
 
 describe.each(ALL_MODELS)('Server (%s)', (model) => {
@@ -101,5 +102,21 @@ describe.each(ALL_MODELS)('Server (%s)', (model) => {
     await within(server[Symbol.asyncDispose](), 'the dispose')
     expect(server.listening).toBe(false)
     expect(peer.destroyed).toBe(true)
+  })
+})
+
+describe('without a model', () => {
+  it("createServer() and connect(port, host, cb) use the completion port ('iocp'); listen(port, host, backlog, cb)", async () => {
+    let accept!: (s: Socket) => void
+    const accepted = new Promise<Socket>((resolve) => (accept = resolve))
+    const server = createServer(accept)
+    await within(new Promise<void>((resolve) => server.listen(0, '127.0.0.1', 8, resolve)), 'the listen callback')
+    let client!: Socket
+    await within(new Promise<void>((resolve) => (client = connect(server.address()!.port, '127.0.0.1', resolve))), 'the connect callback')
+    const peer = await within(accepted, "the server's socket")
+    expect([client.model, peer.model]).toEqual(['iocp', 'iocp'])
+    client.destroy()
+    peer.destroy()
+    await within(new Promise((r) => server.close(r)), "the server's close")
   })
 })

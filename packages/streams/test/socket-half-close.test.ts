@@ -1,5 +1,6 @@
 // Half-close on every model: allowHalfOpen false (the default) ends our side when the peer ends,
-// and a write after that fails with EPIPE; allowHalfOpen true keeps our side open to write.
+// and a write after that fails with EPIPE; allowHalfOpen true keeps our side open to write;
+// destroySoon() ends after the queued writes, then destroys.
 import { describe, expect, it } from 'vitest'
 import { ALL_MODELS, next, pair, readAll, shutDown, within } from './helpers/sockets.js'
 
@@ -61,5 +62,34 @@ describe.each(ALL_MODELS)('Socket half-close (%s)', (model) => {
     // The server's side is not half-open: it ended first and still reads what comes back.
     expect((await within(fromClient, 'the answer')).toString()).toBe('answer')
     await shutDown(server, client)
+  })
+
+  it('destroySoon() sends what is queued, ends, then destroys', async () => {
+    // Both sides half-open: nothing but destroySoon() closes the client.
+    const { server, client, peer } = await pair(model, { allowHalfOpen: true }, { allowHalfOpen: true })
+    // Read with 'data', not readAll: a for await loop would destroy the peer at the end, and the
+    // client would close on that.
+    const chunks: Buffer[] = []
+    peer.on('data', (chunk: Buffer) => chunks.push(chunk))
+    const peerEnded = next(peer, 'end')
+    const data = Buffer.alloc(1024 * 1024, 'w')
+    client.write(data)
+    const closed = next<[boolean]>(client, 'close')
+    client.destroySoon()
+    expect(client.destroyed).toBe(false) // still sending
+    await peerEnded
+    expect(Buffer.concat(chunks).equals(data)).toBe(true)
+    expect(await closed).toEqual([false])
+    expect(peer.destroyed).toBe(false)
+    await shutDown(server, peer)
+  })
+
+  it('destroySoon() after the end is sent destroys at once', async () => {
+    const { server, client, peer } = await pair(model, { allowHalfOpen: true }, { allowHalfOpen: true })
+    client.end()
+    await next(client, 'finish')
+    client.destroySoon()
+    expect(client.destroyed).toBe(true)
+    await shutDown(server, peer)
   })
 })

@@ -1,9 +1,10 @@
 // The state a Socket reports, on every model: addresses and ports as net gives them, connecting /
-// pending / readyState through a socket's life, options remembered before connect, and
-// pauseOnConnect holding the bytes until resume().
+// pending / readyState through a socket's life, options remembered before connect (keep-alive
+// seen in the kernel's timers), and pauseOnConnect holding the bytes until resume().
 import { describe, expect, it } from 'vitest'
 import { Socket } from '../src/index.js'
-import { ALL_MODELS, listening, next, pair, readAll, shutDown, within } from './helpers/sockets.js'
+import { ALL_MODELS, connected, listening, next, pair, readAll, shutDown, within } from './helpers/sockets.js'
+import { TCP_TIMER, tcpTimer } from './helpers/tcp-timer.js'
 
 describe.each(ALL_MODELS)('Socket state (%s)', (model) => {
   it('addresses, ports and address() on both sides, kept after close', async () => {
@@ -42,6 +43,19 @@ describe.each(ALL_MODELS)('Socket state (%s)', (model) => {
     await next(socket, 'close')
     expect(socket.readyState).toBe('closed')
     await shutDown(server)
+  })
+
+  it('setKeepAlive(true, delay) before connect is applied once connected: the kernel runs the keepalive timer', async () => {
+    const { server, port } = await listening(model, (s) => s.resume())
+    const kept = new Socket({ model }).setKeepAlive(true, 90_000)
+    kept.connect(port, '127.0.0.1')
+    await next(kept, 'connect')
+    const plain = await connected(model, port)
+    const timer = tcpTimer(kept.localPort!, port)
+    expect(timer?.kind).toBe(TCP_TIMER.keepalive)
+    expect(timer?.seconds).toBeGreaterThan(60) // the first probe after 90 s of silence
+    expect(tcpTimer(plain.localPort!, port)?.kind).toBe(TCP_TIMER.none)
+    await shutDown(server, kept, plain)
   })
 
   it('pauseOnConnect: no bytes are read until resume(), then all of them arrive', async () => {

@@ -1,13 +1,14 @@
 // setTimeout with net's semantics: 'timeout' after the idle time and nothing else (the socket stays
 // open), refreshed by reads and by writes, turned off by 0, and its callback a 'timeout' listener.
+// Every model; the tests wait on timers, not on the CPU, so the models run at once.
 import { describe, expect, it } from 'vitest'
 import { Socket } from '../src/index.js'
-import { next, pair, shutDown } from './helpers/sockets.js'
+import { ALL_MODELS, next, pair, shutDown } from './helpers/sockets.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-describe.each(['iocp', 'select'] as const)('Socket#setTimeout (%s)', (model) => {
-  it("emits 'timeout' once idle, and nothing else: the socket stays open", async () => {
+describe.concurrent.each(ALL_MODELS)('Socket#setTimeout (%s)', (model) => {
+  it("emits 'timeout' once idle, and nothing else: the socket stays open", async ({ expect }) => {
     const { server, client, peer } = await pair(model)
     const started = Date.now()
     const timedOut = new Promise<void>((resolve) => client.setTimeout(80, resolve))
@@ -19,7 +20,7 @@ describe.each(['iocp', 'select'] as const)('Socket#setTimeout (%s)', (model) => 
     await shutDown(server, client, peer)
   })
 
-  it('is refreshed by reads and by writes', async () => {
+  it('is refreshed by reads and by writes', async ({ expect }) => {
     const { server, client, peer } = await pair(model)
     peer.resume()
     client.resume()
@@ -36,19 +37,21 @@ describe.each(['iocp', 'select'] as const)('Socket#setTimeout (%s)', (model) => 
     await shutDown(server, client, peer)
   })
 
-  it('0 turns it off and removes the callback', async () => {
+  it('0 turns it off and removes the callback', async ({ expect }) => {
     const { server, client, peer } = await pair(model)
     let timeouts = 0
     const onTimeout = () => timeouts++
     client.setTimeout(50, onTimeout)
     client.setTimeout(0, onTimeout)
     expect(client.listenerCount('timeout')).toBe(0)
-    await sleep(150)
+    // The peer's own 60 ms timeout, set after: by its 'timeout', the client's 50 ms would have fired.
+    peer.setTimeout(60)
+    await next(peer, 'timeout')
     expect(timeouts).toBe(0)
     await shutDown(server, client, peer)
   })
 
-  it('set before connect, it counts from then and holds once connected', async () => {
+  it('set before connect, it counts from then and holds once connected', async ({ expect }) => {
     const { server, port, client, peer } = await pair(model)
     const socket = new Socket({ model }).setTimeout(60)
     socket.connect(port, '127.0.0.1')

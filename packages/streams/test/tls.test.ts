@@ -1,7 +1,7 @@
 // node:tls over our sockets, both ways: tls.connect({ socket }) on our client socket against
 // node's tls server, and new tls.TLSSocket(s, { isServer: true }) on our server's socket against
 // node's tls client; and the peer's address, which tls loses over a Duplex and withSocketAddress
-// gives back. The certificate is test/fixtures/localhost-cert.pem: self-signed for localhost and
+// gives back (and serveHttp, for the TLSSockets of an https.Server or a tls.Server). The certificate is test/fixtures/localhost-cert.pem: self-signed for localhost and
 // 127.0.0.1, valid until 2126.
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
@@ -11,12 +11,12 @@ import tls from 'node:tls'
 import { describe, expect, it } from 'vitest'
 import { connect, withSocketAddress, type Socket } from '../src/index.js'
 import { connected, listening, readAll, within } from './helpers/sockets.js'
-import { closed, HTTP_MODELS, served } from './helpers/http.js'
+import { closed, ALL_MODELS, served } from './helpers/http.js'
 
 const key = readFileSync(new URL('fixtures/localhost-key.pem', import.meta.url))
 const cert = readFileSync(new URL('fixtures/localhost-cert.pem', import.meta.url))
 
-describe.each(HTTP_MODELS)('tls over our sockets (%s)', (model) => {
+describe.each(ALL_MODELS)('tls over our sockets (%s)', (model) => {
   it('tls.connect({ socket }) on our client socket talks to a tls server', async () => {
     const server = tls.createServer({ key, cert }, (s) => s.end(`hello ${s.remoteAddress}`))
     server.listen(0, '127.0.0.1')
@@ -60,13 +60,17 @@ describe.each(HTTP_MODELS)('tls over our sockets (%s)', (model) => {
   })
 })
 
-describe.each(HTTP_MODELS)('https over our sockets (%s)', (model) => {
-  it('an https.Server through serveHttp answers an https request made over our socket', async () => {
-    const server = https.createServer({ key, cert }, (req, res) => res.end(`secure ${req.url} ${req.socket.remoteAddress}`))
+describe.each(ALL_MODELS)('https and tls servers through serveHttp (%s)', (model) => {
+  it('an https.Server answers an https request made over our socket, and its requests report the peer', async () => {
+    const server = https.createServer({ key, cert }, (req, res) => {
+      const s = req.socket
+      res.end(`secure ${req.url} ${s.remoteAddress}:${s.remotePort} ${s.remoteFamily}`)
+    })
     const { httpServer, port } = await served(server, model)
+    let raw!: Socket
     const body = await within(
       new Promise<string>((resolve, reject) => {
-        const createConnection = () => tls.connect({ socket: connect({ port, host: '127.0.0.1', model }), ca: cert, servername: 'localhost' })
+        const createConnection = () => tls.connect({ socket: (raw = connect({ port, host: '127.0.0.1', model })), ca: cert, servername: 'localhost' })
         https
           .get({ host: '127.0.0.1', port, path: '/s', createConnection } as https.RequestOptions, (res) => {
             let text = ''
@@ -78,9 +82,25 @@ describe.each(HTTP_MODELS)('https over our sockets (%s)', (model) => {
       }),
       'the https response',
     )
-    // The TLSSocket https makes asks the native handle our socket does not have (see withSocketAddress).
-    expect(body).toBe('secure /s undefined')
+    expect(body).toBe(`secure /s 127.0.0.1:${raw.localPort} IPv4`)
     await closed(httpServer)
+  })
+
+  it("a tls.Server's TLSSockets report the peer's and their own addresses", async () => {
+    const server = tls.createServer({ key, cert }, (s) => {
+      const seen = { remote: [s.remoteAddress, s.remotePort, s.remoteFamily], local: [s.localAddress, s.localPort], address: s.address() }
+      s.end(JSON.stringify(seen))
+    })
+    const { httpServer, port } = await served(server, model)
+    const client = tls.connect({ port, host: '127.0.0.1', ca: cert, servername: 'localhost' })
+    await within(once(client, 'secureConnect'), "'secureConnect'")
+    const clientPort = client.localPort // node's own socket forgets it once closed
+    expect(JSON.parse((await readAll(client)).toString())).toEqual({
+      remote: ['127.0.0.1', clientPort, 'IPv4'],
+      local: ['127.0.0.1', port],
+      address: { address: '127.0.0.1', family: 'IPv4', port },
+    })
+    await within(new Promise((r) => httpServer.close(r)), "the tls server's close")
   })
 })
 

@@ -1,14 +1,11 @@
-// Shared by the node:http, tls and http2 suites: the models they run over (the completion port and
-// one readiness model keep the suite fast; the socket suites cover all six), an http.Server served
-// on our sockets, and raw request/response exchanges over one of our client sockets.
+// Shared by the node:http, tls and http2 suites (which run over all six models): an http.Server
+// served on our sockets, and raw request/response exchanges over one of our client sockets.
 import { once } from 'node:events'
 import type http from 'node:http'
 import type net from 'node:net'
 import type { Model } from '@wsm/core-native'
 import { serveHttp, type Socket } from '../../src/index.js'
-import { connected, next, within } from './sockets.js'
-
-export const HTTP_MODELS: readonly Model[] = ['iocp', 'select']
+import { ALL_MODELS, connected, next, within } from './sockets.js'
 
 /** `httpServer` (http, https or http2) served on 127.0.0.1 through a Server of `model`, and its port, once listening. */
 export async function served<S extends net.Server>(httpServer: S, model: Model): Promise<{ httpServer: S; port: number }> {
@@ -41,4 +38,4 @@ export async function until(received: () => string, needle: string, count = 1, m
   }
 }
 
-export { next, within }
+export { ALL_MODELS, next, within }
