@@ -11,6 +11,18 @@ export function numberFlag(flag, v, { int = false, min = 0 } = {}) {
   return n;
 }
 
+/** A byte count such as 65536, 64K, 1G (K, M, G: powers of 1024), at least 1. */
+export function bytesFlag(flag, v) {
+  const m = /^(\d+)([KMG]?)$/i.exec(String(v ?? ''));
+  if (!m) throw new UsageError(`${flag}: expected a byte count such as 65536, 64K, 1G; got ${v}`);
+  const n = Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase());
+  if (n < 1) throw new UsageError(`${flag}: must be at least 1`);
+  return n;
+}
+
+/** A comma-separated list: its non-empty items, trimmed. */
+export const listFlag = (v) => String(v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
 /** Calls `onFlag(flag, value, raw)` for each argument; `value()` takes the flag's value. */
 export function eachFlag(argv, onFlag) {
   for (let i = 0; i < argv.length; i++) {

@@ -37,3 +37,13 @@ export async function measureQuietly(budget, measureOnce, tag) {
     process.stderr.write(`${tag}: other work during the measurement (${r.otherCpu.toFixed(2)} CPU), measuring again\n`);
   }
 }
+
+/** Round `run` of `defs`: every row once, the order rotated by one per round. */
+export const rotated = (defs, run) => defs.map((_, i) => defs[(i + run) % defs.length]);
+
+/** One line on stderr per record: skipped, FAILED with the reason, or `describe(rec)`. */
+export function logRecord(tag, rec, describe) {
+  if (rec.skipped) process.stderr.write(`${tag}: skipped (${rec.skipped})\n`);
+  else if (!rec.ok) process.stderr.write(`${tag}: FAILED: ${rec.error}\n`);
+  else process.stderr.write(`${tag}: ${describe(rec)}\n`);
+}

@@ -9,17 +9,17 @@
 // See ../README.md ("models") for how to read the output.
 import fs from 'node:fs';
 import path from 'node:path';
-import { HARNESS_DEFAULTS, UsageError, eachFlag, harnessFlag, numberFlag, parseOrExplain } from './args.mjs';
+import { HARNESS_DEFAULTS, UsageError, bytesFlag, eachFlag, harnessFlag, listFlag as list, numberFlag, parseOrExplain } from './args.mjs';
 import { measureBulk, bulkRow } from './bulk.mjs';
 import { idleRow, measureIdle } from './idle-rss.mjs';
 import { fmtCpu, idleCheck } from './measure.mjs';
 import { renderModelsChart } from './models-chart.mjs';
-import { TARGETS_TEXT, addRatios, checkTargets, markdownTables, tables, targetLines, textTables } from './models-report.mjs';
+import { TARGETS_TEXT, addNodeNetRatios, checkTargets, markdownTables, tables, targetLines, textTables } from './models-report.mjs';
 import { NODE_NET, clusterServers, driverRow, modelServers } from './model-servers.mjs';
 import { REPO_ROOT, RESULTS_DIR } from './paths.mjs';
 import { measurePingPong, pingPongRow } from './pingpong.mjs';
 import { ensureBuilt } from './processes.mjs';
-import { NOISY_OTHER, measureQuietly, noiseBudget } from './quiet-rounds.mjs';
+import { NOISY_OTHER, logRecord, measureQuietly, noiseBudget, rotated } from './quiet-rounds.mjs';
 import { commandLine, fileStamp, fmtInt, fmtMs, machine, pinningProblem } from './report.mjs';
 
 const SECTIONS = ['pingpong', 'cluster', 'bulk', 'idle'];
@@ -47,16 +47,6 @@ const USAGE = `usage: pnpm bench models [options]
   --no-write          print the tables only; write nothing to bench/results/
   -h, --help          this text
 `;
-
-function bytesFlag(flag, v) {
-  const m = /^(\d+)([KMG]?)$/i.exec(String(v ?? ''));
-  if (!m) throw new UsageError(`${flag}: expected a byte count such as 65536, 64K, 1G; got ${v}`);
-  const n = Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase());
-  if (n < 1) throw new UsageError(`${flag}: must be at least 1`);
-  return n;
-}
-
-const list = (v) => String(v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 
 function parseArgs(argv) {
   const o = {
@@ -114,20 +104,13 @@ function estimateSeconds(p, opts) {
   return Math.ceil(opts.runs * (cells * (opts.warmup + opts.seconds + 1) + bulkS + idleS));
 }
 
-function logRecord(tag, rec, describe) {
-  if (rec.skipped) process.stderr.write(`${tag}: skipped (${rec.skipped})\n`);
-  else if (!rec.ok) process.stderr.write(`${tag}: FAILED: ${rec.error}\n`);
-  else process.stderr.write(`${tag}: ${describe(rec)}\n`);
-}
-
 /** Every record of every section, interleaved: each round measures every row once, order rotating. */
 async function measureAll(p, opts, bins) {
   const budget = noiseBudget(opts);
   const records = [];
-  const rounds = (defs, run) => defs.map((_, i) => defs[(i + run) % defs.length]);
   for (const [k, conns] of opts.conns.entries()) {
     for (let run = 0; run < opts.runs; run++) {
-      for (const def of rounds(p.pingpong[k], run)) {
+      for (const def of rotated(p.pingpong[k], run)) {
         const tag = `[ping-pong ${conns} conns, run ${run + 1}/${opts.runs}] ${def.name}`;
         const rec = await measureQuietly(budget, () => measurePingPong(def, conns, opts, bins.pingpong), tag);
         records.push({ ...rec, section: 'pingpong', run: run + 1 });
@@ -137,7 +120,7 @@ async function measureAll(p, opts, bins) {
     }
   }
   for (let run = 0; run < opts.runs; run++) {
-    for (const def of rounds(p.bulk, run)) {
+    for (const def of rotated(p.bulk, run)) {
       const tag = `[bulk, run ${run + 1}/${opts.runs}] ${def.name}`;
       const rec = await measureQuietly(budget, () => measureBulk(def, opts, bins.bulk), tag);
       records.push({ ...rec, run: run + 1 });
@@ -145,7 +128,7 @@ async function measureAll(p, opts, bins) {
     }
   }
   for (let run = 0; run < opts.runs; run++) {
-    for (const def of rounds(p.idle, run)) {
+    for (const def of rotated(p.idle, run)) {
       const tag = `[idle ${opts.idleConns} conns, run ${run + 1}/${opts.runs}] ${def.name}`;
       // idle memory does not depend on CPU noise: no retries, no wait
       const rec = await measureIdle(def, opts);
@@ -165,7 +148,7 @@ function summarize(p, opts, records) {
     bulk: p.bulk.map((def) => ({ ...meta(def), ...bulkRow(mine('bulk', def)) })),
     idle: p.idle.map((def) => ({ ...meta(def), conns: opts.idleConns, ...idleRow(mine('idle', def)) })),
   };
-  addRatios(rows);
+  addNodeNetRatios(rows);
   return rows;
 }
 
