@@ -19,8 +19,8 @@ import { NODE_NET, clusterServers, driverRow, modelServers } from './model-serve
 import { REPO_ROOT, RESULTS_DIR } from './paths.mjs';
 import { measurePingPong, pingPongRow } from './pingpong.mjs';
 import { ensureBuilt } from './processes.mjs';
-import { NOISY_OTHER, logRecord, measureQuietly, noiseBudget, rotated } from './quiet-rounds.mjs';
-import { commandLine, fileStamp, fmtInt, fmtMs, machine, pinningProblem } from './report.mjs';
+import { logRecord, measureQuietly, noiseBudget, rotated, runNotes } from './quiet-rounds.mjs';
+import { commandLine, environmentRows, fileStamp, fmtInt, fmtMs, machine, pinningProblem } from './report.mjs';
 
 const SECTIONS = ['pingpong', 'cluster', 'bulk', 'idle'];
 
@@ -152,23 +152,9 @@ function summarize(p, opts, records) {
   return rows;
 }
 
-function runNotes(p, rows, records, budget, opts) {
-  const notes = [];
-  const clientBound = rows.pingpong.filter((r) => r.clientCpu != null && r.clientCpu >= 0.95);
-  if (clientBound.length) {
-    notes.push(`client-bound (client CPU ≥ 0.95): ${clientBound.map((r) => `${r.server} @ ${r.conns}`).join(', ')}: ` +
-      'msgs/s there is the harness ceiling; compare server µs/msg.');
-  }
-  for (const note of new Set(p.pingpong.flat().map((d) => d.note).filter(Boolean))) notes.push(note);
-  const noisy = records.filter((r) => r.otherCpu != null && r.otherCpu > NOISY_OTHER);
-  if (budget.exhausted) notes.push(`the noise budget (--noise-budget ${opts.noiseBudget} s) ran out: later measurements were not waited for or retried.`);
-  if (noisy.length) {
-    notes.push(`${noisy.length} of ${records.length} measurement(s) kept despite other work on the machine (other CPU > ${NOISY_OTHER}): ` +
-      `${noisy.map((r) => `${r.server}${r.conns ? ` @ ${r.conns}` : ''} (${r.section})`).join(', ')}. Compare ratios, not absolutes.`);
-  }
-  const failed = records.filter((r) => r.error);
-  if (failed.length) notes.push(`${failed.length} measurement(s) failed: see the JSON file.`);
-  return notes;
+function modelNotes(p, rows, records, budget, opts) {
+  const defNotes = [...new Set(p.pingpong.flat().map((d) => d.note).filter(Boolean))];
+  return runNotes(rows.pingpong, records, budget, opts, defNotes);
 }
 
 function markdown({ date, command, opts, env, rows, targets, notes }) {
@@ -187,12 +173,7 @@ ${targetLines(targets).join('\n')}
 ${notes.length ? `\nNotes:\n\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}
 | | |
 |---|---|
-| command | \`${command}\` |
-| date | ${date} |
-| kernel (\`uname -r\`) | ${env.kernel} |
-| node | ${env.node} |
-| CPU | ${env.cpuModel} (${env.cpus} CPUs) |
-| C compiler | ${env.cc} |
+${environmentRows(command, date, env)}
 | ping-pong | closed loop, ${opts.size}-byte messages, one in flight per connection; ${opts.warmup} s warm-up, ${opts.seconds} s measured |
 | bulk | ${opts.bulkBytes} bytes echoed over one connection in ${opts.bulkChunk}-byte sends and receives, read back while sending (apps/bench/c/bulk.c) |
 | idle | ${opts.idleConns} connections that send nothing; server RSS (VmRSS) once all are accepted minus before |
@@ -237,7 +218,7 @@ export async function main(argv) {
   const { records, budget } = await measureAll(p, opts, built);
   const rows = summarize(p, opts, records);
   const targets = checkTargets(rows);
-  const notes = runNotes(p, rows, records, budget, opts);
+  const notes = modelNotes(p, rows, records, budget, opts);
   if (busy != null && busy > 0.15) notes.unshift(`before the run, ${busy.toFixed(2)} CPUs were busy with other work: expect noise`);
 
   process.stdout.write(`\n${textTables(tables(rows))}\n\n${targetLines(targets).join('\n')}\n`);
