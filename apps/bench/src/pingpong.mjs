@@ -25,7 +25,8 @@ export async function measurePingPong(def, conns, opts, client) {
     const r = await runClient(program, args(port, conns, opts), opts, server.child.pid, (opts.warmup + opts.seconds) * 1000 + 30_000);
     const out = { client: r.json };
     windowCpu(out, r.marks, r.json?.clientCpu);
-    if (r.code !== 0 || !r.json) {
+    // a client that exits 0 may still count failures (wrk: errors, non-2xx responses)
+    if (r.code !== 0 || !r.json || r.json.errors > 0) {
       out.error = `client exit ${r.code ?? r.signal}${r.json ? `, errors ${JSON.stringify(r.json.errors)}` : ''}: ${r.stderr.trim()}`;
     } else {
       out.ok = true;
