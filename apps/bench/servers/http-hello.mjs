@@ -2,10 +2,8 @@
 // listening either on Node's own sockets (`node`: server.listen) or on @wsm/streams sockets of a
 // model (serveHttp), so that the two rows differ only in the sockets under node:http.
 // Usage: node http-hello.mjs <node|model> [port=0] [host=127.0.0.1]; prints "LISTENING <port>".
-// With a model, refuses to run on another engine than WSM_BACKEND names (require-engine.mjs).
 import http from 'node:http';
-import { serveHttp } from '@wsm/streams';
-import { requireEngine } from './require-engine.mjs';
+import { listenEither } from './listen-either.mjs';
 
 const sockets = process.argv[2];
 const port = Number(process.argv[3] ?? 0);
@@ -16,12 +14,4 @@ const server = http.createServer((req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain', 'content-length': BODY.length });
   res.end(BODY);
 });
-const listening = () => process.stdout.write(`LISTENING ${server.address().port}\n`);
-if (sockets === 'node') {
-  server.listen({ port, host, backlog: 4096 }, listening);
-} else {
-  requireEngine('http-hello');
-  serveHttp(server, { model: sockets, port, host, backlog: 4096 }, listening);
-}
-server.on('error', (err) => console.error(`http-hello: ${err.code ?? err.message}`));
-process.on('SIGTERM', () => process.exit(0));
+listenEither('http-hello', server, sockets, port, host);

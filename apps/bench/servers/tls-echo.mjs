@@ -4,13 +4,11 @@
 // as listen() would). tls wraps our sockets, having no native handle, in its JSStreamSocket.
 // The certificate is @wsm/streams' test fixture (CN localhost).
 // Usage: node tls-echo.mjs <node|model> [port=0] [host=127.0.0.1]; prints "LISTENING <port>".
-// With a model, refuses to run on another engine than WSM_BACKEND names (require-engine.mjs).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
-import { serveHttp } from '@wsm/streams';
 import { TLS_FIXTURES } from '../src/paths.mjs';
-import { requireEngine } from './require-engine.mjs';
+import { listenEither } from './listen-either.mjs';
 
 const sockets = process.argv[2];
 const port = Number(process.argv[3] ?? 0);
@@ -23,12 +21,4 @@ const server = tls.createServer({ key, cert, noDelay: true }, (secure) => {
   secure.pipe(secure);
 });
 server.on('tlsClientError', () => {});
-const listening = () => process.stdout.write(`LISTENING ${server.address().port}\n`);
-if (sockets === 'node') {
-  server.listen({ port, host, backlog: 4096 }, listening);
-} else {
-  requireEngine('tls-echo');
-  serveHttp(server, { model: sockets, port, host, backlog: 4096 }, listening);
-}
-server.on('error', (err) => console.error(`tls-echo: ${err.code ?? err.message}`));
-process.on('SIGTERM', () => process.exit(0));
+listenEither('tls-echo', server, sockets, port, host);

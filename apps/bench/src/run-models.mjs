@@ -9,7 +9,7 @@
 // See ../README.md ("models") for how to read the output.
 import fs from 'node:fs';
 import path from 'node:path';
-import { HARNESS_DEFAULTS, UsageError, bytesFlag, eachFlag, harnessFlag, listFlag as list, numberFlag, parseOrExplain } from './args.mjs';
+import { HARNESS_DEFAULTS, HARNESS_USAGE, UsageError, bytesFlag, eachFlag, harnessFlag, listFlag as list, numberFlag, runOptions } from './args.mjs';
 import { measureBulk, bulkRow } from './bulk.mjs';
 import { idleRow, measureIdle } from './idle-rss.mjs';
 import { fmtCpu, idleCheck } from './measure.mjs';
@@ -20,7 +20,7 @@ import { REPO_ROOT, RESULTS_DIR } from './paths.mjs';
 import { measurePingPong, pingPongRow } from './pingpong.mjs';
 import { ensureBuilt } from './processes.mjs';
 import { logRecord, measureQuietly, noiseBudget, rotated, runNotes } from './quiet-rounds.mjs';
-import { commandLine, environmentRows, fileStamp, fmtInt, fmtMs, machine, pinningProblem } from './report.mjs';
+import { commandLine, environmentRows, fileStamp, fmtInt, fmtMs, machine } from './report.mjs';
 
 const SECTIONS = ['pingpong', 'cluster', 'bulk', 'idle'];
 
@@ -39,14 +39,7 @@ const USAGE = `usage: pnpm bench models [options]
   --bulk-chunk N      the bulk client's send/recv size       (default 64K)
   --idle-conns N      idle connections for the RSS measurement (default 10000;
                       needs ulimit -n above it)
-  --server-cpu N      CPU the server is pinned to            (default 0)
-  --client-cpu N      CPU the client is pinned to            (default 1)
-  --no-pin            do not pin (no taskset)
-  --quiet-wait S, --retries N, --noise-budget S
-                      as for pnpm bench echo                 (defaults 5, 1, 60)
-  --no-write          print the tables only; write nothing to bench/results/
-  -h, --help          this text
-`;
+${HARNESS_USAGE}`;
 
 function parseArgs(argv) {
   const o = {
@@ -192,14 +185,8 @@ const chartPoints = (rows) => rows.pingpong.filter((r) => r.okRuns > 0).map((r) 
 }));
 
 export async function main(argv) {
-  const opts = parseOrExplain('models', parseArgs, argv, USAGE);
-  if (!opts) return 2;
-  if (opts.help) { process.stdout.write(USAGE); return 0; }
-  const pinning = pinningProblem(opts);
-  if (pinning) {
-    process.stderr.write(`bench models: ${pinning}\n`);
-    return 2;
-  }
+  const opts = runOptions('models', parseArgs, argv, USAGE);
+  if (opts.exit !== undefined) return opts.exit;
   const p = plan(opts);
   if (p.pingpong.every((d) => d.length === 0) && p.bulk.length === 0 && p.idle.length === 0) {
     process.stderr.write(`bench models: no row matches --only ${opts.only?.join(',')} in sections ${opts.sections.join(',')}\n`);

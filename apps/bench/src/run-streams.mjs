@@ -9,14 +9,14 @@
 // See ../README.md ("streams") for how to read the output.
 import fs from 'node:fs';
 import path from 'node:path';
-import { HARNESS_DEFAULTS, UsageError, bytesFlag, eachFlag, harnessFlag, listFlag, numberFlag, parseOrExplain } from './args.mjs';
+import { HARNESS_DEFAULTS, HARNESS_USAGE, UsageError, bytesFlag, eachFlag, harnessFlag, listFlag, numberFlag, runOptions } from './args.mjs';
 import { bulkRow, measureBulk } from './bulk.mjs';
 import { fmtCpu, idleCheck } from './measure.mjs';
 import { BENCH_DIR, REPO_ROOT, RESULTS_DIR } from './paths.mjs';
 import { measurePingPong, pingPongArgs, pingPongRow } from './pingpong.mjs';
 import { ensureBuilt } from './processes.mjs';
 import { logRecord, measureQuietly, noiseBudget, rotated, runNotes } from './quiet-rounds.mjs';
-import { commandLine, environmentRows, fileStamp, fmtInt, fmtMs, machine, markdownTable, pinningProblem, textTable } from './report.mjs';
+import { commandLine, environmentRows, fileStamp, fmtInt, fmtMs, machine, markdownTable, textTable } from './report.mjs';
 import { TARGETS_TEXT, addNodeRatios, chartPoints, checkTargets, renderStreamsChart, tables, targetLines } from './streams-report.mjs';
 import { SECTIONS, streamsServers } from './streams-servers.mjs';
 import { WRK_MISSING, findWrk, wrkClient } from './wrk.mjs';
@@ -29,31 +29,24 @@ const QUICK = { seconds: 1, warmup: 0.5, runs: 1, bulkBytes: 256 * 1024 ** 2, qu
 
 const USAGE = `usage: pnpm bench streams [options]
 
-  --sections LIST     of ${SECTIONS.join(',')}              (default all)
-  --models LIST       our rows' models                      (default iocp)
-  --engines LIST      our rows' engines                     (default ${ENGINES.join(',')})
+  --sections LIST     of ${SECTIONS.join(',')}                  (default all)
+  --models LIST       our rows' models                       (default iocp)
+  --engines LIST      our rows' engines                      (default ${ENGINES.join(',')})
   --only LIST         only rows whose name contains one of these substrings
                       (comma-separated), e.g. --only io_uring,node
-  --conns LIST        pipe echo connection counts           (default 50,500)
-  --http-conns N      node:http connections                 (default 100)
-  --tls-conns N       tls echo connections                  (default 50)
-  --duration S        measured seconds per cell             (default 4; wrk: whole seconds)
-  --warmup S          warm-up seconds per cell              (default 1)
-  --runs N            runs of every cell; medians shown     (default 1)
+  --conns LIST        pipe echo connection counts            (default 50,500)
+  --http-conns N      node:http connections                  (default 100)
+  --tls-conns N       tls echo connections                   (default 50)
+  --duration S        measured seconds per cell              (default 4; wrk: whole seconds)
+  --warmup S          warm-up seconds per cell               (default 1)
+  --runs N            runs of every cell; medians shown      (default 1)
   --bulk-bytes N      bytes through the piped connection; K, M, G suffixes
-                      (powers of 1024)                      (default 1G)
-  --bulk-chunk N      the bulk client's send/recv size      (default 64K)
+                      (powers of 1024)                       (default 1G)
+  --bulk-chunk N      the bulk client's send/recv size       (default 64K)
   --quick             a smoke run of about a minute: --duration 1 --warmup 0.5
                       --runs 1 --bulk-bytes 256M --quiet-wait 1 --retries 0
                       --noise-budget 10 (later flags override)
-  --server-cpu N      CPU the server is pinned to           (default 0)
-  --client-cpu N      CPU the client is pinned to           (default 1)
-  --no-pin            do not pin (no taskset)
-  --quiet-wait S, --retries N, --noise-budget S
-                      as for pnpm bench echo                (defaults 5, 1, 60)
-  --no-write          print the tables only; write nothing to bench/results/
-  -h, --help          this text
-`;
+${HARNESS_USAGE}`;
 
 function parseArgs(argv) {
   const o = {
@@ -151,19 +144,35 @@ function summarize(cells, records) {
   return rows;
 }
 
-// What each row costs, and why a target is missed: from profiles of the servers (perf record -e
-// cpu-clock -g on the server process, quick runs), see apps/bench/README.md ("streams").
-const COSTS_TEXT = `## What the rows cost
+// What the rows cost and why a target is missed, from a profile of the pipe row (perf record -e
+// cpu-clock -g on the server at 50 connections, io_uring, 2026-12-06) and the models benchmark's
+// bulk findings; apps/bench/README.md ("streams") has the same. Re-check after changes.
+const COSTS_TEXT = `## What the rows cost, and why a target is missed
 
-- **Our sockets are JavaScript streams over a \`Connection\`, Node's are \`net.Socket\`s over libuv.**
-  Both servers run the same stream machinery (\`Readable#pipe\`, \`Writable#write\`), so the
-  difference is what lies under it: a completion (or readiness) driver of @wsm/core-native with its
-  per-chunk events against libuv's \`uv_read\`/\`uv_write\` called from C++.
-- **tls**: a \`TLSSocket\` over a socket without a native handle (ours) wraps it in Node's
-  \`JSStreamSocket\`: every encrypted chunk goes from our socket's \`'data'\` through
+- **pipe echo (≥ 1.3× Node's msgs/s).** Both servers do the same kernel work per message (a
+  receive and a send on loopback) and run the same stream machinery (\`Readable#pipe\` into
+  \`Writable#write\`); only the layer under the stream differs. In a profile of our server (50
+  connections, io_uring) 68 % of its CPU is the kernel (TCP, inside \`io_uring_enter\`), 22 % the
+  driver's completion loop with everything it calls, of which 10 % is the stream machinery, our
+  \`Socket\` and \`Connection#write\`; 1.3 % of all is the core checking each write's callback
+  (\`isCallable\` serialises the function with \`Function.prototype.toString\` on every
+  \`Connection#write\`, in @wsm/core-native). So our CPU per message is about Node's (0.9–1.1× in
+  quick runs; the iocp driver alone is ~0.77×, models-latest.md), and the rate lands near Node's:
+  with the kernel's share fixed, even a free user space would give at most ~1.45×.
+- **bulk (≥ 1.0× Node's MB/s at no more CPU per GB).** The iocp driver under our socket already
+  uses ~1.4× Node's CPU per GB (models-latest.md): the completion engine copies every byte into
+  its own buffers and out again, and receives into 16 KiB provided buffers, four completions per
+  64 KiB send; the stream adds a \`push\` and a \`write\` per chunk on top. The lever is in
+  @wsm/core-native (send from pinned buffers, receive into large ones), not in the stream.
+- **node:http (≥ 1.0× Node's req/s).** Per request node:http's own parsing and response dominate;
+  our server's CPU per request is within ~1.0–1.2× of Node's, so the rate ratio is decided by
+  which server the client or the noise limits in that run: compare server µs/req.
+- **tls (reported).** A \`TLSSocket\` over a socket without a native handle (ours) wraps it in
+  Node's \`JSStreamSocket\`: every encrypted chunk goes from our socket's \`'data'\` through
   \`JSStreamSocket\` into the TLS engine and back out through a JavaScript \`write\` with its
-  callback, two more copies and several more JavaScript calls per chunk each way. Over a
-  \`net.Socket\` the TLS engine reads and writes libuv's stream directly, in C++.`;
+  callback, two more copies and several more JavaScript calls per chunk each way, where over a
+  \`net.Socket\` the TLS engine reads and writes libuv's stream in C++. In quick runs that is
+  ~2.4× Node's server CPU per message.`;
 
 function markdown({ date, command, opts, env, rows, targets, notes }) {
   const t = tables(rows, opts.sections, opts);
@@ -202,14 +211,8 @@ connection count; µs/msg (µs/req) × node = server CPU per round trip ÷ Node'
 }
 
 export async function main(argv) {
-  const opts = parseOrExplain('streams', parseArgs, argv, USAGE);
-  if (!opts) return 2;
-  if (opts.help) { process.stdout.write(USAGE); return 0; }
-  const pinning = pinningProblem(opts);
-  if (pinning) {
-    process.stderr.write(`bench streams: ${pinning}\n`);
-    return 2;
-  }
+  const opts = runOptions('streams', parseArgs, argv, USAGE);
+  if (opts.exit !== undefined) return opts.exit;
   const cells = plan(opts);
   if (cells.length === 0) {
     process.stderr.write(`bench streams: no row matches --only ${opts.only?.join(',')} in sections ${opts.sections.join(',')}\n`);
