@@ -45,6 +45,12 @@ function startConnection(index) {
       conn.t0 = performance.now();
       socket.write(conn.sent);
     };
+    // a wrong echo ends the connection: one error for it, not another when it closes
+    const abandon = (why) => {
+      fail(`connection ${index}: ${why}`);
+      conn.alive = false;
+      socket.destroy();
+    };
     socket.setNoDelay(true);
     socket.once('secureConnect', () => {
       conn.alive = true;
@@ -52,19 +58,11 @@ function startConnection(index) {
       send();
     });
     socket.on('data', (chunk) => {
-      if (conn.have + chunk.length > size) {
-        fail(`connection ${index}: ${conn.have + chunk.length} bytes echoed for a ${size}-byte message`);
-        socket.destroy();
-        return;
-      }
+      if (conn.have + chunk.length > size) return abandon(`${conn.have + chunk.length} bytes echoed for a ${size}-byte message`);
       chunk.copy(conn.got, conn.have);
       conn.have += chunk.length;
       if (conn.have < size) return;
-      if (!conn.got.equals(conn.sent)) {
-        fail(`connection ${index}: echo differs from message ${conn.seq}`);
-        socket.destroy();
-        return;
-      }
+      if (!conn.got.equals(conn.sent)) return abandon(`echo differs from message ${conn.seq}`);
       if (measuring) {
         latenciesUs.push((performance.now() - conn.t0) * 1000);
         conn.count++;
