@@ -156,24 +156,26 @@ const COSTS_TEXT = `## What the rows cost, and why a target is missed
   driver's completion loop with everything it calls, of which 10 % is the stream machinery, our
   \`Socket\` and \`Connection#write\`; 1.3 % of all is the core checking each write's callback
   (\`isCallable\` serialises the function with \`Function.prototype.toString\` on every
-  \`Connection#write\`, in @wsm/core-native). So our CPU per message is about Node's (0.9–1.3× in
-  quick runs; the iocp driver alone is ~0.77×, models-latest.md), and the rate lands near Node's:
-  with the kernel's share fixed, even a free user space would give at most ~1.45×.
+  \`Connection#write\`, in @wsm/core-native). Our stack's CPU per message is
+  therefore close to Node's (the iocp driver alone is at ~0.77× Node's, models-latest.md), and
+  1.3× Node's rate needs our server to be the bottleneck at well under Node's CPU per message: with
+  the kernel's share fixed, even a free user space would give at most ~1.45×.
 - **bulk (≥ 1.0× Node's MB/s at no more CPU per GB).** The iocp driver under our socket already
   uses ~1.4× Node's CPU per GB (models-latest.md): the completion engine copies every byte into
   its own buffers and out again, and receives into 16 KiB provided buffers, four completions per
-  64 KiB send; the stream adds a \`push\` and a \`write\` per chunk on top. The lever is in
+  64 KiB send; the stream adds a \`push\` and a \`write\` per chunk on top, and on Node 20 a
+  pause and a resume of the connection per 16 KiB receive (the stream's default high-water mark;
+  64 KiB from Node 22). The main lever is in
   @wsm/core-native (send from pinned buffers, receive into large ones), not in the stream.
 - **node:http (≥ 1.0× Node's req/s).** Not profiled. Per request node:http's own parsing and
-  response are the same work on both and most of it, so our socket layer shows less than in the
-  pipe echo; our server's CPU per request was 1.0–1.6× Node's in quick runs on a busy machine,
-  where the rate ratio swung from 0.4× to 1.9×: read this row from a full run.
+  response are the same work on both and most of it, so our socket layer weighs less than in the
+  pipe echo.
 - **tls (reported).** A \`TLSSocket\` over a socket without a native handle (ours) wraps it in
   Node's \`JSStreamSocket\`: every encrypted chunk goes from our socket's \`'data'\` through
   \`JSStreamSocket\` into the TLS engine and back out through a JavaScript \`write\` with its
   callback, two more copies and several more JavaScript calls per chunk each way, where over a
-  \`net.Socket\` the TLS engine reads and writes libuv's stream in C++. In quick runs on a busy
-  machine that was 1.35–2.5× Node's server CPU per message.`;
+  \`net.Socket\` the TLS engine reads and writes libuv's stream in C++. Its price is the tls table's
+  µs/msg × node column.`;
 
 function markdown({ date, command, opts, env, rows, targets, notes }) {
   const t = tables(rows, opts.sections, opts);
