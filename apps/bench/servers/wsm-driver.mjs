@@ -3,18 +3,14 @@
 // connection until 'drain' (the backpressure the README's Drivers section shows), and the peer's
 // FIN is answered with ours.
 // Usage: node wsm-driver.mjs <model> [port=0] [host=127.0.0.1]; prints "LISTENING <port>".
-// Refuses to run on another engine than WSM_BACKEND names, so that a fallback is never reported
-// under the wrong name.
-import { backend, listen } from '@wsm/core-native';
+// Refuses to run on another engine than WSM_BACKEND names (require-engine.mjs).
+import { listen } from '@wsm/core-native';
+import { requireEngine } from './require-engine.mjs';
 
 const model = process.argv[2];
 const port = Number(process.argv[3] ?? 0);
 const host = process.argv[4] ?? '127.0.0.1';
-const want = process.env.WSM_BACKEND;
-if (want && backend() !== want) {
-  console.error(`wsm-driver: WSM_BACKEND=${want} but the engine is ${backend()}`);
-  process.exit(2);
-}
+requireEngine('wsm-driver');
 
 const server = listen({ model, port, host, backlog: 4096 });
 server.on('connection', (c) => {

@@ -1,17 +1,13 @@
 // The completion-port echo server of apps/examples (AcceptEx ahead, one GetQueuedCompletionStatusEx
 // loop) for the echo benchmark. Usage: node wsm-iocp.mjs [port=0] [host=127.0.0.1]; prints
-// "LISTENING <port>". Refuses to run on another engine than WSM_BACKEND names, so that a fallback
-// is never reported under the wrong name.
-import { backend } from '@wsm/core-native'
+// "LISTENING <port>". Refuses to run on another engine than WSM_BACKEND names
+// (require-engine.mjs).
 import { startIocpServer } from '@wsm/examples/iocp-server'
+import { requireEngine } from './require-engine.mjs'
 
 const port = Number(process.argv[2] ?? 0)
 const host = process.argv[3] ?? '127.0.0.1'
-const want = process.env.WSM_BACKEND
-if (want && backend() !== want) {
-  console.error(`wsm-iocp: WSM_BACKEND=${want} but the engine is ${backend()}`)
-  process.exit(2)
-}
+requireEngine('wsm-iocp')
 const server = startIocpServer({ port, host, backlog: 4096, acceptsPosted: 64 })
 process.stdout.write(`LISTENING ${server.port}\n`)
 server.done.catch((err) => {

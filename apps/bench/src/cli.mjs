@@ -3,6 +3,7 @@
 const BENCHMARKS = {
   echo: { run: () => import('./run-echo.mjs'), about: 'TCP echo, closed-loop ping-pong: our servers vs Node net vs C epoll' },
   models: { run: () => import('./run-models.mjs'), about: 'every model\'s driver on both engines vs Node net: ping-pong, cluster, bulk, idle memory; a chart' },
+  streams: { run: () => import('./run-streams.mjs'), about: '@wsm/streams vs Node: socket.pipe(socket) echo, node:http (wrk), 1 GiB piped, tls echo; a chart' },
   copy: { run: () => import('./run-copy.mjs'), about: 'file copies: @wsm/fs-iocp vs cp, fs.copyFile, fs.cp, fs-extra, cpy (1 GiB, unbuffered, 10,000 files)' },
 };
 

@@ -1,36 +1,25 @@
 // The tables and the targets of `pnpm bench models`, in text and in markdown.
-import { fmtCpu, fmtX } from './measure.mjs';
+import { fmtX } from './measure.mjs';
 import { NODE_NET, driverRow, rawRow } from './model-servers.mjs';
-import { fmtInt, fmtMs, fmtUs, markdownTable, textTable } from './report.mjs';
+import { markdownTable, textTable } from './report.mjs';
+import { addRatios, bulkColumns, failedRuns, missing, pingPongColumns } from './row-tables.mjs';
 
 const MB = 1024 * 1024;
 const fmtMiB = (b) => (b == null ? '–' : (b / MB).toFixed(1));
 const fmtKiB = (b) => (b == null ? '–' : (b / 1024).toFixed(2));
-const fmt1 = (x) => (x == null ? '–' : x.toFixed(1));
-const fmt2 = (x) => (x == null ? '–' : x.toFixed(2));
 
-/** What a row shows when no run of it succeeded. */
-const missing = (r, width) => [r.server, ...(r.conns != null ? [String(r.conns)] : []), r.skipped ? `skipped: ${r.skipped}` : 'FAILED', ...Array(width).fill('')];
-const failedRuns = (r) => (r.okRuns < r.runs ? ` (${r.runs - r.okRuns} failed)` : '');
-
-const PINGPONG = ['server', 'conns', 'msgs/s', 'p50 ms', 'p99 ms', '× node-net', 'server CPU', 'server µs/msg', 'µs/msg × node-net', 'of it user', 'client CPU', 'other CPU'];
-const pingPongCells = (r) => (r.okRuns === 0 ? missing(r, PINGPONG.length - 3) : [r.server, String(r.conns),
-  fmtInt(r.msgsPerSec) + failedRuns(r), fmtMs(r.p50Us), fmtMs(r.p99Us), fmtX(r.vsNodeNet), fmtCpu(r.serverCpu),
-  fmtUs(r.serverUsPerMsg), fmtX(r.usVsNodeNet), fmtUs(r.serverUserUsPerMsg), fmtCpu(r.clientCpu), fmtCpu(r.otherCpu)]);
-
-const BULK = ['server', 'MB/s', '× node-net', 'seconds', 'server CPU', 'server CPU s/GB', 'CPU/GB × node-net', 'client CPU', 'other CPU'];
-const bulkCells = (r) => (r.okRuns === 0 ? missing(r, BULK.length - 2) : [r.server, fmt1(r.mbPerSec) + failedRuns(r),
-  fmtX(r.vsNodeNet), fmt2(r.seconds), fmtCpu(r.serverCpu), fmt2(r.serverCpuSecPerGB), fmtX(r.cpuVsNodeNet), fmtCpu(r.clientCpu), fmtCpu(r.otherCpu)]);
+const PINGPONG = pingPongColumns(NODE_NET);
+const BULK = bulkColumns(NODE_NET);
 
 const IDLE = ['server', 'connections', 'RSS before MiB', 'RSS after MiB', 'KiB per connection', '× node-net'];
 const idleCells = (r) => (r.okRuns === 0 ? missing(r, IDLE.length - 3) : [r.server, String(r.conns),
-  fmtMiB(r.rssBefore), fmtMiB(r.rssAfter), fmtKiB(r.bytesPerConn) + failedRuns(r), fmtX(r.vsNodeNet)]);
+  fmtMiB(r.rssBefore), fmtMiB(r.rssAfter), fmtKiB(r.bytesPerConn) + failedRuns(r), fmtX(r.vsRef)]);
 
 /** The tables of the sections that ran: [{ title, header, cells }]. */
 export function tables({ pingpong, bulk, idle }) {
   return [
-    pingpong.length && { title: 'Ping-pong (64-byte closed loop)', header: PINGPONG, cells: pingpong.map(pingPongCells) },
-    bulk.length && { title: 'Bulk echo (one connection)', header: BULK, cells: bulk.map(bulkCells) },
+    pingpong.length && { title: 'Ping-pong (64-byte closed loop)', header: PINGPONG.header, cells: pingpong.map(PINGPONG.cells) },
+    bulk.length && { title: 'Bulk echo (one connection)', header: BULK.header, cells: bulk.map(BULK.cells) },
     idle.length && { title: 'Idle connections', header: IDLE, cells: idle.map(idleCells) },
   ].filter(Boolean);
 }
@@ -93,17 +82,10 @@ export const targetLines = (targets) => (targets.length
   : ['No target could be checked in this run (the rows they compare did not all run).']);
 
 /** Sets the ratio columns of each section's rows against Node net's row (same connection count). */
-export function addRatios({ pingpong, bulk, idle }) {
-  for (const r of pingpong) {
-    const node = pingpong.find((n) => n.server === NODE_NET && n.conns === r.conns);
-    r.vsNodeNet = r.msgsPerSec != null && node?.msgsPerSec ? r.msgsPerSec / node.msgsPerSec : null;
-    r.usVsNodeNet = r.serverUsPerMsg != null && node?.serverUsPerMsg ? r.serverUsPerMsg / node.serverUsPerMsg : null;
-  }
+export function addNodeNetRatios({ pingpong, bulk, idle }) {
+  for (const r of pingpong) addRatios(r, pingpong.find((n) => n.server === NODE_NET && n.conns === r.conns));
   const nodeBulk = bulk.find((n) => n.server === NODE_NET);
-  for (const r of bulk) {
-    r.vsNodeNet = r.mbPerSec != null && nodeBulk?.mbPerSec ? r.mbPerSec / nodeBulk.mbPerSec : null;
-    r.cpuVsNodeNet = r.serverCpuSecPerGB != null && nodeBulk?.serverCpuSecPerGB ? r.serverCpuSecPerGB / nodeBulk.serverCpuSecPerGB : null;
-  }
+  for (const r of bulk) addRatios(r, nodeBulk);
   const nodeIdle = idle.find((n) => n.server === NODE_NET);
-  for (const r of idle) r.vsNodeNet = r.bytesPerConn != null && nodeIdle?.bytesPerConn ? r.bytesPerConn / nodeIdle.bytesPerConn : null;
+  for (const r of idle) r.vsRef = r.bytesPerConn != null && nodeIdle?.bytesPerConn ? r.bytesPerConn / nodeIdle.bytesPerConn : null;
 }

@@ -8,3 +8,5 @@ export const C_DIR = path.join(BENCH_DIR, 'c');
 export const SERVERS_DIR = path.join(BENCH_DIR, 'servers');
 export const BUILD_DIR = path.join(BENCH_DIR, '.build'); // gitignored
 export const RESULTS_DIR = path.join(REPO_ROOT, 'bench', 'results');
+/** The test certificate of @wsm/streams (CN and SAN localhost): the tls rows of `pnpm bench streams` use it. */
+export const TLS_FIXTURES = path.join(REPO_ROOT, 'packages', 'streams', 'test', 'fixtures');

@@ -3,22 +3,31 @@
 import { median } from './measure.mjs';
 import { runClient, windowCpu, withServer } from './processes.mjs';
 
+/** The arguments of c/pingpong.c, which src/tls-pingpong.mjs takes too. */
+export const pingPongArgs = (port, conns, opts) =>
+  ['127.0.0.1', String(port), String(conns), String(opts.warmup), String(opts.seconds), String(opts.size)];
+
 /**
- * Starts the server `def`, runs the client (`client`: the pingpong binary) with `conns`
- * connections for opts.warmup + opts.seconds, stops the server. The record has ok, error, the
- * client's JSON and the server's CPU over the measured window (processes.mjs windowCpu).
+ * Starts the server `def`, runs the client with `conns` connections for opts.warmup +
+ * opts.seconds, stops the server. `client` is c/pingpong.c's binary, or any round-trip client
+ * `{ program, args(port, conns, opts), warmUp?(port, conns, opts) }` that prints what it prints
+ * (MEASURE_START, MEASURE_END, one JSON line with msgsPerSec, p50Us, p99Us; clientCpu optional).
+ * The record has ok, error, the client's JSON and the server's CPU over the measured window
+ * (processes.mjs windowCpu).
  */
 export async function measurePingPong(def, conns, opts, client) {
+  const { program, args = pingPongArgs, warmUp } = typeof client === 'string' ? { program: client } : client;
   const rec = { server: def.name, conns, ok: false };
   const skip = def.skip?.();
   if (skip) return { ...rec, skipped: skip };
   return Object.assign(rec, await withServer(def, opts, async (server, port) => {
-    const args = ['127.0.0.1', String(port), String(conns), String(opts.warmup), String(opts.seconds), String(opts.size)];
-    const r = await runClient(client, args, opts, server.child.pid, (opts.warmup + opts.seconds) * 1000 + 30_000);
+    await warmUp?.(port, conns, opts);
+    const r = await runClient(program, args(port, conns, opts), opts, server.child.pid, (opts.warmup + opts.seconds) * 1000 + 30_000);
     const out = { client: r.json };
     windowCpu(out, r.marks, r.json?.clientCpu);
-    if (r.code !== 0 || !r.json) {
-      out.error = `client exit ${r.code ?? r.signal}${r.json ? `, errors ${r.json.errors}` : ''}: ${r.stderr.trim()}`;
+    // a client that exits 0 may still count failures (wrk: errors, non-2xx responses)
+    if (r.code !== 0 || !r.json || r.json.errors > 0) {
+      out.error = `client exit ${r.code ?? r.signal}${r.json ? `, errors ${JSON.stringify(r.json.errors)}` : ''}: ${r.stderr.trim()}`;
     } else {
       out.ok = true;
     }
@@ -42,7 +51,7 @@ export function pingPongRow(mine) {
     // The part of it in user mode: the server's own code. The kernel's part (TCP, loopback,
     // wake-ups) is about the same for every server; this is where they differ.
     serverUserUsPerMsg: median(ok.map((r) => (r.serverUserCpu / r.client.msgsPerSec) * 1e6)),
-    clientCpu: median(ok.map((r) => r.client.clientCpu)),
+    clientCpu: median(ok.map((r) => r.client.clientCpu ?? r.clientCpu)),
     otherCpu: median(ok.map((r) => r.otherCpu)),
     perRun: ok.map((r) => r.client.msgsPerSec),
     skipped: mine.find((r) => r.skipped)?.skipped ?? null,

@@ -144,7 +144,8 @@ export function runClient(program, args, opts, serverPid, limitMs) {
     child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (line === 'MEASURE_START' || line === 'MEASURE_END') {
-        marks[line] = { t: performance.now(), server: processCpu(serverPid), machine: machineCpu() };
+        // the client's own CPU too, for clients that do not report it (wrk)
+        marks[line] = { t: performance.now(), server: processCpu(serverPid), client: processCpu(child.pid), machine: machineCpu() };
       } else if (line.startsWith('{')) {
         try { json = JSON.parse(line); } catch { stderr += `\nunparsable client output: ${line}`; }
       }
@@ -158,12 +159,17 @@ export function runClient(program, args, opts, serverPid, limitMs) {
 /**
  * The server's CPU over the client's measured window, into `rec`: serverCpu and serverUserCpu
  * (CPUs, 1.00 = one core), serverCpuSeconds, wallSeconds, and the machine's steal and other CPU
- * (busy time used by neither the server nor the client: noise).
+ * (busy time used by neither the server nor the client: noise). `clientCpu` is the client's own
+ * figure; without one (wrk), the client's CPU sampled at the marks, also set as rec.clientCpu.
  */
 export function windowCpu(rec, marks, clientCpu) {
   const s = marks.MEASURE_START, e = marks.MEASURE_END;
   if (!(s && e && s.server != null && e.server != null)) return;
   const wall = (e.t - s.t) / 1000;
+  if (clientCpu == null && s.client && e.client) {
+    clientCpu = (e.client.user + e.client.system - s.client.user - s.client.system) / wall;
+    rec.clientCpu = clientCpu;
+  }
   const user = e.server.user - s.server.user;
   const total = user + e.server.system - s.server.system;
   rec.wallSeconds = wall;

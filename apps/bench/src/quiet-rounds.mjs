@@ -37,3 +37,36 @@ export async function measureQuietly(budget, measureOnce, tag) {
     process.stderr.write(`${tag}: other work during the measurement (${r.otherCpu.toFixed(2)} CPU), measuring again\n`);
   }
 }
+
+/** Round `run` of `defs`: every row once, the order rotated by one per round. */
+export const rotated = (defs, run) => defs.map((_, i) => defs[(i + run) % defs.length]);
+
+/** One line on stderr per record: skipped, FAILED with the reason, or `describe(rec)`. */
+export function logRecord(tag, rec, describe) {
+  if (rec.skipped) process.stderr.write(`${tag}: skipped (${rec.skipped})\n`);
+  else if (!rec.ok) process.stderr.write(`${tag}: FAILED: ${rec.error}\n`);
+  else process.stderr.write(`${tag}: ${describe(rec)}\n`);
+}
+
+/**
+ * The notes under a benchmark's tables: round-trip `rows` the client limited, `extra` notes, the
+ * noise budget running out, the measurements kept despite other work, and failures.
+ */
+export function runNotes(rows, records, budget, opts, extra = []) {
+  const notes = [];
+  const clientBound = rows.filter((r) => r.clientCpu != null && r.clientCpu >= 0.95);
+  if (clientBound.length) {
+    notes.push(`client-bound (client CPU ≥ 0.95): ${clientBound.map((r) => `${r.server} @ ${r.conns}`).join(', ')}: ` +
+      'msgs/s there is the harness ceiling; compare server µs/msg.');
+  }
+  notes.push(...extra);
+  const noisy = records.filter((r) => r.otherCpu != null && r.otherCpu > NOISY_OTHER);
+  if (budget.exhausted) notes.push(`the noise budget (--noise-budget ${opts.noiseBudget} s) ran out: later measurements were not waited for or retried.`);
+  if (noisy.length) {
+    notes.push(`${noisy.length} of ${records.length} measurement(s) kept despite other work on the machine (other CPU > ${NOISY_OTHER}): ` +
+      `${noisy.map((r) => `${r.server}${r.conns ? ` @ ${r.conns}` : ''} (${r.section})`).join(', ')}. Compare ratios, not absolutes.`);
+  }
+  const failed = records.filter((r) => r.error);
+  if (failed.length) notes.push(`${failed.length} measurement(s) failed: see the JSON file.`);
+  return notes;
+}

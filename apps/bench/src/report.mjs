@@ -25,6 +25,14 @@ export function machine() {
   };
 }
 
+/** The rows of a result's markdown table that say what ran it and where (command to C compiler). */
+export const environmentRows = (command, date, env) => `| command | \`${command}\` |
+| date | ${date} |
+| kernel (\`uname -r\`) | ${env.kernel} |
+| node | ${env.node} |
+| CPU | ${env.cpuModel} (${env.cpus} CPUs) |
+| C compiler | ${env.cc} |`;
+
 /** The command line that ran benchmark `bench` with `argv`, as the user typed it. */
 export function commandLine(bench, argv) {
   const args = [bench, ...argv].join(' ');

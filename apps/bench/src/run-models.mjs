@@ -9,18 +9,18 @@
 // See ../README.md ("models") for how to read the output.
 import fs from 'node:fs';
 import path from 'node:path';
-import { HARNESS_DEFAULTS, UsageError, eachFlag, harnessFlag, numberFlag, parseOrExplain } from './args.mjs';
+import { HARNESS_DEFAULTS, HARNESS_USAGE, UsageError, bytesFlag, eachFlag, harnessFlag, listFlag as list, numberFlag, runOptions } from './args.mjs';
 import { measureBulk, bulkRow } from './bulk.mjs';
 import { idleRow, measureIdle } from './idle-rss.mjs';
 import { fmtCpu, idleCheck } from './measure.mjs';
 import { renderModelsChart } from './models-chart.mjs';
-import { TARGETS_TEXT, addRatios, checkTargets, markdownTables, tables, targetLines, textTables } from './models-report.mjs';
+import { TARGETS_TEXT, addNodeNetRatios, checkTargets, markdownTables, tables, targetLines, textTables } from './models-report.mjs';
 import { NODE_NET, clusterServers, driverRow, modelServers } from './model-servers.mjs';
 import { REPO_ROOT, RESULTS_DIR } from './paths.mjs';
 import { measurePingPong, pingPongRow } from './pingpong.mjs';
 import { ensureBuilt } from './processes.mjs';
-import { NOISY_OTHER, measureQuietly, noiseBudget } from './quiet-rounds.mjs';
-import { commandLine, fileStamp, fmtInt, fmtMs, machine, pinningProblem } from './report.mjs';
+import { logRecord, measureQuietly, noiseBudget, rotated, runNotes } from './quiet-rounds.mjs';
+import { commandLine, environmentRows, fileStamp, fmtInt, fmtMs, machine } from './report.mjs';
 
 const SECTIONS = ['pingpong', 'cluster', 'bulk', 'idle'];
 
@@ -39,24 +39,7 @@ const USAGE = `usage: pnpm bench models [options]
   --bulk-chunk N      the bulk client's send/recv size       (default 64K)
   --idle-conns N      idle connections for the RSS measurement (default 10000;
                       needs ulimit -n above it)
-  --server-cpu N      CPU the server is pinned to            (default 0)
-  --client-cpu N      CPU the client is pinned to            (default 1)
-  --no-pin            do not pin (no taskset)
-  --quiet-wait S, --retries N, --noise-budget S
-                      as for pnpm bench echo                 (defaults 5, 1, 60)
-  --no-write          print the tables only; write nothing to bench/results/
-  -h, --help          this text
-`;
-
-function bytesFlag(flag, v) {
-  const m = /^(\d+)([KMG]?)$/i.exec(String(v ?? ''));
-  if (!m) throw new UsageError(`${flag}: expected a byte count such as 65536, 64K, 1G; got ${v}`);
-  const n = Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase());
-  if (n < 1) throw new UsageError(`${flag}: must be at least 1`);
-  return n;
-}
-
-const list = (v) => String(v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+${HARNESS_USAGE}`;
 
 function parseArgs(argv) {
   const o = {
@@ -114,20 +97,13 @@ function estimateSeconds(p, opts) {
   return Math.ceil(opts.runs * (cells * (opts.warmup + opts.seconds + 1) + bulkS + idleS));
 }
 
-function logRecord(tag, rec, describe) {
-  if (rec.skipped) process.stderr.write(`${tag}: skipped (${rec.skipped})\n`);
-  else if (!rec.ok) process.stderr.write(`${tag}: FAILED: ${rec.error}\n`);
-  else process.stderr.write(`${tag}: ${describe(rec)}\n`);
-}
-
 /** Every record of every section, interleaved: each round measures every row once, order rotating. */
 async function measureAll(p, opts, bins) {
   const budget = noiseBudget(opts);
   const records = [];
-  const rounds = (defs, run) => defs.map((_, i) => defs[(i + run) % defs.length]);
   for (const [k, conns] of opts.conns.entries()) {
     for (let run = 0; run < opts.runs; run++) {
-      for (const def of rounds(p.pingpong[k], run)) {
+      for (const def of rotated(p.pingpong[k], run)) {
         const tag = `[ping-pong ${conns} conns, run ${run + 1}/${opts.runs}] ${def.name}`;
         const rec = await measureQuietly(budget, () => measurePingPong(def, conns, opts, bins.pingpong), tag);
         records.push({ ...rec, section: 'pingpong', run: run + 1 });
@@ -137,7 +113,7 @@ async function measureAll(p, opts, bins) {
     }
   }
   for (let run = 0; run < opts.runs; run++) {
-    for (const def of rounds(p.bulk, run)) {
+    for (const def of rotated(p.bulk, run)) {
       const tag = `[bulk, run ${run + 1}/${opts.runs}] ${def.name}`;
       const rec = await measureQuietly(budget, () => measureBulk(def, opts, bins.bulk), tag);
       records.push({ ...rec, run: run + 1 });
@@ -145,7 +121,7 @@ async function measureAll(p, opts, bins) {
     }
   }
   for (let run = 0; run < opts.runs; run++) {
-    for (const def of rounds(p.idle, run)) {
+    for (const def of rotated(p.idle, run)) {
       const tag = `[idle ${opts.idleConns} conns, run ${run + 1}/${opts.runs}] ${def.name}`;
       // idle memory does not depend on CPU noise: no retries, no wait
       const rec = await measureIdle(def, opts);
@@ -165,27 +141,13 @@ function summarize(p, opts, records) {
     bulk: p.bulk.map((def) => ({ ...meta(def), ...bulkRow(mine('bulk', def)) })),
     idle: p.idle.map((def) => ({ ...meta(def), conns: opts.idleConns, ...idleRow(mine('idle', def)) })),
   };
-  addRatios(rows);
+  addNodeNetRatios(rows);
   return rows;
 }
 
-function runNotes(p, rows, records, budget, opts) {
-  const notes = [];
-  const clientBound = rows.pingpong.filter((r) => r.clientCpu != null && r.clientCpu >= 0.95);
-  if (clientBound.length) {
-    notes.push(`client-bound (client CPU ≥ 0.95): ${clientBound.map((r) => `${r.server} @ ${r.conns}`).join(', ')}: ` +
-      'msgs/s there is the harness ceiling; compare server µs/msg.');
-  }
-  for (const note of new Set(p.pingpong.flat().map((d) => d.note).filter(Boolean))) notes.push(note);
-  const noisy = records.filter((r) => r.otherCpu != null && r.otherCpu > NOISY_OTHER);
-  if (budget.exhausted) notes.push(`the noise budget (--noise-budget ${opts.noiseBudget} s) ran out: later measurements were not waited for or retried.`);
-  if (noisy.length) {
-    notes.push(`${noisy.length} of ${records.length} measurement(s) kept despite other work on the machine (other CPU > ${NOISY_OTHER}): ` +
-      `${noisy.map((r) => `${r.server}${r.conns ? ` @ ${r.conns}` : ''} (${r.section})`).join(', ')}. Compare ratios, not absolutes.`);
-  }
-  const failed = records.filter((r) => r.error);
-  if (failed.length) notes.push(`${failed.length} measurement(s) failed: see the JSON file.`);
-  return notes;
+function modelNotes(p, rows, records, budget, opts) {
+  const defNotes = [...new Set(p.pingpong.flat().map((d) => d.note).filter(Boolean))];
+  return runNotes(rows.pingpong, records, budget, opts, defNotes);
 }
 
 function markdown({ date, command, opts, env, rows, targets, notes }) {
@@ -204,12 +166,7 @@ ${targetLines(targets).join('\n')}
 ${notes.length ? `\nNotes:\n\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}
 | | |
 |---|---|
-| command | \`${command}\` |
-| date | ${date} |
-| kernel (\`uname -r\`) | ${env.kernel} |
-| node | ${env.node} |
-| CPU | ${env.cpuModel} (${env.cpus} CPUs) |
-| C compiler | ${env.cc} |
+${environmentRows(command, date, env)}
 | ping-pong | closed loop, ${opts.size}-byte messages, one in flight per connection; ${opts.warmup} s warm-up, ${opts.seconds} s measured |
 | bulk | ${opts.bulkBytes} bytes echoed over one connection in ${opts.bulkChunk}-byte sends and receives, read back while sending (apps/bench/c/bulk.c) |
 | idle | ${opts.idleConns} connections that send nothing; server RSS (VmRSS) once all are accepted minus before |
@@ -228,14 +185,8 @@ const chartPoints = (rows) => rows.pingpong.filter((r) => r.okRuns > 0).map((r) 
 }));
 
 export async function main(argv) {
-  const opts = parseOrExplain('models', parseArgs, argv, USAGE);
-  if (!opts) return 2;
-  if (opts.help) { process.stdout.write(USAGE); return 0; }
-  const pinning = pinningProblem(opts);
-  if (pinning) {
-    process.stderr.write(`bench models: ${pinning}\n`);
-    return 2;
-  }
+  const opts = runOptions('models', parseArgs, argv, USAGE);
+  if (opts.exit !== undefined) return opts.exit;
   const p = plan(opts);
   if (p.pingpong.every((d) => d.length === 0) && p.bulk.length === 0 && p.idle.length === 0) {
     process.stderr.write(`bench models: no row matches --only ${opts.only?.join(',')} in sections ${opts.sections.join(',')}\n`);
@@ -254,7 +205,7 @@ export async function main(argv) {
   const { records, budget } = await measureAll(p, opts, built);
   const rows = summarize(p, opts, records);
   const targets = checkTargets(rows);
-  const notes = runNotes(p, rows, records, budget, opts);
+  const notes = modelNotes(p, rows, records, budget, opts);
   if (busy != null && busy > 0.15) notes.unshift(`before the run, ${busy.toFixed(2)} CPUs were busy with other work: expect noise`);
 
   process.stdout.write(`\n${textTables(tables(rows))}\n\n${targetLines(targets).join('\n')}\n`);
