@@ -1,1 +1,8 @@
 export { fromIocp, type FromIocpOptions } from './from-iocp.js'
+export {
+  fromNetworkEvents,
+  type FromNetworkEventsOptions,
+  type NetworkEvent,
+  type NetworkEventBit,
+  type NetworkEventModel,
+} from './network-events.js'
