@@ -6,3 +6,4 @@ export {
   type NetworkEventBit,
   type NetworkEventModel,
 } from './network-events.js'
+export { copyFile$, type CopyFileObservableOptions, type CopyProgress } from './copy-file.js'
