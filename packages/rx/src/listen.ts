@@ -49,7 +49,12 @@ export function listen$(options?: ListenObservableOptions): Observable<RxConnect
     const listener = listen(withoutUndefined(listenOptions))
     listener.on('error', () => {}) // a failed accept: the driver accepts again after 100 ms
     listener.on('connection', (connection) => subscriber.next(new RxConnection(connection)))
-    observer?.next(listener.address())
+    try {
+      observer?.next(listener.address())
+    } catch (err) {
+      listener.close() // the error notification's teardown is not registered yet
+      throw err
+    }
     return () => listener.close()
   })
 }

@@ -37,6 +37,24 @@ describe('core errors are error notifications with the WsmError code', () => {
     }
   })
 
+  it('a listeningObserver that throws: its error is the notification, and the listener is closed', async () => {
+    let port = 0
+    const failing = listen$({
+      host: HOST,
+      listeningObserver: {
+        next: (a) => {
+          port = a.port
+          throw new Error('observer failed')
+        },
+      },
+    })
+    expect(await errorOf(failing, 'the observer’s error')).toMatchObject({ message: 'observer failed' })
+    // A listener left open would hold the port (EADDRINUSE).
+    const again = listen$({ host: HOST, port }).subscribe()
+    expect(again.closed).toBe(false)
+    again.unsubscribe()
+  })
+
   it('data$ of a connection the peer reset: ECONNRESET', async () => {
     const { client, peer } = await connectedPair()
     // Closing with unread bytes sends a reset.

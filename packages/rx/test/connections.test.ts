@@ -3,12 +3,12 @@
 // error notifications; a connection has one consumer; listen$'s teardown closes only the listener.
 import { createHash, randomBytes } from 'node:crypto'
 import { MODELS } from '@wsm/core-native'
-import { EMPTY, catchError, concat, concatMap, finalize, forkJoin, ignoreElements, map, merge, mergeMap, reduce, take } from 'rxjs'
+import { EMPTY, catchError, concat, concatMap, finalize, forkJoin, ignoreElements, map, merge, mergeMap, reduce, take, timeout } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { connect$, type RxConnection } from '../src/index.js'
 import { served, useServerCleanup } from './helpers/connections.js'
 import { fdBaseline, openFdCount } from './helpers/fds.js'
-import { eventually, valuesOf, within } from './helpers/wait.js'
+import { errorOf, eventually, firstOf, valuesOf, within } from './helpers/wait.js'
 
 useServerCleanup()
 
@@ -77,5 +77,20 @@ describe('teardown', () => {
     await eventually(() => serverSaw.includes('done'), "the server's side to end")
     subscription.unsubscribe()
     await eventually(() => openFdCount() === before, 'every descriptor to be closed')
+  })
+})
+
+describe('timing compositions over a connection', () => {
+  it('an idle timeout: data$.pipe(timeout) errors with a TimeoutError and destroys the connection; the peer sees the end', async () => {
+    let peerEnded!: () => void
+    const peerSawEnd = new Promise<void>((resolve) => (peerEnded = resolve))
+    const { port } = await served((c) => c.data$.pipe(finalize(() => peerEnded())))
+    const client = await firstOf(connect$({ port, host: HOST }), 'the connection')
+    const started = Date.now()
+    const err = await errorOf(client.data$.pipe(timeout({ each: 50 })), 'the time-out')
+    expect(err.name).toBe('TimeoutError')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45)
+    expect(client.connection.destroyed).toBe(true)
+    await within(peerSawEnd, "the peer's end")
   })
 })
