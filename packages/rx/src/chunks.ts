@@ -63,6 +63,8 @@ export async function* readChunks(state: ReceiveState, highWaterMark: number, ma
   } finally {
     connection.off('data', onData).off('end', onEnd).off('close', onEnd).off('error', onError)
     state.consumed = false
+    // A break before the end destroys the connection, as data$'s unsubscription does
+    // (test/connection-errors.test.ts, "chunks()").
     if (!done && failure === null) connection.destroy()
   }
 }

@@ -54,6 +54,7 @@ export class RxConnection {
       return () => {
         connection.off('data', onData).off('end', onEnd).off('close', onEnd).off('error', onError)
         state.consumed = false
+        // Given up before the end: the connection goes with it (test/connections.test.ts, "take(n)").
         if (!done) connection.destroy()
       }
     })

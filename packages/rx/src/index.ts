@@ -7,6 +7,6 @@ export {
   type NetworkEventModel,
 } from './network-events.js'
 export { copyFile$, type CopyFileObservableOptions, type CopyProgress } from './copy-file.js'
-export { listen$, connect$, type ListenObservableOptions } from './listen.js'
+export { listen$, connect$, type ListenObservableOptions } from './drivers.js'
 export type { RxConnection } from './connection.js'
 export type { ChunksOptions } from './chunks.js'
