@@ -1,10 +1,10 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/demo.ts', 'src/select-server-cli.ts', 'src/cluster-server.ts', 'src/select-server.ts', 'src/iocp-server.ts'],
+  entry: ['src/demo.ts', 'src/select-server-cli.ts', 'src/cluster-server.ts', 'src/select-server.ts', 'src/iocp-server.ts', 'src/rx-chat-server.ts', 'src/rx-chat-cli.ts'],
   format: ['esm'],
   clean: true,
   target: 'node20',
-  // The core is loaded from the workspace as a user would load it, never bundled.
-  external: ['@wsm/core-native'],
+  // The core (and @wsm/rx, rxjs) are loaded from the workspace as a user would load them, never bundled.
+  external: ['@wsm/core-native', '@wsm/rx', 'rxjs'],
 })

@@ -1,6 +1,7 @@
 // I/O completion ports: CreateIoCompletionPort, GetQueuedCompletionStatus(Ex),
 // PostQueuedCompletionStatus. Packets queue FIFO; waiters are served last-in first-out (the most
 // recent waiter is the "hot" one, as Windows wakes the thread that waited last).
+import { abortError } from './abort-error.js'
 import { invalidArgument, invalidThis, invalidType, systemError, type WsmError } from './errors.js'
 import { native } from './binding.js'
 import { checkWaitMs } from './apc.js'
@@ -21,9 +22,19 @@ export interface CompletionPacket {
   cause?: WsmError
 }
 
+/** Options of a wait on the port; an extra of this package, not a Win32 parameter. */
+export interface CompletionWaitOptions {
+  /**
+   * Aborting gives the wait up: it rejects with an AbortError and takes no packet, so the packets
+   * that come later stay on the port for the next waiter. What a Win32 program does by posting a
+   * packet that tells its worker to stop, without the packet.
+   */
+  signal?: AbortSignal
+}
+
 interface Waiter {
   max: number
-  deliver(packets: CompletionPacket[]): void
+  deliver(packets: CompletionPacket[] | 'closed'): void
 }
 
 interface Association {
@@ -119,20 +130,20 @@ export class CompletionPort {
   }
 
   /** GetQueuedCompletionStatus: the next packet, or null on time-out (WAIT_TIMEOUT). */
-  async getQueuedCompletionStatus(timeoutMs?: number): Promise<CompletionPacket | null> {
+  async getQueuedCompletionStatus(timeoutMs?: number, options?: CompletionWaitOptions): Promise<CompletionPacket | null> {
     if (!isPort(this)) throw invalidThis('CompletionPort')
-    const packets = await this.#dequeue(1, timeoutMs, 'GetQueuedCompletionStatus')
+    const packets = await this.#dequeue(1, timeoutMs, options, 'GetQueuedCompletionStatus')
     return packets[0] ?? null
   }
 
   /** GetQueuedCompletionStatusEx: up to `max` packets in one call; [] on time-out. */
-  async getQueuedCompletionStatusEx(max: number, timeoutMs?: number): Promise<CompletionPacket[]> {
+  async getQueuedCompletionStatusEx(max: number, timeoutMs?: number, options?: CompletionWaitOptions): Promise<CompletionPacket[]> {
     if (!isPort(this)) throw invalidThis('CompletionPort')
     if (typeof max !== 'number') throw invalidType('max', 'a number', max)
     if (!Number.isInteger(max) || max < 1 || max > 65536) {
       throw invalidArgument('GetQueuedCompletionStatusEx', 'The "max" argument must be an integer from 1 to 65536')
     }
-    return this.#dequeue(max, timeoutMs, 'GetQueuedCompletionStatusEx')
+    return this.#dequeue(max, timeoutMs, options, 'GetQueuedCompletionStatusEx')
   }
 
   /** PostQueuedCompletionStatus: a packet delivered as given (bytes, key, overlapped). */
@@ -162,7 +173,7 @@ export class CompletionPort {
     this.#queue = []
     this.#head = 0
     const waiters = this.#waiters.splice(0)
-    for (const w of waiters) w.deliver(null as unknown as CompletionPacket[])
+    for (const w of waiters) w.deliver('closed')
   }
 
   #push(packet: CompletionPacket): void {
@@ -196,19 +207,34 @@ export class CompletionPort {
     }
   }
 
-  #dequeue(max: number, timeoutMs: number | undefined, syscall: string): Promise<CompletionPacket[]> {
+  #dequeue(max: number, timeoutMs: number | undefined, options: CompletionWaitOptions | undefined, syscall: string): Promise<CompletionPacket[]> {
     this.#checkOpen(syscall)
     const timeout = checkWaitMs('timeoutMs', syscall, timeoutMs)
+    const signal = checkWaitSignal(options)
+    if (signal?.aborted) return Promise.reject(abortError(signal))
     // FIFO among packets, but not ahead of a drain already owed to earlier waiters.
     if (this.size > 0 && this.#waiters.length === 0) return Promise.resolve(this.#take(max))
     if (timeout === 0) return Promise.resolve([])
     return new Promise<CompletionPacket[]>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined
+      const leave = (): boolean => {
+        if (timer) clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        const i = this.#waiters.indexOf(waiter)
+        if (i < 0) return false
+        this.#waiters.splice(i, 1)
+        return true
+      }
+      // Only a waiter still waiting gives up: one already served keeps its packets.
+      const onAbort = () => {
+        if (leave()) reject(abortError(signal!))
+      }
       const waiter: Waiter = {
         max,
         deliver: (packets) => {
           if (timer) clearTimeout(timer)
-          if (packets === null) reject(systemError(125, syscall, 'the completion port was closed'))
+          signal?.removeEventListener('abort', onAbort)
+          if (packets === 'closed') reject(systemError(125, syscall, 'the completion port was closed'))
           else resolve(packets)
         },
       }
@@ -217,11 +243,10 @@ export class CompletionPort {
         this.#drainScheduled = true
         queueMicrotask(() => this.#drain())
       }
+      signal?.addEventListener('abort', onAbort, { once: true })
       if (timeout !== Infinity) {
         timer = setTimeout(() => {
-          const i = this.#waiters.indexOf(waiter)
-          if (i >= 0) this.#waiters.splice(i, 1)
-          resolve([])
+          if (leave()) resolve([])
         }, timeout)
       }
     })
@@ -230,6 +255,14 @@ export class CompletionPort {
   #checkOpen(syscall: string): void {
     if (this.#closed) throw systemError(9, syscall, 'the completion port is closed')
   }
+}
+
+function checkWaitSignal(options: unknown): AbortSignal | undefined {
+  if (options === undefined) return undefined
+  if (typeof options !== 'object' || options === null) throw invalidType('options', 'an object', options)
+  const { signal } = options as CompletionWaitOptions
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidType('options.signal', 'an AbortSignal', signal)
+  return signal
 }
 
 function isIoHandle(handle: object): boolean {

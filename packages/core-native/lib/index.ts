@@ -25,7 +25,7 @@ export {
   type CompletionRoutine,
   type OverlappedResult,
 } from './overlapped.js'
-export { CompletionPort, type CompletionPacket } from './completion-port.js'
+export { CompletionPort, type CompletionPacket, type CompletionWaitOptions } from './completion-port.js'
 export { FileHandle, readFileOverlapped, writeFileOverlapped, type FileOpenOptions } from './file-handle.js'
 export { pendingOperations } from './io-dispatch.js'
 export { abortError } from './abort-error.js'

@@ -1,4 +1,12 @@
-// Nothing is exported yet, on purpose: fromIocp, an Observable of the packets of a core
-// CompletionPort, arrives with issue 3. Until then this entry point only proves the package builds,
-// packs and loads; see README.md for the planned API.
-export {}
+export { fromIocp, type FromIocpOptions } from './from-iocp.js'
+export {
+  fromNetworkEvents,
+  type FromNetworkEventsOptions,
+  type NetworkEvent,
+  type NetworkEventBit,
+  type NetworkEventModel,
+} from './network-events.js'
+export { copyFile$, type CopyFileObservableOptions, type CopyProgress } from './copy-file.js'
+export { listen$, connect$, type ListenObservableOptions } from './drivers.js'
+export type { RxConnection } from './connection.js'
+export type { ChunksOptions } from './chunks.js'

@@ -1,5 +1,4 @@
 import { describePackageEntry } from '../../../test-support/package-entry.js'
 import * as entry from '../src/index.js'
 
-// Nothing yet: fromIocp arrives with the adapters' issue.
-describePackageEntry('@wsm/rx', new URL('..', import.meta.url), entry, [])
+describePackageEntry('@wsm/rx', new URL('..', import.meta.url), entry, ['connect$', 'copyFile$', 'fromIocp', 'fromNetworkEvents', 'listen$'])
