@@ -30,8 +30,9 @@ describe.each(ALL_MODELS)('Server (%s)', (model) => {
 
   it('getConnections counts the open sockets, on the next tick', async () => {
     const { server, port, client, peer } = await pair(model)
+    const accepted = next(server, 'connection')
     const second = await connected(model, port)
-    await new Promise((r) => setTimeout(r, 20))
+    await accepted
     const count = () => new Promise<number>((resolve) => server.getConnections((err, n) => resolve(err ? -1 : n)))
     expect(await count()).toBe(2)
     const gone = next(peer, 'close')
