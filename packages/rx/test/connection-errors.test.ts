@@ -130,24 +130,19 @@ describe('listen$ and connect$ are cold', () => {
     let port = 0
     const server$ = listen$({ host: HOST, listeningObserver: { next: (a) => (port = a.port) } })
     expect(port).toBe(0)
-    const accepts: RxConnection[] = []
-    const subscription = server$.subscribe((c) => (accepted++, accepts.push(c)))
+    let firstAccepted!: (c: RxConnection) => void
+    const firstAccept = new Promise<RxConnection>((resolve) => (firstAccepted = resolve))
+    const subscription = server$.subscribe((c) => (accepted++, firstAccepted(c)))
     expect(port).toBeGreaterThan(0)
     const connecting = connect$({ port, host: HOST })
     await new Promise((r) => setTimeout(r, 20))
     expect(accepted).toBe(0)
     const client = await firstOf(connecting, 'the connection')
-    await within(
-      new Promise<void>((resolve) => {
-        const check = () => (accepted === 1 ? resolve() : setTimeout(check, 5))
-        check()
-      }),
-      'the accept',
-    )
+    const peer = await within(firstAccept, 'the accept')
+    expect(accepted).toBe(1)
     subscription.unsubscribe()
     expect(await errorOf(connect$({ port, host: HOST }), 'a connect after the listener closed')).toMatchObject({ code: 'ECONNREFUSED' })
     // The accepted connection still works: it echoes.
-    const peer = accepts[0]!
     peer.data$.pipe(concatMap((chunk) => peer.write(chunk))).subscribe()
     const echoed = valuesOf(client.data$.pipe(take(1)), 'the echo')
     await lastValueFrom(client.write(Buffer.from('still here')))
