@@ -6,6 +6,7 @@ import { PassThrough, pipeline } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { Socket, connect, createServer } from '../src/index.js'
 import { ALL_MODELS, listening, next, pair, shutDown, within } from './helpers/sockets.js'
+import { tcpSocketHeld } from './helpers/tcp-owner.js'
 
 /** A port nobody listens on: a server's, closed again. */
 async function closedPort(): Promise<number> {
@@ -67,15 +68,21 @@ describe.each(ALL_MODELS)('Socket errors (%s)', (model) => {
   })
 
   it("'close' is the last event and comes after the native close, with hadError", async () => {
-    const { server, client } = await pair(model)
+    const { server, port, client } = await pair(model)
     const events: string[] = []
-    for (const e of ['end', 'finish', 'error', 'close']) client.on(e, () => events.push(e))
+    let heldAtClose: boolean | undefined
+    for (const e of ['end', 'finish', 'error']) client.on(e, () => events.push(e))
+    client.on('close', () => {
+      events.push('close')
+      heldAtClose = tcpSocketHeld(client.localPort!, port)
+    })
+    expect(tcpSocketHeld(client.localPort!, port)).toBe(true)
     client.destroy(new Error('mine'))
     expect(events).toEqual([]) // nothing synchronously
     await next(client, 'close')
     expect(events).toEqual(['error', 'close'])
-    // After 'close' the connection is gone: the server's socket sees its end.
-    expect(await shutDown(server)).toBeUndefined()
+    expect(heldAtClose).toBe(false) // by 'close', no descriptor holds the socket: it was closed first
+    await shutDown(server)
   })
 
   it('writes before connect wait for it; a destroy before it fails them', async () => {

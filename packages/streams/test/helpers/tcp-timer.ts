@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs'
 /** The kernel's names for /proc/net/tcp's `tr` column. */
 export const TCP_TIMER = { none: 0, retransmit: 1, keepalive: 2 } as const
 
-const loopback = (port: number) => `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`
+/** 127.0.0.1:`port` as /proc/net/tcp writes it. */
+export const loopback = (port: number) => `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`
 
 /**
  * The timer of the established connection from 127.0.0.1:`localPort` to 127.0.0.1:`remotePort`
