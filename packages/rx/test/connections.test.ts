@@ -1,6 +1,7 @@
 // listen$, connect$ and RxConnection: an echo server of mergeMap keeps every byte; a receive side
-// abandoned mid-stream destroys its connection and leaves no descriptor; core errors arrive as
-// error notifications; a connection has one consumer; listen$'s teardown closes only the listener.
+// abandoned mid-stream, or a connect$ unsubscribed while connecting, destroys its connection and
+// leaves no descriptor; core errors arrive as error notifications; a connection has one consumer;
+// listen$'s teardown closes only the listener.
 import { createHash, randomBytes } from 'node:crypto'
 import { MODELS } from '@wsm/core-native'
 import { EMPTY, catchError, concat, concatMap, finalize, forkJoin, ignoreElements, map, merge, mergeMap, reduce, take, timeout } from 'rxjs'
@@ -76,6 +77,23 @@ describe('teardown', () => {
     expect(got).toHaveLength(3)
     await eventually(() => serverSaw.includes('done'), "the server's side to end")
     subscription.unsubscribe()
+    await eventually(() => openFdCount() === before, 'every descriptor to be closed')
+  })
+
+  it('connect$ unsubscribed while connecting: the connection, once made, is destroyed; no descriptor is left', async () => {
+    let serverSawEnd!: () => void
+    const ended = new Promise<void>((resolve) => (serverSawEnd = resolve))
+    const close = (c: RxConnection) =>
+      c.data$.pipe(
+        finalize(() => {
+          c.connection.destroy()
+          serverSawEnd()
+        }),
+      )
+    const { port } = await served(close)
+    const before = fdBaseline()
+    connect$({ port, host: HOST }).subscribe().unsubscribe()
+    await within(ended, "the server's end of the connection", 3000)
     await eventually(() => openFdCount() === before, 'every descriptor to be closed')
   })
 })
