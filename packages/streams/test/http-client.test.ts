@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { connect, type ConnectOptions } from '../src/index.js'
 import { ALL_MODELS, within } from './helpers/http.js'
+import { TCP_TIMER, tcpTimer } from './helpers/tcp-timer.js'
 
 /** node's http server on 127.0.0.1 answering with the url, and the remote ports it was reached from. */
 async function nodeHttpServer(): Promise<{ server: http.Server; port: number; remotePorts: Set<number> }> {
@@ -78,6 +79,11 @@ describe.each(ALL_MODELS)('http client over our sockets (%s)', (model) => {
     expect(made).toEqual([`127.0.0.1:${port}`])
     expect(remotePorts.size).toBe(1)
     const [free] = Object.values(agent.freeSockets).flat()
+    // The Agent's keep-alive (its connect options, then setKeepAlive(true, keepAliveMsecs) on the
+    // free socket) reached the kernel: it runs the keepalive timer, first probe after 1 s.
+    const timer = tcpTimer(free!.localPort!, port)
+    expect(timer?.kind).toBe(TCP_TIMER.keepalive)
+    expect(timer?.seconds).toBeLessThanOrEqual(1)
     // The Agent's idle timeout (its own, or the server's Keep-Alive hint less a margin), through our setTimeout.
     expect(free?.timeout).toBeGreaterThan(0)
     expect(free?.timeout).toBeLessThanOrEqual(5000)
