@@ -1,6 +1,6 @@
 // Errors and destroys on every model: ECONNREFUSED on connect, ECONNRESET from the peer, a destroy
-// that travels through a pipeline, 'close' always last and only after the native close, and bad
-// arguments refused with Node's codes.
+// that travels through a pipeline, 'close' always last and only after the native close, an aborted
+// signal, and bad arguments refused with Node's codes.
 import { once } from 'node:events'
 import { PassThrough, pipeline } from 'node:stream'
 import { describe, expect, it } from 'vitest'
@@ -82,6 +82,19 @@ describe.each(ALL_MODELS)('Socket errors (%s)', (model) => {
     await next(client, 'close')
     expect(events).toEqual(['error', 'close'])
     expect(heldAtClose).toBe(false) // by 'close', no descriptor holds the socket: it was closed first
+    await shutDown(server)
+  })
+
+  it('options.signal: aborting destroys the connected socket with an AbortError, then close(true)', async () => {
+    const { server, port } = await listening(model, (s) => s.on('error', () => {}).resume())
+    const controller = new AbortController()
+    const socket = connect({ port, host: '127.0.0.1', model, signal: controller.signal })
+    await next(socket, 'connect')
+    const errored = next<[Error]>(socket, 'error')
+    const closed = next<[boolean]>(socket, 'close')
+    controller.abort()
+    expect((await errored)[0].name).toBe('AbortError')
+    expect(await closed).toEqual([true])
     await shutDown(server)
   })
 
