@@ -3,7 +3,8 @@
 // A server definition is echo-servers.mjs's ({ name, command, args, env, skip, note }), plus:
 //   model, engine  the driver's model and WSM_BACKEND (driver and cluster rows)
 //   label          its group on the chart's x axis
-//   kind           'driver' | 'raw' (the completion-port example) | 'node-net' | 'cluster'
+//   kind           'driver' | 'raw' (the completion-port example) | 'rx' (the same on fromIocp)
+//                  | 'node-net' | 'cluster'
 //   conns          optional: the only connection counts it runs at
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -18,12 +19,17 @@ export const NODE_NET_CLUSTER = 'node-net × cluster(2)';
 export const driverRow = (model, engine) => `${model} driver (${engine})`;
 /** Name of the raw completion-port server's row (echo-servers.mjs). */
 export const rawRow = (engine) => `wsm-iocp (${engine})`;
+/** Name of the row of the completion-port echo server on @wsm/rx's fromIocp (servers/wsm-rx.mjs). */
+export const rxRow = (engine) => `rx fromIocp (${engine})`;
 /** Name of the cluster row of the iocp driver. */
 export const clusterRow = (engine) => `iocp driver × cluster(2) (${engine})`;
 
 const ADDON_BUILT = path.join(BENCH_DIR, '..', '..', 'packages', 'core-native', 'build', 'Release', 'wsm.node');
 const CLUSTER_BUILT = path.join(BENCH_DIR, '..', 'examples', 'dist', 'cluster-server.js');
 const CLUSTER_CONNS = [50, 500];
+const RX_BUILT = path.join(BENCH_DIR, '..', '..', 'packages', 'rx', 'dist', 'index.js');
+// the connection counts issue 13's target names
+const RX_CONNS = [50, 500];
 
 const driver = (model, engine) => ({
   name: driverRow(model, engine),
@@ -51,6 +57,21 @@ export function modelServers() {
     ...ENGINES.map(raw),
     { ...echoServers.find((s) => s.name === NODE_NET), kind: 'node-net', engine: 'node', label: NODE_NET },
   ];
+}
+
+/** Ping-pong only, at 50 and 500 connections: the raw completion-port server on fromIocp, per engine. */
+export function rxServers() {
+  return ENGINES.map((engine) => ({
+    name: rxRow(engine),
+    kind: 'rx',
+    engine,
+    label: 'rx fromIocp',
+    conns: RX_CONNS,
+    command: process.execPath,
+    args: [path.join(SERVERS_DIR, 'wsm-rx.mjs'), '0', '127.0.0.1'],
+    env: { WSM_BACKEND: engine },
+    skip: () => (existsSync(ADDON_BUILT) && existsSync(RX_BUILT) ? null : 'native addon or @wsm/rx not built: pnpm build'),
+  }));
 }
 
 /** Using every core: two processes sharing the port, at 50 and 500 connections only. */

@@ -1,6 +1,6 @@
 // The tables and the targets of `pnpm bench models`, in text and in markdown.
 import { fmtX } from './measure.mjs';
-import { NODE_NET, driverRow, rawRow } from './model-servers.mjs';
+import { NODE_NET, driverRow, rawRow, rxRow } from './model-servers.mjs';
 import { markdownTable, textTable } from './report.mjs';
 import { addRatios, bulkColumns, failedRuns, missing, pingPongColumns } from './row-tables.mjs';
 
@@ -32,7 +32,8 @@ export const TARGETS_TEXT = `Targets (issue 11): the iocp driver's server µs/ms
 µs/msg ≤ 0.72× Node net's at 50 and 500 connections on io_uring (the iocp driver and wsm-iocp); no
 driver slower than Node net at 50 connections unless its model caps it (apps/bench/README.md says
 which and why); bulk MB/s ≥ Node net's at no more server CPU per GB; idle server RSS per connection
-of the iocp driver ≤ Node net's.`;
+of the iocp driver ≤ Node net's. Target (issue 13): the echo server on @wsm/rx's fromIocp (rx
+fromIocp) within 10% of the raw server's (wsm-iocp, same engine) msgs/s at 50 and 500 connections.`;
 
 /**
  * Each target the rows allow to check: { what, value, limit, met }. A target whose rows did not
@@ -53,6 +54,8 @@ export function checkTargets({ pingpong, bulk, idle }) {
       const raw = pp(rawRow(engine), conns);
       if (drv && raw) add(`iocp driver (${engine}) µs/msg ÷ wsm-iocp (${engine}) at ${conns} conns`, drv.serverUsPerMsg / raw.serverUsPerMsg, '≤', 1.1);
       if (drv && node) add(`iocp driver (${engine}) msgs/s ÷ node-net at ${conns} conns`, drv.msgsPerSec / node.msgsPerSec, '≥', 1);
+      const rx = pp(rxRow(engine), conns);
+      if (rx && raw) add(`rx fromIocp (${engine}) msgs/s ÷ wsm-iocp (${engine}) at ${conns} conns`, rx.msgsPerSec / raw.msgsPerSec, '≥', 0.9);
     }
     for (const name of [driverRow('iocp', 'io_uring'), rawRow('io_uring')]) {
       const r = pp(name, conns);

@@ -1,7 +1,8 @@
 // `pnpm bench models`: every model's driver on both engines against Node net and the raw
 // completion-port server, in one run: closed-loop ping-pong (c/pingpong.c) at 1, 50 and 500
-// connections, the iocp driver and Node net on two processes (cluster), a bulk echo over one
-// connection (c/bulk.c), and server memory per idle connection. Writes
+// connections (the raw server on @wsm/rx's fromIocp too, at 50 and 500), the iocp driver and
+// Node net on two processes (cluster), a bulk echo over one connection (c/bulk.c), and server
+// memory per idle connection. Writes
 // bench/results/models-latest.md, models-latest.svg and models-<date>.json.
 //
 // Measurement is the echo benchmark's (pingpong.mjs, processes.mjs, quiet-rounds.mjs): servers
@@ -15,7 +16,7 @@ import { idleRow, measureIdle } from './idle-rss.mjs';
 import { fmtCpu, idleCheck } from './measure.mjs';
 import { renderModelsChart } from './models-chart.mjs';
 import { TARGETS_TEXT, addNodeNetRatios, checkTargets, markdownTables, tables, targetLines, textTables } from './models-report.mjs';
-import { NODE_NET, clusterServers, driverRow, modelServers } from './model-servers.mjs';
+import { NODE_NET, clusterServers, driverRow, modelServers, rxServers } from './model-servers.mjs';
 import { REPO_ROOT, RESULTS_DIR } from './paths.mjs';
 import { measurePingPong, pingPongRow } from './pingpong.mjs';
 import { ensureBuilt } from './processes.mjs';
@@ -76,12 +77,14 @@ function plan(opts) {
   const picked = (def) => !opts.only || opts.only.some((s) => def.name.includes(s));
   const has = (s) => opts.sections.includes(s);
   const servers = modelServers().filter(picked);
+  const rx = rxServers().filter(picked);
   const cluster = clusterServers().filter(picked);
+  const at = (defs, conns) => defs.filter((d) => d.conns.includes(conns));
   return {
-    // a cluster row runs in the ping-pong rounds, at the connection counts it is made for
+    // the rx and cluster rows run in the ping-pong rounds, at the connection counts they are made for
     pingpong: opts.conns.map((conns) => [
-      ...(has('pingpong') ? servers : []),
-      ...(has('cluster') ? cluster.filter((d) => d.conns.includes(conns)) : []),
+      ...(has('pingpong') ? [...servers, ...at(rx, conns)] : []),
+      ...(has('cluster') ? at(cluster, conns) : []),
     ]),
     bulk: has('bulk') ? servers : [],
     // idle memory: the iocp driver on both engines against Node net
@@ -154,7 +157,9 @@ function markdown({ date, command, opts, env, rows, targets, notes }) {
   return `# Models benchmark: latest results
 
 Every driver of \`@wsm/core-native\` (\`listen({ model })\` + \`Connection\`, [servers/wsm-driver.mjs](../../apps/bench/servers/wsm-driver.mjs))
-on both engines, against Node \`net\` and the raw completion-port server (\`wsm-iocp\`). Chart: [models-latest.svg](models-latest.svg).
+on both engines, against Node \`net\` and the raw completion-port server (\`wsm-iocp\`), and that server with its packets
+consumed through \`@wsm/rx\`'s \`fromIocp\` (\`rx fromIocp\`, [servers/wsm-rx.mjs](../../apps/bench/servers/wsm-rx.mjs)).
+Chart: [models-latest.svg](models-latest.svg).
 
 ![msgs/s and server µs/msg per model and engine](models-latest.svg)
 
