@@ -33,7 +33,10 @@ class PortDrain {
   // Replaced, never changed in place: a batch being emitted keeps the list it started a packet with.
   #entries: readonly Entry[] = []
   #held: CompletionPacket[] = []
-  #wait: AbortController | null = null
+  // One controller for every wait while anyone is subscribed (making one per wait was the drain's
+  // largest cost per batch), aborted when the last one leaves and replaced at the next wait, or
+  // every later wait would reject at once (test/from-iocp.test.ts, "unsubscribed while waiting").
+  #wait: { controller: AbortController; options: { signal: AbortSignal } } | null = null
   #running = false
 
   constructor(port: CompletionPort) {
@@ -55,7 +58,7 @@ class PortDrain {
     const i = this.#entries.indexOf(entry)
     if (i < 0) return
     this.#entries = this.#entries.filter((e) => e !== entry)
-    if (this.#entries.length === 0) this.#wait?.abort()
+    if (this.#entries.length === 0) this.#wait?.controller.abort()
   }
 
   async #run(): Promise<void> {
@@ -70,16 +73,18 @@ class PortDrain {
           this.#emit(held)
           continue
         }
-        const wait = (this.#wait = new AbortController())
+        if (this.#wait === null || this.#wait.controller.signal.aborted) {
+          const controller = new AbortController()
+          this.#wait = { controller, options: { signal: controller.signal } }
+        }
+        const { signal } = this.#wait.options
         let packets: CompletionPacket[]
         try {
-          packets = await this.#port.getQueuedCompletionStatusEx(this.#batchSize(), undefined, { signal: wait.signal })
+          packets = await this.#port.getQueuedCompletionStatusEx(this.#batchSize(), undefined, this.#wait.options)
         } catch (err) {
-          if (wait.signal.aborted) continue // the last subscriber left (another may have come since)
+          if (signal.aborted) continue // the last subscriber left (another may have come since)
           this.#end(err)
           return
-        } finally {
-          this.#wait = null
         }
         this.#emit(packets)
       }
