@@ -1,16 +1,15 @@
 // A line-based chat server written with @wsm/rx: every line a client sends goes to every other
 // client. What RxJS adds to the model servers beside it: the lines of a connection are an
-// operator over its chunks, outgoing lines are batched into one write per client with bufferTime,
-// a peer's FIN or reset ends only its session, and takeUntil(shutdown$) closes the listener and
-// every connection at once.
-import { StringDecoder } from 'node:string_decoder'
+// operator over its chunks, a flood limit per client with groupBy, outgoing lines batched into
+// one write per client with bufferTime, a peer's FIN or reset ending only its session, and
+// takeUntil(shutdown$) closing the listener and every connection at once. (The timing operators
+// are in rx-chat-timing.ts; rx-chat-bot.ts is a client that reconnects with retry.)
 import type { Model } from '@wsm/core-native'
 import { listen$, type RxConnection } from '@wsm/rx'
 import {
   EMPTY,
   Observable,
   Subject,
-  bufferTime,
   catchError,
   concat,
   concatMap,
@@ -24,6 +23,8 @@ import {
   takeUntil,
   tap,
 } from 'rxjs'
+import { lines } from './rx-lines.js'
+import { batchLines, limitPerKey, type FloodLimit } from './rx-chat-timing.js'
 
 export interface RxChatOptions {
   port?: number
@@ -32,6 +33,8 @@ export interface RxChatOptions {
   model?: Model
   /** How long lines for one client are gathered into one write (20 ms by default). */
   batchMs?: number
+  /** The most lines one client may send per period; the rest are dropped (10 per 1000 ms by default). */
+  floodLimit?: FloodLimit
 }
 
 export interface RxChatServer {
@@ -47,44 +50,27 @@ interface Said {
   line: string
 }
 
-/** The UTF-8 lines of a stream of chunks (a line may span chunks; a last one without '\n' counts). */
-export function lines() {
-  return (chunks: Observable<Buffer>) =>
-    new Observable<string>((subscriber) => {
-      const decoder = new StringDecoder('utf8')
-      let rest = ''
-      return chunks.subscribe({
-        next: (chunk) => {
-          const parts = (rest + decoder.write(chunk)).split('\n')
-          rest = parts.pop()!
-          for (const line of parts) subscriber.next(line)
-        },
-        error: (err) => subscriber.error(err),
-        complete: () => {
-          rest += decoder.end()
-          if (rest !== '') subscriber.next(rest)
-          subscriber.complete()
-        },
-      })
-    })
-}
-
 export function startRxChatServer(options: RxChatOptions = {}): RxChatServer {
   const batchMs = options.batchMs ?? 20
   const said$ = new Subject<Said>()
   const shutdown$ = new Subject<void>()
+  // What is passed on: groupBy gives each client its own budget, so one flooding client is cut
+  // short while the others are heard. One pipeline shared by every session.
+  const allowed$ = said$.pipe(
+    limitPerKey((said) => said.from, options.floodLimit ?? { max: 10, perMs: 1000 }),
+    share(),
+  )
 
   // One client: what it says goes to said$; what the others say comes back batched. Its FIN ends
   // the session (then our FIN); a reset ends it too, without ending the server.
   const session = (c: RxConnection): Observable<never> => {
     const heard$ = c.data$.pipe(lines(), share())
     const speak$ = heard$.pipe(tap((line) => said$.next({ from: c, line })))
-    const hear$ = said$.pipe(
+    const hear$ = allowed$.pipe(
       filter((said) => said.from !== c),
-      map((said) => `${said.line}\n`),
-      bufferTime(batchMs),
-      filter((batch) => batch.length > 0),
-      concatMap((batch) => c.write(Buffer.from(batch.join('')))),
+      map((said) => said.line),
+      batchLines(batchMs),
+      concatMap((text) => c.write(Buffer.from(text))),
       takeUntil(heard$.pipe(last(undefined, null))),
     )
     return concat(merge(speak$, hear$).pipe(ignoreElements()), c.end()).pipe(catchError(() => EMPTY))

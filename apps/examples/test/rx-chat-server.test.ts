@@ -1,6 +1,7 @@
 // The @wsm/rx chat server, driven by plain Node `net` clients (an independent peer): every line
-// reaches every other client, lines split across packets included; a client's FIN or reset ends
-// only its session; close() ends every connection and the listener, leaving no descriptor.
+// reaches every other client, lines split across packets included; a flooding client is cut to its
+// limit while the others are heard; a client's FIN or reset ends only its session; close() ends
+// every connection and the listener, leaving no descriptor.
 import net from 'node:net'
 import * as core from '@wsm/core-native'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -67,4 +68,19 @@ describe('the rx chat server', () => {
       await waitFor(() => a.closed() && b.closed() && c.closed())
     })
   }
+
+  it('a client that floods is cut to its limit per period; the others are still heard', async () => {
+    server = startRxChatServer({ floodLimit: { max: 3, perMs: 60_000 } })
+    const [a, b, c] = await Promise.all([client(server.port), client(server.port), client(server.port)])
+    await new Promise((r) => setTimeout(r, 30)) // all three sessions accepted
+    a.socket.write('1\n2\n3\n4\n5\n')
+    await waitFor(() => b.text() === '1\n2\n3\n')
+    c.socket.write('me too\n') // c has a budget of its own
+    await waitFor(() => b.text() === '1\n2\n3\nme too\n' && a.text() === 'me too\n')
+    a.socket.write('6\n') // still a's period: dropped
+    await new Promise((r) => setTimeout(r, 60))
+    expect(c.text()).toBe('1\n2\n3\n')
+    for (const x of [a, b, c]) x.socket.end()
+    await waitFor(() => a.closed() && b.closed() && c.closed())
+  })
 })

@@ -18,6 +18,12 @@ export function tcp(): Socket {
   return s
 }
 
+/** `s` (an accepted socket, or null), closed after the test like the others. */
+export function track<T extends Socket | null>(s: T): T {
+  if (s !== null) open.push(s)
+  return s
+}
+
 /** A port on 127.0.0.1 where nothing listens. */
 export function closedPort(): number {
   const s = Socket.tcp()
