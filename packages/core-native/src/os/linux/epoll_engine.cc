@@ -38,11 +38,6 @@ namespace {
 // Largest block one receive takes: enough for a socket buffer's worth, small enough not to
 // matter when thousands of connections receive at once.
 constexpr size_t kMaxRecvBlock = 256 * 1024;
-// A received block this much larger than its bytes is shrunk to fit (in place with glibc).
-constexpr size_t kShrinkSlack = 4096;
-// Received bytes up to this size are copied out of the scratch block into a block of their own
-// size; larger ones keep the scratch block itself (no copy) and a new scratch block is made.
-constexpr size_t kCopyOutMax = 16 * 1024;
 // Linux transfers at most this much in one read/write call (MAX_RW_COUNT); keeps results in int32.
 constexpr size_t kMaxFileTransfer = 0x7ffff000;
 // epoll events fetched per epoll_wait, and rounds per Harvest before yielding to the rest of the
@@ -389,16 +384,16 @@ bool EpollEngine::AttemptRecv(IoRequest* req) {
   } while (n < 0 && errno == EINTR);
   if (n > 0) {
     size_t got = static_cast<size_t>(n);
-    uint8_t* block = got <= kCopyOutMax ? static_cast<uint8_t*>(std::malloc(got)) : nullptr;
+    // Copied out of the scratch block, which stays: a scratch block handed away would be unmapped
+    // when freed (glibc maps blocks that large) and its replacement mapped anew, so that the
+    // kernel's copy faulted on every page of each receive (test/receive-page-faults.test.ts).
+    uint8_t* block = static_cast<uint8_t*>(std::malloc(got));
     if (block) {
       std::memcpy(block, recvScratch_, got);
     } else {
-      // Large (or no memory for a copy): the scratch block becomes this receive's.
+      // No memory for a copy: the scratch block becomes this receive's.
       block = recvScratch_;
       recvScratch_ = nullptr;
-      if (kMaxRecvBlock - got >= kShrinkSlack) {
-        if (void* fitted = std::realloc(block, got)) block = static_cast<uint8_t*>(fitted);
-      }
     }
     req->heapReceived = block;
     req->received = block;
