@@ -20,8 +20,14 @@ namespace {
 
 constexpr unsigned kQueueDepth = 4096;
 constexpr unsigned kCompletionDepth = 16384;
-constexpr unsigned kRecvBufferCount = 1024;  // a power of two, as the kernel requires
+constexpr unsigned kRecvBufferCount = 1024;  // the ring's capacity: a power of two, as the kernel requires
 constexpr unsigned kRecvBufferSize = 16 * 1024;
+// Buffers provided at first; their number doubles whenever a receive finds none (up to the
+// capacity). The kernel hands buffers out in the order they were given back, so receives cycle
+// through every buffer provided: with all 1024 provided, one bulk transfer would walk 16 MiB,
+// faulting each page in and then missing the cache on every receive; provided as needed, a few
+// busy connections reuse a few warm buffers (test/receive-page-faults.test.ts).
+constexpr unsigned kRecvBuffersFirst = 32;
 constexpr int kRecvBufferGroup = 1;
 // How often NextSqe hands a full submission queue to the kernel before giving up on the request.
 constexpr int kSubmitAttempts = 4;
@@ -76,11 +82,7 @@ class UringEngine final : public IoEngine {
     rc = io_uring_register_buf_ring(&ring_, &reg, 0);
     if (rc < 0) return -rc;
     mask_ = io_uring_buf_ring_mask(kRecvBufferCount);
-    for (unsigned i = 0; i < kRecvBufferCount; i++) {
-      io_uring_buf_ring_add(bufRing_, bufMemory_ + static_cast<size_t>(i) * kRecvBufferSize, kRecvBufferSize,
-                            static_cast<unsigned short>(i), mask_, static_cast<int>(i));
-    }
-    io_uring_buf_ring_advance(bufRing_, static_cast<int>(kRecvBufferCount));
+    Provide(kRecvBuffersFirst);
     return 0;
   }
 
@@ -195,6 +197,7 @@ class UringEngine final : public IoEngine {
   }
 
   void Harvest(std::vector<IoRequest*>& out) override {
+    harvests_++;
     out.insert(out.end(), ready_.begin(), ready_.end());
     ready_.clear();
     StashCompletions();
@@ -233,6 +236,20 @@ class UringEngine final : public IoEngine {
   }
 
  private:
+  // Gives the kernel `count` more buffers of the reserved memory (fewer at the ring's capacity);
+  // false if it had them all already.
+  bool Provide(unsigned count) {
+    unsigned add = count < kRecvBufferCount - provided_ ? count : kRecvBufferCount - provided_;
+    for (unsigned i = 0; i < add; i++) {
+      unsigned id = provided_ + i;
+      io_uring_buf_ring_add(bufRing_, bufMemory_ + static_cast<size_t>(id) * kRecvBufferSize, kRecvBufferSize,
+                            static_cast<unsigned short>(id), mask_, static_cast<int>(i));
+    }
+    io_uring_buf_ring_advance(bufRing_, static_cast<int>(add));
+    provided_ += add;
+    return add > 0;
+  }
+
   // A free submission entry, or nullptr when the kernel takes no more now; never spins. When the
   // submission queue is full it is handed to the kernel, which may refuse: EBUSY while completions
   // overflow the CQ ring (kernels before the overflow list could grow), EAGAIN without memory for
@@ -300,8 +317,15 @@ class UringEngine final : public IoEngine {
           break;
         }
         if (res == -ENOBUFS && !req->cancelRequested) {
-          // Every provided buffer is waiting to be copied out: retry when one comes back.
-          waitingForBuffer_.push_back(req);
+          // Every provided buffer is taken: provide more (once per harvest: the other receives
+          // that found none in the same batch retry with those), or, at the ring's capacity,
+          // retry when one comes back.
+          if (grownInHarvest_ == harvests_ || Provide(provided_)) {
+            grownInHarvest_ = harvests_;
+            Submit(req);
+          } else {
+            waitingForBuffer_.push_back(req);
+          }
           return;
         }
         req->moreData = (flags & IORING_CQE_F_SOCK_NONEMPTY) != 0;
@@ -335,6 +359,9 @@ class UringEngine final : public IoEngine {
   io_uring_buf_ring* bufRing_ = nullptr;
   uint8_t* bufMemory_ = nullptr;
   int mask_ = 0;
+  unsigned provided_ = 0;  // buffers given to the kernel so far (kRecvBuffersFirst, doubling)
+  uint64_t harvests_ = 0;
+  uint64_t grownInHarvest_ = 0;  // the Harvest in which provided_ last grew
   std::vector<IoRequest*> ready_;
   std::deque<IoRequest*> waitingForBuffer_;
   // Completions taken out of the CQ ring, not yet handed out (StashCompletions).
