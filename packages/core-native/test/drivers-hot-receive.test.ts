@@ -86,6 +86,27 @@ async function pauseAcrossGears(model: CompletionModel): Promise<void> {
   expect(whilePaused, `${model}: 'data' while paused`).toBe(0)
 }
 
+// A connection paused in its 'data' handler has its next buffered receive posted all the same:
+// the bytes that arrive while it is paused are taken (held, not given), and resume() gives them in
+// the tick it schedules, before one scheduled right after it; without the read-ahead, that tick
+// only posts the receive, and they come with its completion, later.
+async function readAheadWhilePaused(model: CompletionModel): Promise<void> {
+  const [c, s] = (await pairs(model, 1))[0]!
+  const order: string[] = []
+  s.on('data', (d: Buffer) => {
+    order.push(d.toString())
+    if (d.toString() === 'first') s.pause()
+  })
+  c.write(Buffer.from('first'))
+  await within((async () => { while (!s.isPaused) await delay(2) })(), `${model}: the pause`)
+  c.write(Buffer.from('second'))
+  await delay(100) // 'second' is in: the receive posted while paused has completed
+  expect(order, `${model}: nothing given while paused`).toEqual(['first'])
+  s.resume()
+  await new Promise<void>((resolve) => process.nextTick(() => (order.push('next tick'), resolve())))
+  expect(order, `${model}: what came while paused is given in resume()'s tick`).toEqual(['first', 'second', 'next tick'])
+}
+
 // The sweeps take seconds: the three models run side by side, each case naming its model.
 describe('the buffered receive gear of the completion-based drivers', () => {
   it(`${CONNECTIONS} connections of each model that just received hold a receive buffer each; idle for ~2 s, they give it up and still receive`, async () => {
@@ -95,6 +116,10 @@ describe('the buffered receive gear of the completion-based drivers', () => {
   it('pause and resume in the buffered gear, and across its cancellation: every byte arrives, in order', async () => {
     await Promise.all(COMPLETION_MODELS.map(pauseAcrossGears))
   }, 20_000)
+
+  it("paused in a 'data' handler, the next receive is taken ahead and given in resume()'s tick", async () => {
+    await Promise.all(COMPLETION_MODELS.map(readAheadWhilePaused))
+  })
 
   for (const model of COMPLETION_MODELS) {
     it(`'${model}', bulk: 32 MiB through one connection in the buffered gear arrives intact`, async () => {

@@ -299,7 +299,10 @@ export class Connection extends EventEmitter<ConnectionEventMap> {
     return this
   }
 
-  /** Stops receiving: no receive is posted, so the kernel's buffer fills and the peer's sends block. */
+  /**
+   * Stops receiving: no receive is posted (a completion-based driver in its buffered gear takes one
+   * more ahead, held until resume()), so the kernel's buffer fills and the peer's sends block.
+   */
   pause(): this {
     if (!isConnection(this)) throw invalidThis('Connection')
     this.#paused = true

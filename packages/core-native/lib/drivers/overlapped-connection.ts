@@ -142,7 +142,16 @@ export abstract class OverlappedConnection implements ConnectionIo {
   #deliver(chunk: Buffer | 'end'): void {
     if (!this.#sink.wanted()) this.#held = chunk
     else if (chunk === 'end') this.#sink.end()
-    else this.#sink.data(chunk)
+    else this.#give(chunk)
+  }
+
+  // Gives `chunk`; if the listener paused the connection meanwhile, the buffered gear posts its next
+  // receive all the same (one, whose bytes are held until resume()): resume() then finds them there,
+  // where it would otherwise post the receive and wait a loop turn for it, and an echo that pauses
+  // on every chunk alternated its receives and sends (test/drivers-hot-receive.test.ts, "read-ahead").
+  #give(chunk: Buffer): void {
+    this.#sink.data(chunk)
+    if (!this.#closed && this.#watch !== null && !this.#sink.wanted()) this.receive()
   }
 
   #heat(): void {
@@ -172,7 +181,7 @@ export abstract class OverlappedConnection implements ConnectionIo {
     }
     if (n === 0) return this.#sink.end()
     this.#heat()
-    this.#sink.data(takeReceived(space, n))
+    this.#give(takeReceived(space, n))
   }
 
   #post(): void {
