@@ -7,12 +7,13 @@
 
 #include <liburing.h>
 #include <poll.h>
-#include <sys/mman.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <deque>
+
+#include "os/linux/provided_buffers.h"
 
 namespace wsm {
 
@@ -20,15 +21,15 @@ namespace {
 
 constexpr unsigned kQueueDepth = 4096;
 constexpr unsigned kCompletionDepth = 16384;
-constexpr unsigned kRecvBufferCount = 1024;  // the ring's capacity: a power of two, as the kernel requires
+// Receive buffers: 16 KiB ones (up to 1,024, 16 MiB reserved), and 64 KiB ones (up to 256, 16 MiB
+// reserved) for receives that ask for more than 16 KiB, so that a bulk transfer takes 64 KiB per
+// completion, as Node's read does, instead of four completions of 16 KiB (provided_buffers.h).
 constexpr unsigned kRecvBufferSize = 16 * 1024;
-// Buffers provided at first; their number doubles whenever a receive finds none (up to the
-// capacity). The kernel hands buffers out in the order they were given back, so receives cycle
-// through every buffer provided: with all 1024 provided, one bulk transfer would walk 16 MiB,
-// faulting each page in and then missing the cache on every receive; provided as needed, a few
-// busy connections reuse a few warm buffers (test/receive-page-faults.test.ts).
+constexpr unsigned kRecvBufferCount = 1024;
 constexpr unsigned kRecvBuffersFirst = 32;
-constexpr int kRecvBufferGroup = 1;
+constexpr unsigned kLargeRecvBufferSize = 64 * 1024;
+constexpr unsigned kLargeRecvBufferCount = 256;
+constexpr unsigned kLargeRecvBuffersFirst = 8;
 // How often NextSqe hands a full submission queue to the kernel before giving up on the request.
 constexpr int kSubmitAttempts = 4;
 
@@ -41,8 +42,8 @@ class UringEngine final : public IoEngine {
     bool quiet = Quiesce(kEngineTeardownWaitMs);
     if (ringReady_) io_uring_queue_exit(&ring_);
     if (!quiet) return;  // the provided buffers may still be written: leaked on purpose
-    if (bufRing_) std::free(bufRing_);
-    if (bufMemory_) munmap(bufMemory_, static_cast<size_t>(kRecvBufferCount) * kRecvBufferSize);
+    smallBuffers_.Free();
+    largeBuffers_.Free();
   }
 
   int Init() {
@@ -65,25 +66,10 @@ class UringEngine final : public IoEngine {
     if (rc < 0) return -rc;
     ringReady_ = true;
 
-    // Provided buffers: the kernel picks one when a receive has data. The memory is reserved, not
-    // touched, so it costs RSS only once used.
-    size_t bytes = static_cast<size_t>(kRecvBufferCount) * kRecvBufferSize;
-    void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (mem == MAP_FAILED) return errno;
-    bufMemory_ = static_cast<uint8_t*>(mem);
-    void* ringMem = nullptr;
-    if (posix_memalign(&ringMem, 4096, kRecvBufferCount * sizeof(io_uring_buf)) != 0) return ENOMEM;
-    bufRing_ = static_cast<io_uring_buf_ring*>(ringMem);
-    io_uring_buf_ring_init(bufRing_);
-    io_uring_buf_reg reg{};
-    reg.ring_addr = reinterpret_cast<uint64_t>(bufRing_);
-    reg.ring_entries = kRecvBufferCount;
-    reg.bgid = kRecvBufferGroup;
-    rc = io_uring_register_buf_ring(&ring_, &reg, 0);
-    if (rc < 0) return -rc;
-    mask_ = io_uring_buf_ring_mask(kRecvBufferCount);
-    Provide(kRecvBuffersFirst);
-    return 0;
+    // Provided buffers: the kernel picks one when a receive has data.
+    rc = smallBuffers_.Init(&ring_);
+    if (rc == 0) rc = largeBuffers_.Init(&ring_);
+    return rc;
   }
 
   const char* Name() const override { return "io_uring"; }
@@ -104,11 +90,12 @@ class UringEngine final : public IoEngine {
           // Zero-byte receive: readiness without a buffer.
           io_uring_prep_poll_add(sqe, req->fd, POLLIN | POLLRDHUP);
         } else {
-          unsigned len = req->length < kRecvBufferSize ? static_cast<unsigned>(req->length) : kRecvBufferSize;
+          ProvidedBuffers& buffers = BuffersFor(*req);
+          unsigned len = req->length < buffers.size() ? static_cast<unsigned>(req->length) : buffers.size();
           io_uring_prep_recv(sqe, req->fd, nullptr, len, 0);
           if (req->expectEmpty) sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
           sqe->flags |= IOSQE_BUFFER_SELECT;
-          sqe->buf_group = kRecvBufferGroup;
+          sqe->buf_group = static_cast<uint16_t>(buffers.group());
         }
         break;
       case IoKind::kSend:
@@ -164,14 +151,10 @@ class UringEngine final : public IoEngine {
     if (req->cancelRequested) return;
     if (!req->inKernel) {
       // Waiting here for a receive buffer, not in the kernel: complete it now.
-      for (auto it = waitingForBuffer_.begin(); it != waitingForBuffer_.end(); ++it) {
-        if (*it == req) {
-          waitingForBuffer_.erase(it);
-          req->result = -ECANCELED;
-          ready_.push_back(req);
-          req->cancelRequested = true;
-          return;
-        }
+      if (req->kind == IoKind::kRecv && BuffersFor(*req).Forget(req)) {
+        req->result = -ECANCELED;
+        ready_.push_back(req);
+        req->cancelRequested = true;
       }
       return;
     }
@@ -220,34 +203,19 @@ class UringEngine final : public IoEngine {
 
   void ReleaseRecv(IoRequest* req) override {
     if (req->ringBuffer >= 0) {
-      int id = req->ringBuffer;
-      io_uring_buf_ring_add(bufRing_, bufMemory_ + static_cast<size_t>(id) * kRecvBufferSize, kRecvBufferSize,
-                            static_cast<unsigned short>(id), mask_, 0);
-      io_uring_buf_ring_advance(bufRing_, 1);
+      auto id = static_cast<unsigned>(req->ringBuffer);
       req->ringBuffer = -1;
-      // A receive that found the ring empty can go again now.
-      if (!waitingForBuffer_.empty()) {
-        IoRequest* next = waitingForBuffer_.front();
-        waitingForBuffer_.pop_front();
-        Submit(next);
-      }
+      // A receive that found its group empty can go again now.
+      if (IoRequest* next = (smallBuffers_.Owns(id) ? smallBuffers_ : largeBuffers_).GiveBack(id)) Submit(next);
     }
     req->received = nullptr;
   }
 
  private:
-  // Gives the kernel `count` more buffers of the reserved memory (fewer at the ring's capacity);
-  // false if it had them all already.
-  bool Provide(unsigned count) {
-    unsigned add = count < kRecvBufferCount - provided_ ? count : kRecvBufferCount - provided_;
-    for (unsigned i = 0; i < add; i++) {
-      unsigned id = provided_ + i;
-      io_uring_buf_ring_add(bufRing_, bufMemory_ + static_cast<size_t>(id) * kRecvBufferSize, kRecvBufferSize,
-                            static_cast<unsigned short>(id), mask_, static_cast<int>(i));
-    }
-    io_uring_buf_ring_advance(bufRing_, static_cast<int>(add));
-    provided_ += add;
-    return add > 0;
+  // Where a receive of `req->length` bytes takes its buffer: a large one when it asks for more
+  // than a small one holds.
+  ProvidedBuffers& BuffersFor(const IoRequest& req) {
+    return req.length > kRecvBufferSize ? largeBuffers_ : smallBuffers_;
   }
 
   // A free submission entry, or nullptr when the kernel takes no more now; never spins. When the
@@ -317,21 +285,16 @@ class UringEngine final : public IoEngine {
           break;
         }
         if (res == -ENOBUFS && !req->cancelRequested) {
-          // Every provided buffer is taken: provide more (once per harvest: the other receives
-          // that found none in the same batch retry with those), or, at the ring's capacity,
-          // retry when one comes back.
-          if (grownInHarvest_ == harvests_ || Provide(provided_)) {
-            grownInHarvest_ = harvests_;
-            Submit(req);
-          } else {
-            waitingForBuffer_.push_back(req);
-          }
+          // Every buffer of its group is taken: the group provides more and the receive goes
+          // again, or, at the group's capacity, it waits for one to come back (ReleaseRecv).
+          if (BuffersFor(*req).TryGrow(harvests_, req)) Submit(req);
           return;
         }
         req->moreData = (flags & IORING_CQE_F_SOCK_NONEMPTY) != 0;
         if (flags & IORING_CQE_F_BUFFER) {
-          req->ringBuffer = static_cast<int32_t>(flags >> IORING_CQE_BUFFER_SHIFT);
-          req->received = bufMemory_ + static_cast<size_t>(req->ringBuffer) * kRecvBufferSize;
+          auto id = static_cast<unsigned>(flags >> IORING_CQE_BUFFER_SHIFT);
+          req->ringBuffer = static_cast<int32_t>(id);
+          req->received = (smallBuffers_.Owns(id) ? smallBuffers_ : largeBuffers_).Address(id);
         }
         break;
       case IoKind::kSend:
@@ -356,14 +319,10 @@ class UringEngine final : public IoEngine {
 
   io_uring ring_{};
   bool ringReady_ = false;
-  io_uring_buf_ring* bufRing_ = nullptr;
-  uint8_t* bufMemory_ = nullptr;
-  int mask_ = 0;
-  unsigned provided_ = 0;  // buffers given to the kernel so far (kRecvBuffersFirst, doubling)
-  uint64_t harvests_ = 0;
-  uint64_t grownInHarvest_ = 0;  // the Harvest in which provided_ last grew
+  ProvidedBuffers smallBuffers_{1, kRecvBufferSize, kRecvBufferCount, kRecvBuffersFirst, 0};
+  ProvidedBuffers largeBuffers_{2, kLargeRecvBufferSize, kLargeRecvBufferCount, kLargeRecvBuffersFirst, kRecvBufferCount};
+  uint64_t harvests_ = 0;  // Harvest calls so far (ProvidedBuffers::TryGrow)
   std::vector<IoRequest*> ready_;
-  std::deque<IoRequest*> waitingForBuffer_;
   // Completions taken out of the CQ ring, not yet handed out (StashCompletions).
   struct Posted {
     IoRequest* req;
