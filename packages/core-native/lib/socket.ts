@@ -1,5 +1,5 @@
 import { native, NativeSocketState, type NativeAddress, type NativeSocketHandle } from './binding.js'
-import type { IPPROTO_TCP, SOL_SOCKET, SO_LINGER, TCP_NODELAY } from './constants.js'
+import type { IPPROTO_TCP, SOL_SOCKET, SO_LINGER } from './constants.js'
 import { illegalConstructor, invalidThis, invalidType, systemError, type WsmError } from './errors.js'
 import {
   getSocketOption,
@@ -176,7 +176,7 @@ export class Socket {
   /** `getsockopt(level, name)`: what `setSockOpt` takes for the option (Windows' value, see the README). */
   getSockOpt(level: typeof SOL_SOCKET, name: typeof SO_LINGER): Linger
   getSockOpt(level: typeof SOL_SOCKET, name: SizeOption): number
-  getSockOpt(level: typeof SOL_SOCKET | typeof IPPROTO_TCP, name: BoolOption | typeof TCP_NODELAY): boolean
+  getSockOpt(level: typeof SOL_SOCKET | typeof IPPROTO_TCP, name: BoolOption): boolean
   getSockOpt(level: number, name: number): SocketOptionValue
   getSockOpt(level: number, name: number): SocketOptionValue {
     if (!hasHandle(this)) throw invalidThis('Socket')

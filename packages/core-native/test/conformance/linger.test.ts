@@ -3,9 +3,10 @@
 // peer's next recv fails with WSAECONNRESET; off, the close is graceful; and a timed linger never
 // makes closesocket wait on the JavaScript thread.
 import { describe, expect, it } from 'vitest'
-import { SOL_SOCKET, SO_LINGER } from '../../lib/index.js'
+import { Overlapped, SOL_SOCKET, SO_LINGER, Socket, acceptEx } from '../../lib/index.js'
+import { untilDone } from '../helpers/overlapped.js'
 import { WSAECONNRESET } from '../helpers/reset-peer.js'
-import { bytes, eventually, pair, recvExactly, recvUntilClosed, useSocketCleanup } from '../helpers/sockets.js'
+import { LOOPBACK, bytes, eventually, listener, pair, recvExactly, recvUntilClosed, tcp, track, useSocketCleanup } from '../helpers/sockets.js'
 
 useSocketCleanup()
 
@@ -23,6 +24,20 @@ function fill(s: { send(b: Uint8Array): number }): number {
   }
 }
 
+/** What `s.recv` fails with once something comes (EWOULDBLOCK meanwhile); fails the test on data or a close. */
+async function firstError(s: Socket): Promise<unknown> {
+  const buf = new Uint8Array(16)
+  return eventually(() => {
+    try {
+      const n = s.recv(buf)
+      throw new Error(`recv gave ${n}, not an error`)
+    } catch (e) {
+      if ((e as { code?: string }).code === 'EWOULDBLOCK') return null
+      return e
+    }
+  }, 'an error from recv')
+}
+
 describe('test_WSARecv: SO_LINGER { onoff: true, linger: 0 }', () => {
   it('closesocket resets the connection: the peer recv fails with ECONNRESET', async () => {
     const { client, peer } = await pair()
@@ -30,17 +45,20 @@ describe('test_WSARecv: SO_LINGER { onoff: true, linger: 0 }', () => {
     await recvExactly(peer, 1)
     client.setSockOpt(SOL_SOCKET, SO_LINGER, { onoff: true, linger: 0 })
     client.close()
-    const buf = new Uint8Array(16)
-    const err = await eventually(() => {
-      try {
-        peer.recv(buf)
-        return null
-      } catch (e) {
-        if ((e as { code?: string }).code === 'EWOULDBLOCK') return null
-        return e
-      }
-    }, 'the reset')
-    expect(err).toMatchObject({ code: 'ECONNRESET', wsaCode: WSAECONNRESET })
+    expect(await firstError(peer)).toMatchObject({ code: 'ECONNRESET', wsaCode: WSAECONNRESET })
+  })
+
+  it('set on an AcceptEx socket before the call, it holds for the connection it becomes', async () => {
+    const server = listener()
+    const accepted = track(Socket.tcp())
+    accepted.setSockOpt(SOL_SOCKET, SO_LINGER, { onoff: true, linger: 0 })
+    const ov = new Overlapped()
+    acceptEx(server, accepted, ov)
+    const client = tcp()
+    client.connect(server.localPort, LOOPBACK[4])
+    await untilDone(ov, 'AcceptEx')
+    accepted.close()
+    expect(await firstError(client)).toMatchObject({ code: 'ECONNRESET', wsaCode: WSAECONNRESET })
   })
 
   it('off (the default, or { onoff: false }), closesocket is graceful: the peer reads 0', async () => {
