@@ -38,6 +38,12 @@ export interface NativeSocketHandle {
   setKeepAlive(enable: boolean, initialDelayMs?: number): void
   setReusePort(reusePort: boolean): void
   getError(): number
+  /** src/net/socket_options.cc: `option` a SocketOption number; BOOLs as 0 or 1. */
+  setOption(option: number, value: number): void
+  getOption(option: number): number
+  setLinger(onoff: boolean, seconds: number): void
+  getLinger(): [number, number]
+  bytesReadable(): number
   readonly state: NativeSocketState
   readonly family: 4 | 6
 }

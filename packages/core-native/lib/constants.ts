@@ -16,3 +16,22 @@ export const WAIT_IO_COMPLETION = 192
 /** Limits. */
 export const WSA_MAXIMUM_WAIT_EVENTS = 64
 export const FD_SETSIZE = 64
+
+/** Option levels (setsockopt / getsockopt). */
+export const SOL_SOCKET = 0xffff
+export const IPPROTO_TCP = 6
+
+/** SOL_SOCKET options. */
+export const SO_REUSEADDR = 0x0004
+export const SO_KEEPALIVE = 0x0008
+export const SO_LINGER = 0x0080
+export const SO_SNDBUF = 0x1001
+export const SO_RCVBUF = 0x1002
+/** `~SO_REUSEADDR`, as winsock2.h defines it. */
+export const SO_EXCLUSIVEADDRUSE = -5
+
+/** IPPROTO_TCP options. */
+export const TCP_NODELAY = 0x0001
+
+/** ioctlsocket commands. `_IOR('f', 127, u_long)`. */
+export const FIONREAD = 0x4004667f

@@ -1,5 +1,15 @@
 import { native, NativeSocketState, type NativeAddress, type NativeSocketHandle } from './binding.js'
+import type { IPPROTO_TCP, SOL_SOCKET, SO_LINGER } from './constants.js'
 import { illegalConstructor, invalidThis, invalidType, systemError, type WsmError } from './errors.js'
+import {
+  getSocketOption,
+  ioctlSocket,
+  setSocketOption,
+  type BoolOption,
+  type Linger,
+  type SizeOption,
+  type SocketOptionValue,
+} from './socket-options.js'
 
 export type ShutdownHow = 'send' | 'receive' | 'both'
 
@@ -147,6 +157,36 @@ export class Socket {
   ref(): void {
     if (!hasHandle(this)) throw invalidThis('Socket')
     if (this.#handle.state !== NativeSocketState.Closed) native.ioRef(this.#handle, true)
+  }
+
+  /**
+   * `setsockopt(level, name, value)`: SO_LINGER takes a `{ onoff, linger }`, SO_RCVBUF and
+   * SO_SNDBUF a size in bytes, the other options (BOOLs in Winsock) a boolean. An unknown level is
+   * EINVAL, an unknown option ENOPROTOOPT, as on Windows. The README lists where Linux differs.
+   */
+  setSockOpt(level: typeof SOL_SOCKET, name: typeof SO_LINGER, value: Linger): void
+  setSockOpt(level: typeof SOL_SOCKET, name: SizeOption, value: number): void
+  setSockOpt(level: typeof SOL_SOCKET | typeof IPPROTO_TCP, name: BoolOption, value: boolean): void
+  setSockOpt(level: number, name: number, value: SocketOptionValue): void
+  setSockOpt(level: number, name: number, value: SocketOptionValue): void {
+    if (!hasHandle(this)) throw invalidThis('Socket')
+    setSocketOption(this.#handle, level, name, value)
+  }
+
+  /** `getsockopt(level, name)`: what `setSockOpt` takes for the option (Windows' value, see the README). */
+  getSockOpt(level: typeof SOL_SOCKET, name: typeof SO_LINGER): Linger
+  getSockOpt(level: typeof SOL_SOCKET, name: SizeOption): number
+  getSockOpt(level: typeof SOL_SOCKET | typeof IPPROTO_TCP, name: BoolOption): boolean
+  getSockOpt(level: number, name: number): SocketOptionValue
+  getSockOpt(level: number, name: number): SocketOptionValue {
+    if (!hasHandle(this)) throw invalidThis('Socket')
+    return getSocketOption(this.#handle, level, name)
+  }
+
+  /** `ioctlsocket(FIONREAD)`: the bytes a `recv` would return now (0 on a listening socket, as on Windows). */
+  ioctlSocket(command: number): number {
+    if (!hasHandle(this)) throw invalidThis('Socket')
+    return ioctlSocket(this.#handle, command)
   }
 
   /** `getsockopt(SOL_SOCKET, SO_ERROR)`: the pending error (reading clears it), or null. */

@@ -48,6 +48,11 @@ Napi::Function SocketHandle::Define(Napi::Env env) {
           InstanceMethod<&SocketHandle::SetKeepAlive>("setKeepAlive"),
           InstanceMethod<&SocketHandle::SetReusePort>("setReusePort"),
           InstanceMethod<&SocketHandle::GetError>("getError"),
+          InstanceMethod<&SocketHandle::SetOption>("setOption"),
+          InstanceMethod<&SocketHandle::GetOption>("getOption"),
+          InstanceMethod<&SocketHandle::SetLinger>("setLinger"),
+          InstanceMethod<&SocketHandle::GetLinger>("getLinger"),
+          InstanceMethod<&SocketHandle::BytesReadable>("bytesReadable"),
       });
   Data(env).socketHandleCtor = Napi::Persistent(ctor);
   // Not InstanceAccessor: V8 checks the receiver of methods (a TypeError, "Illegal invocation"),
@@ -130,7 +135,9 @@ bool SocketHandle::AdoptAccepted(int fd) {
     ::close(fd);
     return false;
   }
-  // The unconnected descriptor the caller made for AcceptEx is replaced by the connection.
+  // The unconnected descriptor the caller made for AcceptEx is replaced by the connection, which
+  // keeps the options set on this socket, as on Windows.
+  ApplyStoredOptions(fd);
   ::close(fd_);
   fd_ = fd;
   state_ = SocketState::kConnected;
@@ -191,8 +198,10 @@ Napi::Value SocketHandle::Bind(const Napi::CallbackInfo& info) {
   }
   // Like Node's net: a restarted server can rebind while old connections sit in TIME_WAIT. (Linux
   // SO_REUSEADDR never lets two live listeners share a port, unlike the Windows option.)
+  // SO_EXCLUSIVEADDRUSE leaves it off, so that no other socket can bind the address while this
+  // one holds it (test/conformance/socket-options.test.ts "SO_EXCLUSIVEADDRUSE").
   int one = 1;
-  setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (!options_.exclusiveAddrUse) setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   if (family_ == AF_INET6) setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
   if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0) ThrowSystemError(Env(), errno, "bind");
   state_ = SocketState::kBound;
@@ -224,8 +233,11 @@ Napi::Value SocketHandle::Accept(const Napi::CallbackInfo& info) {
   }
   int fdCopy = fd;
   try {
-    return Data(env).socketHandleCtor.New(
+    Napi::Object accepted = Data(env).socketHandleCtor.New(
         {Napi::External<int>::New(env, &fdCopy), Napi::Number::New(env, family_ == AF_INET6 ? 6 : 4)});
+    // The kernel gives the connection the listener's options; what getsockopt reports follows.
+    Unwrap(accepted)->options_ = options_;
+    return accepted;
   } catch (...) {
     ::close(fd);
     throw;

@@ -6,6 +6,7 @@
 #include "io/io_handle.h"
 #include "models/network_events.h"
 #include "net/reset_record.h"
+#include "net/socket_options.h"
 
 #include <cerrno>
 #include <memory>
@@ -92,6 +93,15 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   Napi::Value SetKeepAlive(const Napi::CallbackInfo& info);
   Napi::Value SetReusePort(const Napi::CallbackInfo& info);
   Napi::Value GetError(const Napi::CallbackInfo& info);
+  // setsockopt/getsockopt/ioctlsocket(FIONREAD): src/net/socket_options.cc.
+  Napi::Value SetOption(const Napi::CallbackInfo& info);
+  Napi::Value GetOption(const Napi::CallbackInfo& info);
+  Napi::Value SetLinger(const Napi::CallbackInfo& info);
+  Napi::Value GetLinger(const Napi::CallbackInfo& info);
+  Napi::Value BytesReadable(const Napi::CallbackInfo& info);
+  // Sets the options set on this socket on descriptor `fd` (AcceptEx's connection replaces the
+  // descriptor they were set on). Best effort: the connection is not refused over an option.
+  void ApplyStoredOptions(int fd) const;
   // An accessor that checks its receiver (TypeError) before calling `Get` on it.
   template <Napi::Value (SocketHandle::*Get)(const Napi::CallbackInfo&)>
   static Napi::Value Getter(const Napi::CallbackInfo& info);
@@ -111,6 +121,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   void CheckEndOfStream();
   int deferredError_ = 0;
   ResetRecord reset_;
+  StoredOptions options_;
 
   int family_ = 0;  // AF_INET or AF_INET6
   uint32_t id_ = 0;  // its number in socket_table, the `id` JavaScript names it by
