@@ -144,32 +144,32 @@ function summarize(cells, records) {
   return rows;
 }
 
-// What the rows cost and why a target is missed, from a profile of the pipe row (perf record -e
-// cpu-clock -g on the server at 50 connections, io_uring, 2026-12-06) and the models benchmark's
-// bulk findings; apps/bench/README.md ("streams") has the same. Re-check after changes.
+// What the rows cost and why a target is missed, from profiles of the pipe and http rows (perf
+// record -e cpu-clock -g on the server, io_uring, 2026-12-06) and the models benchmark's findings;
+// apps/bench/README.md ("streams") has the same. Re-check after changes.
 const COSTS_TEXT = `## What the rows cost, and why a target is missed
 
-- **pipe echo (≥ 1.3× Node's msgs/s).** Both servers do the same kernel work per message (a
-  receive and a send on loopback) and run the same stream machinery (\`Readable#pipe\` into
-  \`Writable#write\`); only the layer under the stream differs. In a profile of our server (50
-  connections, io_uring) 68 % of its CPU is the kernel (TCP, inside \`io_uring_enter\`), 22 % the
-  driver's completion loop with everything it calls, of which 10 % is the stream machinery, our
-  \`Socket\` and \`Connection#write\`; 1.3 % of all is the core checking each write's callback
-  (\`isCallable\` serialises the function with \`Function.prototype.toString\` on every
-  \`Connection#write\`, in @wsm/core-native). Our stack's CPU per message is
-  therefore close to Node's (the iocp driver alone is at ~0.77× Node's, models-latest.md), and
-  1.3× Node's rate needs our server to be the bottleneck at well under Node's CPU per message: with
-  the kernel's share fixed, even a free user space would give at most ~1.45×.
-- **bulk (≥ 1.0× Node's MB/s at no more CPU per GB).** The iocp driver under our socket already
-  uses ~1.4× Node's CPU per GB (models-latest.md): the completion engine copies every byte into
-  its own buffers and out again, and receives into 16 KiB provided buffers, four completions per
-  64 KiB send; the stream adds a \`push\` and a \`write\` per chunk on top, and on Node 20 a
-  pause and a resume of the connection per 16 KiB receive (the stream's default high-water mark;
-  64 KiB from Node 22). The main lever is in
-  @wsm/core-native (send from pinned buffers, receive into large ones), not in the stream.
-- **node:http (≥ 1.0× Node's req/s).** Not profiled. Per request node:http's own parsing and
-  response are the same work on both and most of it, so our socket layer weighs less than in the
-  pipe echo.
+- **pipe echo (≥ 1.3× Node's msgs/s): out of reach for any stream on this engine.** Both servers
+  do the same kernel work per message (a receive and a send on loopback, about two thirds of a
+  server's CPU here) and run the same stream machinery (\`Readable#pipe\` into \`Writable#write\`);
+  only the layer under the stream differs, and ours costs less than Node's (server µs/msg below
+  1.0× Node's on io_uring). With the server's CPU the limit, 1.3× Node's msgs/s needs 0.77× its
+  CPU per message. The raw completion-port echo server, with no stream, no \`Connection\` and one
+  \`Overlapped\` per operation, is at 0.75–0.82× Node net's µs/msg (models-latest.md), and the
+  engine's floor (\`wsm-floor\`, the least JavaScript an echo needs) was 0.73×: a \`stream.Duplex\`
+  piped into itself adds Node's own stream machinery on top of that floor, so it cannot reach 0.77×.
+- **bulk (≥ 1.0× Node's MB/s at no more CPU per GB).** Met since the engines' receive buffers were
+  mended (io_uring: buffers provided as needed, 64 KiB ones for large receives; epoll: the scratch
+  block kept) and a paused completion driver reads one receive ahead (apps/bench/README.md,
+  models). What remains is the engine's copy of every byte in and out (its memory rule), and on
+  Node 20 a pause and resume of the connection per 16 KiB (the stream's default high-water mark).
+- **node:http (≥ 1.0× Node's req/s): close, and the gap is node:http's, by design.** Over a
+  \`net.Socket\` node:http's parser reads the native handle itself (\`parser.consume(socket._handle)\`:
+  llhttp takes the bytes from libuv in C++, no \`'data'\` event); over any JavaScript Duplex, ours
+  included, it listens to \`'data'\` and calls \`parser.execute\` per chunk, more JavaScript per
+  request (a profile of the http row shows 26 % of the server's samples in JavaScript, against
+  16 % for Node's server). Handing node:http a native handle is what the issue rules out (tls and
+  http would take a fake \`_handle\` for a native one). The tail latency is better on ours (p99).
 - **tls (reported).** A \`TLSSocket\` over a socket without a native handle (ours) wraps it in
   Node's \`JSStreamSocket\`: every encrypted chunk goes from our socket's \`'data'\` through
   \`JSStreamSocket\` into the TLS engine and back out through a JavaScript \`write\` with its
