@@ -7,7 +7,6 @@
 
 #include <liburing.h>
 #include <poll.h>
-#include <sys/resource.h>
 
 #include <cerrno>
 #include <chrono>
@@ -70,7 +69,6 @@ class UringEngine final : public IoEngine {
     // Provided buffers: the kernel picks one when a receive has data.
     rc = smallBuffers_.Init(&ring_);
     if (rc == 0) rc = largeBuffers_.Init(&ring_);
-    if (rc == 0) InitFixedFiles();
     return rc;
   }
 
@@ -115,13 +113,6 @@ class UringEngine final : public IoEngine {
       case IoKind::kWrite:
         io_uring_prep_write(sqe, req->fd, req->data, static_cast<unsigned>(req->length), static_cast<__u64>(req->offset));
         break;
-    }
-    if (req->kind != IoKind::kRead && req->kind != IoKind::kWrite) {
-      int slot = FixedSlot(*req);
-      if (slot >= 0) {
-        sqe->fd = slot;
-        sqe->flags |= IOSQE_FIXED_FILE;
-      }
     }
     io_uring_sqe_set_data(sqe, req);
     req->inKernel = true;
@@ -176,12 +167,7 @@ class UringEngine final : public IoEngine {
     PrepareCancel(sqe, req);
   }
 
-  void ForgetFd(int fd) override {
-    if (fd < 0 || static_cast<size_t>(fd) >= slotOwner_.size() || slotOwner_[fd] == 0) return;
-    int none = -1;
-    io_uring_register_files_update(&ring_, static_cast<unsigned>(fd), &none, 1);
-    slotOwner_[fd] = 0;
-  }
+  void ForgetFd(int /*fd*/) override {}
 
   void Flush() override {
     while (!owedCancels_.empty()) {
@@ -226,29 +212,6 @@ class UringEngine final : public IoEngine {
   }
 
  private:
-  void InitFixedFiles() {
-    const char* on = getenv("WSM_URING_FIXED_FILES");
-    if (!on || on[0] != '1') return;
-    rlimit lim{};
-    unsigned slots = 65536;
-    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < slots) slots = static_cast<unsigned>(lim.rlim_cur);
-    if (io_uring_register_files_sparse(&ring_, slots) == 0) slotOwner_.assign(slots, 0);
-  }
-
-  // The fixed-file slot for a socket's descriptor (slot number = descriptor number), installed
-  // on its first operation; -1: use the plain descriptor.
-  int FixedSlot(const IoRequest& req) {
-    if (req.fd < 0 || static_cast<size_t>(req.fd) >= slotOwner_.size()) return -1;
-    uint64_t& owner = slotOwner_[static_cast<size_t>(req.fd)];
-    if (owner == req.owner) return req.fd;
-    int fd = req.fd;
-    if (io_uring_register_files_update(&ring_, static_cast<unsigned>(fd), &fd, 1) != 1) return -1;
-    owner = req.owner;
-    return fd;
-  }
-
-  std::vector<uint64_t> slotOwner_;
-
   // Where a receive of `req->length` bytes takes its buffer: a large one when it asks for more
   // than a small one holds.
   ProvidedBuffers& BuffersFor(const IoRequest& req) {
