@@ -273,6 +273,9 @@ Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
   // A listening socket cannot connect: WSAEINVAL on Windows, where Linux says EISCONN. Guarded
   // by test/conformance/connect-bind-listen.test.ts "test_connect".
   if (state_ == SocketState::kListening) ThrowSystemError(Env(), EINVAL, "connect", "the socket is listening");
+  if (state_ == SocketState::kConnecting && connectExPending_) {
+    ThrowSystemError(Env(), EINVAL, "connect", "a ConnectEx is under way on the socket");
+  }
   if (state_ == SocketState::kConnecting || state_ == SocketState::kConnected) {
     ThrowSystemError(Env(), state_ == SocketState::kConnecting ? EALREADY : EISCONN, "connect");
   }

@@ -53,10 +53,12 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   // ConnectFinished, and getpeername names `peer` meanwhile (RemoteAddress).
   void ConnectStarted(const sockaddr_storage& peer) {
     state_ = SocketState::kConnecting;
+    connectExPending_ = true;
     RememberPeer(peer);
   }
   // The completion of an overlapped connect: 0 or -errno.
   void ConnectFinished(int result) {
+    connectExPending_ = false;
     if (state_ == SocketState::kConnecting) state_ = result == 0 ? SocketState::kConnected : SocketState::kConnectFailed;
   }
   // AcceptEx: this socket becomes the accepted connection `fd`. False (and `fd` closed) if this
@@ -142,6 +144,9 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   int family_ = 0;  // AF_INET or AF_INET6
   uint32_t id_ = 0;  // its number in socket_table, the `id` JavaScript names it by
   SocketState state_ = SocketState::kCreated;
+  // A ConnectEx is under way (ConnectStarted until ConnectFinished): connect() is then WSAEINVAL,
+  // not the WSAEALREADY of a second connect() (test/conformance/connect-bind-listen.test.ts).
+  bool connectExPending_ = false;
 };
 
 }  // namespace wsm

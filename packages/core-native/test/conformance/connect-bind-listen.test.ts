@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { FIONREAD, Overlapped, connectEx } from '../../lib/index.js'
 import { LOOPBACK, bytes, eventually, listener, pair, tcp, useSocketCleanup } from '../helpers/sockets.js'
-import { WSAEINVAL, WSAENOTCONN, WSAEWOULDBLOCK, expectWinsockError } from './winsock-errors.js'
+import { WSAEALREADY, WSAEINVAL, WSAENOTCONN, WSAEWOULDBLOCK, expectWinsockError } from './winsock-errors.js'
 
 useSocketCleanup()
 
@@ -14,12 +14,21 @@ useSocketCleanup()
  * A socket whose connect stays under way: its listener (backlog 0) holds one connection it never
  * accepts, so Linux drops the second one's SYN and the handshake waits for a retransmission.
  */
-function connecting(start: (s: ReturnType<typeof tcp>, port: number) => void = (s, port) => s.connect(port, LOOPBACK[4])) {
+function connecting() {
   const server = listener(4, 0)
-  const first = tcp()
-  first.connect(server.localPort, LOOPBACK[4])
+  tcp().connect(server.localPort, LOOPBACK[4])
   const s = tcp()
-  start(s, server.localPort)
+  s.connect(server.localPort, LOOPBACK[4])
+  return { server, s }
+}
+
+/** The same with ConnectEx, once the engine has handed the connect to the kernel. */
+async function connectingEx() {
+  const server = listener(4, 0)
+  tcp().connect(server.localPort, LOOPBACK[4])
+  const s = tcp()
+  connectEx(s, server.localPort, LOOPBACK[4], new Overlapped())
+  await new Promise((resolve) => setTimeout(resolve, 20))
   return { server, s }
 }
 
@@ -60,11 +69,20 @@ describe('test_connecting_socket: while the connect is under way', () => {
     expectWinsockError(() => s.send(bytes('x')), 'ENOTCONN', WSAENOTCONN, 'send')
   })
 
-  it('getpeername names the address being connected to, after connect and after ConnectEx', () => {
+  it('getpeername names the address being connected to, after connect and after ConnectEx', async () => {
     const { server, s } = connecting()
     expect(s.remote()).toEqual({ address: LOOPBACK[4], port: server.localPort, family: 4 })
-    const viaConnectEx = connecting((c, port) => connectEx(c, port, LOOPBACK[4], new Overlapped()))
+    const viaConnectEx = await connectingEx()
     expect(viaConnectEx.s.remote()).toEqual({ address: LOOPBACK[4], port: viaConnectEx.server.localPort, family: 4 })
+  })
+})
+
+describe('test_connect: a second connect', () => {
+  it('connect while a connect is under way is WSAEALREADY; while a ConnectEx is, WSAEINVAL', async () => {
+    const { server, s } = connecting()
+    expectWinsockError(() => s.connect(server.localPort, LOOPBACK[4]), 'EALREADY', WSAEALREADY, 'connect')
+    const viaConnectEx = await connectingEx()
+    expectWinsockError(() => viaConnectEx.s.connect(viaConnectEx.server.localPort, LOOPBACK[4]), 'EINVAL', WSAEINVAL, 'connect')
   })
 })
 
