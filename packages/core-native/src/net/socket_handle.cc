@@ -181,6 +181,17 @@ void SocketHandle::CheckEndOfStream() {
   if (p.revents & POLLHUP) NoteHangup();
 }
 
+void SocketHandle::RememberPeer(const sockaddr_storage& peer) {
+  if (!knownPeer_) knownPeer_ = std::make_unique<sockaddr_storage>();
+  *knownPeer_ = peer;
+}
+
+int SocketHandle::NotConnectedError() {
+  SocketState st = RefreshState();
+  bool connection = st == SocketState::kConnected || st == SocketState::kConnectFailed || st == SocketState::kClosed;
+  return connection ? 0 : ENOTCONN;
+}
+
 int SocketHandle::TakeDeferredError() {
   int err = deferredError_;
   deferredError_ = 0;
@@ -211,6 +222,9 @@ Napi::Value SocketHandle::Bind(const Napi::CallbackInfo& info) {
 Napi::Value SocketHandle::Listen(const Napi::CallbackInfo& info) {
   CheckOpen("listen");
   int backlog = static_cast<int>(OptionalIntegerArg(info, 0, "backlog", "listen", 0, 65535, SOMAXCONN));
+  // Windows refuses to listen on an unbound socket (WSAEINVAL) where Linux binds it to an
+  // ephemeral port. Guarded by test/conformance/connect-bind-listen.test.ts "test_listen".
+  if (state_ == SocketState::kCreated) ThrowSystemError(Env(), EINVAL, "listen", "the socket is not bound");
   if (::listen(fd_, backlog) != 0) ThrowSystemError(Env(), errno, "listen");
   state_ = SocketState::kListening;
   return Env().Undefined();
@@ -256,6 +270,12 @@ Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
   // Refresh first: a connect that has completed since the last look is EISCONN, not EALREADY
   // (state_ only moves on when something asks, and nothing may have asked since connect()).
   RefreshState();
+  // A listening socket cannot connect: WSAEINVAL on Windows, where Linux says EISCONN. Guarded
+  // by test/conformance/connect-bind-listen.test.ts "test_connect".
+  if (state_ == SocketState::kListening) ThrowSystemError(Env(), EINVAL, "connect", "the socket is listening");
+  if (state_ == SocketState::kConnecting && connectExPending_) {
+    ThrowSystemError(Env(), EINVAL, "connect", "a ConnectEx is under way on the socket");
+  }
   if (state_ == SocketState::kConnecting || state_ == SocketState::kConnected) {
     ThrowSystemError(Env(), state_ == SocketState::kConnecting ? EALREADY : EISCONN, "connect");
   }
@@ -264,6 +284,7 @@ Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
   do {
     rc = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), len);
   } while (rc != 0 && errno == EINTR);
+  if (rc == 0 || errno == EINPROGRESS) RememberPeer(addr);
   if (rc == 0) {
     state_ = SocketState::kConnected;
     NetworkEventsAfterConnect(this);
@@ -278,9 +299,12 @@ Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
 Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
   CheckOpen("recv");
   ByteSpan buf = BufferArg(info, 0, "buffer");
-  // A zero-length receive returns 0 at once, which a caller would read as an orderly close.
-  if (buf.length == 0) ThrowInvalidArgument(Env(), "recv", "The \"buffer\" argument must not be empty");
-  if (int refused = RefusalOf(false)) {
+  // An empty buffer goes to the kernel like any other: 0 when data is waiting (as Windows gives
+  // it), EWOULDBLOCK when none is. Guarded by test/conformance/connect-bind-listen.test.ts
+  // "test_empty_recv".
+  int refused = RefusalOf(false);
+  if (refused == 0) refused = NotConnectedError();
+  if (refused != 0) {
     NetworkEventsAfterRecv(this);  // a failed recv is a recv too
     ThrowSystemError(Env(), refused, "recv");
   }
@@ -310,6 +334,8 @@ Napi::Value SocketHandle::Send(const Napi::CallbackInfo& info) {
   // A pending error fails a send before anything is sent, as in the kernel (see RefreshState).
   if (deferredError_ != 0) ThrowSystemError(Env(), TakeDeferredError(), "send");
   if (int refused = RefusalOf(true)) ThrowSystemError(Env(), refused, "send");
+  // Linux gives EWOULDBLOCK while connecting and EPIPE before any connect; Windows WSAENOTCONN.
+  if (int refused = NotConnectedError()) ThrowSystemError(Env(), refused, "send");
   ssize_t n;
   do {
     // MSG_NOSIGNAL: a peer that went away is an EPIPE error, never a SIGPIPE that kills Node.
@@ -357,6 +383,20 @@ Napi::Value SocketHandle::Shutdown(const Napi::CallbackInfo& info) {
   else if (how == "receive") mode = SHUT_RD;
   else if (how == "both") mode = SHUT_RDWR;
   else ThrowInvalidArgument(Env(), "shutdown", "The \"how\" argument must be 'send', 'receive' or 'both'");
+  // Windows refuses to shut down a socket without a connection (never connected, failed, or
+  // listening) with WSAENOTCONN and changes nothing. Linux would stop a listener listening, and
+  // mark a never-connected socket shut (ENOTCONN, yet it takes effect once the socket connects).
+  // A connect under way is left to the kernel. Guarded by test/conformance/shutdown.test.ts.
+  SocketState st = RefreshState();
+  if (st == SocketState::kCreated || st == SocketState::kBound || st == SocketState::kListening ||
+      st == SocketState::kConnectFailed) {
+    ThrowSystemError(Env(), ENOTCONN, "shutdown");
+  }
+  if (!knownPeer_) {
+    sockaddr_storage peer{};
+    socklen_t len = sizeof(peer);
+    if (getpeername(fd_, reinterpret_cast<sockaddr*>(&peer), &len) == 0) RememberPeer(peer);
+  }
   if (::shutdown(fd_, mode) != 0) ThrowSystemError(Env(), errno, "shutdown");
   if (mode != SHUT_RD) reset_.NoteSendShutdown();
   if (mode != SHUT_WR) reset_.NoteReceiveShutdown();
@@ -372,6 +412,9 @@ Napi::Value SocketHandle::Close(const Napi::CallbackInfo& info) {
 
 Napi::Value SocketHandle::LocalAddress(const Napi::CallbackInfo& info) {
   CheckOpen("getsockname");
+  // An unbound socket has no name: WSAEINVAL on Windows, where Linux gives the wildcard address
+  // and port 0. Guarded by test/conformance/connect-bind-listen.test.ts "test_getsockname".
+  if (state_ == SocketState::kCreated) ThrowSystemError(info.Env(), EINVAL, "getsockname", "the socket is not bound");
   sockaddr_storage addr{};
   socklen_t len = sizeof(addr);
   if (getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) ThrowSystemError(info.Env(), errno, "getsockname");
@@ -382,7 +425,16 @@ Napi::Value SocketHandle::RemoteAddress(const Napi::CallbackInfo& info) {
   CheckOpen("getpeername");
   sockaddr_storage addr{};
   socklen_t len = sizeof(addr);
-  if (getpeername(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) ThrowSystemError(info.Env(), errno, "getpeername");
+  if (getpeername(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    int err = errno;
+    // The kernel has no peer while connecting (SYN_SENT) nor once both directions are shut down
+    // (CLOSE); Windows names it in both (knownPeer_).
+    SocketState st = RefreshState();
+    if (err == ENOTCONN && knownPeer_ && (st == SocketState::kConnecting || st == SocketState::kConnected)) {
+      return SockaddrToObject(info.Env(), *knownPeer_);
+    }
+    ThrowSystemError(info.Env(), err, "getpeername");
+  }
   return SockaddrToObject(info.Env(), addr);
 }
 

@@ -8,6 +8,8 @@
 #include "net/reset_record.h"
 #include "net/socket_options.h"
 
+#include <sys/socket.h>
+
 #include <cerrno>
 #include <memory>
 
@@ -47,10 +49,16 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   void CheckOpen(const char* syscall) const;
   int Family() const { return family_; }
   SocketState State() const { return state_; }
-  // An overlapped connect (ConnectEx) starts: the socket is connecting until ConnectFinished.
-  void ConnectStarted() { state_ = SocketState::kConnecting; }
+  // An overlapped connect (ConnectEx) to `peer` starts: the socket is connecting until
+  // ConnectFinished, and getpeername names `peer` meanwhile (RemoteAddress).
+  void ConnectStarted(const sockaddr_storage& peer) {
+    state_ = SocketState::kConnecting;
+    connectExPending_ = true;
+    RememberPeer(peer);
+  }
   // The completion of an overlapped connect: 0 or -errno.
   void ConnectFinished(int result) {
+    connectExPending_ = false;
     if (state_ == SocketState::kConnecting) state_ = result == 0 ? SocketState::kConnected : SocketState::kConnectFailed;
   }
   // AcceptEx: this socket becomes the accepted connection `fd`. False (and `fd` closed) if this
@@ -112,6 +120,9 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   // reading clears it): handed to the next getError, recv or send, which the kernel would have
   // given it to. 0 for none.
   int TakeDeferredError();
+  // ENOTCONN if the socket has no connection yet (new, bound, listening, or connecting), else 0:
+  // Winsock's answer to recv and send there (test/conformance/connect-bind-listen.test.ts).
+  int NotConnectedError();
   // A send's result (bytes or -errno) under the reset rule (net/reset_record.h).
   int32_t SendResult(int32_t result);
   // A receive met the end of the stream (0): if the kernel shows the connection failed (an error
@@ -119,6 +130,13 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   // reported as the reset. Linux gives the 0 first once the peer's FIN has come, even with a reset
   // after it. Guarded by test/connection-reset.test.ts "a reset after the peer's FIN".
   void CheckEndOfStream();
+  // The peer getpeername names where Linux no longer (or not yet) can: while a connect is under
+  // way (SYN_SENT) and once both directions are shut down (the kernel's socket is then CLOSE),
+  // Windows names the peer in both. Kept from connect() and ConnectEx, and read from the kernel
+  // at shutdown(). Allocated only then: most connections never need it (the idle benchmark counts
+  // their memory). Guarded by test/conformance/shutdown.test.ts "test_getpeername".
+  void RememberPeer(const sockaddr_storage& peer);
+  std::unique_ptr<sockaddr_storage> knownPeer_;
   int deferredError_ = 0;
   ResetRecord reset_;
   StoredOptions options_;
@@ -126,6 +144,9 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   int family_ = 0;  // AF_INET or AF_INET6
   uint32_t id_ = 0;  // its number in socket_table, the `id` JavaScript names it by
   SocketState state_ = SocketState::kCreated;
+  // A ConnectEx is under way (ConnectStarted until ConnectFinished): connect() is then WSAEINVAL,
+  // not the WSAEALREADY of a second connect() (test/conformance/connect-bind-listen.test.ts).
+  bool connectExPending_ = false;
 };
 
 }  // namespace wsm

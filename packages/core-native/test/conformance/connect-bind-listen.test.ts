@@ -1,0 +1,110 @@
+// connect, bind, listen and the calls before a connection exists, as Windows answers them, from
+// Wine's dlls/ws2_32/tests/sock.c (test_listen, test_getsockname, test_connect, test_getpeername,
+// test_connecting_socket, test_empty_recv), in our words. Linux binds an unbound socket on listen
+// and names it 0.0.0.0:0, calls a listener's connect EISCONN, gives recv and send while
+// connecting EWOULDBLOCK (and a send before connect EPIPE), and has no peer while connecting.
+import { describe, expect, it } from 'vitest'
+import { FIONREAD, Overlapped, connectEx } from '../../lib/index.js'
+import { LOOPBACK, bytes, eventually, listener, pair, tcp, useSocketCleanup } from '../helpers/sockets.js'
+import { WSAEALREADY, WSAEINVAL, WSAENOTCONN, WSAEWOULDBLOCK, expectWinsockError } from './winsock-errors.js'
+
+useSocketCleanup()
+
+/**
+ * A socket whose connect stays under way: its listener (backlog 0) holds one connection it never
+ * accepts, so Linux drops the second one's SYN and the handshake waits for a retransmission.
+ */
+function connecting() {
+  const server = listener(4, 0)
+  tcp().connect(server.localPort, LOOPBACK[4])
+  const s = tcp()
+  s.connect(server.localPort, LOOPBACK[4])
+  return { server, s }
+}
+
+/** The same with ConnectEx, once the engine has handed the connect to the kernel. */
+async function connectingEx() {
+  const server = listener(4, 0)
+  tcp().connect(server.localPort, LOOPBACK[4])
+  const s = tcp()
+  connectEx(s, server.localPort, LOOPBACK[4], new Overlapped())
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  return { server, s }
+}
+
+describe('test_listen', () => {
+  it('listen on an unbound socket fails with WSAEINVAL; once bound it listens', () => {
+    const s = tcp()
+    expectWinsockError(() => s.listen(), 'EINVAL', WSAEINVAL, 'listen')
+    s.bind(0, LOOPBACK[4])
+    s.listen()
+    expect(s.accept()).toBeNull()
+  })
+})
+
+describe('test_getsockname', () => {
+  it('an unbound socket has no name (WSAEINVAL); a bound one has its address', () => {
+    const s = tcp()
+    expectWinsockError(() => s.address(), 'EINVAL', WSAEINVAL, 'getsockname')
+    expectWinsockError(() => s.localPort, 'EINVAL', WSAEINVAL, 'getsockname')
+    s.bind(0, LOOPBACK[4])
+    expect(s.address()).toMatchObject({ address: LOOPBACK[4], family: 4 })
+    expect(s.localPort).toBeGreaterThan(0)
+  })
+})
+
+describe('test_connect', () => {
+  it('connect on a listening socket fails with WSAEINVAL', () => {
+    const server = listener()
+    const other = listener()
+    expectWinsockError(() => server.connect(other.localPort, LOOPBACK[4]), 'EINVAL', WSAEINVAL, 'connect')
+    expect(server.accept()).toBeNull() // still a listener
+  })
+})
+
+describe('test_connecting_socket: while the connect is under way', () => {
+  it('recv and send fail with WSAENOTCONN, not WSAEWOULDBLOCK', () => {
+    const { s } = connecting()
+    expectWinsockError(() => s.recv(new Uint8Array(8)), 'ENOTCONN', WSAENOTCONN, 'recv')
+    expectWinsockError(() => s.send(bytes('x')), 'ENOTCONN', WSAENOTCONN, 'send')
+  })
+
+  it('getpeername names the address being connected to, after connect and after ConnectEx', async () => {
+    const { server, s } = connecting()
+    expect(s.remote()).toEqual({ address: LOOPBACK[4], port: server.localPort, family: 4 })
+    const viaConnectEx = await connectingEx()
+    expect(viaConnectEx.s.remote()).toEqual({ address: LOOPBACK[4], port: viaConnectEx.server.localPort, family: 4 })
+  })
+})
+
+describe('test_connect: a second connect', () => {
+  it('connect while a connect is under way is WSAEALREADY; while a ConnectEx is, WSAEINVAL', async () => {
+    const { server, s } = connecting()
+    expectWinsockError(() => s.connect(server.localPort, LOOPBACK[4]), 'EALREADY', WSAEALREADY, 'connect')
+    const viaConnectEx = await connectingEx()
+    expectWinsockError(() => viaConnectEx.s.connect(viaConnectEx.server.localPort, LOOPBACK[4]), 'EINVAL', WSAEINVAL, 'connect')
+  })
+})
+
+describe('test_connect: before any connect', () => {
+  it('send on a new socket fails with WSAENOTCONN (Linux: EPIPE), recv too', () => {
+    const s = tcp()
+    expectWinsockError(() => s.send(bytes('x')), 'ENOTCONN', WSAENOTCONN, 'send')
+    expectWinsockError(() => s.recv(new Uint8Array(8)), 'ENOTCONN', WSAENOTCONN, 'recv')
+  })
+})
+
+describe('test_empty_recv', () => {
+  it('recv into an empty buffer returns 0 when data is waiting, and leaves the data queued', async () => {
+    const { client, peer } = await pair()
+    client.send(bytes('data'))
+    await eventually(() => peer.ioctlSocket(FIONREAD) === 4, 'four bytes queued')
+    expect(peer.recv(new Uint8Array(0))).toBe(0)
+    expect(peer.recv(new Uint8Array(8))).toBe(4)
+  })
+
+  it('with nothing queued it would block (WSAEWOULDBLOCK), as a non-empty one does', async () => {
+    const { peer } = await pair()
+    expectWinsockError(() => peer.recv(new Uint8Array(0)), 'EWOULDBLOCK', WSAEWOULDBLOCK, 'recv')
+  })
+})
