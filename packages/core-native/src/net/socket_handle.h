@@ -123,6 +123,8 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   // ENOTCONN if the socket has no connection yet (new, bound, listening, or connecting), else 0:
   // Winsock's answer to recv and send there (test/conformance/connect-bind-listen.test.ts).
   int NotConnectedError();
+  // True when the kernel knows the socket's peer (getpeername succeeds).
+  bool HasPeer() const;
   // A send's result (bytes or -errno) under the reset rule (net/reset_record.h).
   int32_t SendResult(int32_t result);
   // A receive met the end of the stream (0): if the kernel shows the connection failed (an error

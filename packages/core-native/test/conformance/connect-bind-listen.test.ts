@@ -22,13 +22,17 @@ function connecting() {
   return { server, s }
 }
 
-/** The same with ConnectEx, once the engine has handed the connect to the kernel. */
-async function connectingEx() {
+/**
+ * The same with ConnectEx: right after the call (the engine hands the connect to the kernel at the
+ * end of the loop's turn, so the socket has not started connecting yet, and a fresh socket polls
+ * as hung up with no error), or once the kernel has it.
+ */
+async function connectingEx(when: 'at once' | 'in the kernel') {
   const server = listener(4, 0)
   tcp().connect(server.localPort, LOOPBACK[4])
   const s = tcp()
   connectEx(s, server.localPort, LOOPBACK[4], new Overlapped())
-  await new Promise((resolve) => setTimeout(resolve, 20))
+  if (when === 'in the kernel') await new Promise((resolve) => setTimeout(resolve, 20))
   return { server, s }
 }
 
@@ -72,8 +76,10 @@ describe('test_connecting_socket: while the connect is under way', () => {
   it('getpeername names the address being connected to, after connect and after ConnectEx', async () => {
     const { server, s } = connecting()
     expect(s.remote()).toEqual({ address: LOOPBACK[4], port: server.localPort, family: 4 })
-    const viaConnectEx = await connectingEx()
-    expect(viaConnectEx.s.remote()).toEqual({ address: LOOPBACK[4], port: viaConnectEx.server.localPort, family: 4 })
+    for (const when of ['at once', 'in the kernel'] as const) {
+      const viaConnectEx = await connectingEx(when)
+      expect(viaConnectEx.s.remote(), when).toEqual({ address: LOOPBACK[4], port: viaConnectEx.server.localPort, family: 4 })
+    }
   })
 })
 
@@ -81,8 +87,10 @@ describe('test_connect: a second connect', () => {
   it('connect while a connect is under way is WSAEALREADY; while a ConnectEx is, WSAEINVAL', async () => {
     const { server, s } = connecting()
     expectWinsockError(() => s.connect(server.localPort, LOOPBACK[4]), 'EALREADY', WSAEALREADY, 'connect')
-    const viaConnectEx = await connectingEx()
-    expectWinsockError(() => viaConnectEx.s.connect(viaConnectEx.server.localPort, LOOPBACK[4]), 'EINVAL', WSAEINVAL, 'connect')
+    for (const when of ['at once', 'in the kernel'] as const) {
+      const viaConnectEx = await connectingEx(when)
+      expectWinsockError(() => viaConnectEx.s.connect(viaConnectEx.server.localPort, LOOPBACK[4]), 'EINVAL', WSAEINVAL, 'connect')
+    }
   })
 })
 
