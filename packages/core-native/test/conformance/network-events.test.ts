@@ -268,16 +268,19 @@ describe.each(MODES)('%s mode', (mode) => {
       expect(await col.quiet(peer)).toEqual([])
     })
 
-    it("the socket's own shutdown records nothing; the peer's shutdown('send') after it records FD_CLOSE", async () => {
-      const { client, peer } = await pair()
-      col.select(peer, FD_ACCEPT | FD_CLOSE | FD_CONNECT | FD_OOB | FD_READ)
-      client.shutdown('receive')
-      peer.shutdown('both')
-      expect(await col.quiet(peer)).toEqual([])
-      client.shutdown('send')
-      await col.next(peer, FD_CLOSE, "FD_CLOSE for the peer's shutdown")
-      expect(await col.quiet(peer)).toEqual(['CLOSE'])
-    })
+    it.each(['both', 'send', 'receive'] as const)(
+      "the socket's own shutdown('%s') records nothing; the peer's shutdown('send') after it records FD_CLOSE",
+      async (how) => {
+        const { client, peer } = await pair()
+        col.select(peer, FD_ACCEPT | FD_CLOSE | FD_CONNECT | FD_OOB | FD_READ)
+        client.shutdown('receive')
+        peer.shutdown(how)
+        expect(await col.quiet(peer)).toEqual([])
+        client.shutdown('send')
+        await col.next(peer, FD_CLOSE, "FD_CLOSE for the peer's shutdown")
+        expect(await col.quiet(peer)).toEqual(['CLOSE'])
+      },
+    )
 
     it('a graceful close with data unread records FD_CLOSE at once; the recvs after it FD_READ while data remains', async () => {
       const { client, peer } = await pair()
