@@ -103,6 +103,21 @@ describe.each(MODES)('%s mode', (mode) => {
       expect(await col.quiet(server)).toEqual(['ACCEPT'])
     })
 
+    it('selected first without FD_ACCEPT: FD_ACCEPT once it is selected; not if accept() took the connection before', async () => {
+      const server = listener()
+      col.select(server, FD_CONNECT | FD_READ | FD_OOB)
+      tcp().connect(server.localPort, LOOPBACK[4])
+      track(await eventually(() => server.accept(), 'accept')) // accept() before selecting FD_ACCEPT
+      col.select(server, FD_CONNECT | FD_READ | FD_OOB | FD_ACCEPT)
+      expect(await col.quiet(server)).toEqual([])
+      col.select(server, FD_CONNECT | FD_READ | FD_OOB)
+      tcp().connect(server.localPort, LOOPBACK[4])
+      expect(await col.quiet(server)).toEqual([])
+      col.select(server, FD_CONNECT | FD_READ | FD_OOB | FD_ACCEPT)
+      await col.next(server, FD_ACCEPT)
+      expect(await col.quiet(server)).toEqual(['ACCEPT'])
+    })
+
     it('a connection taken by a pending AcceptEx records no FD_ACCEPT; the next connection does', async () => {
       const server = listener()
       col.select(server, FD_CONNECT | FD_READ | FD_OOB | FD_ACCEPT)
@@ -175,6 +190,14 @@ describe.each(MODES)('%s mode', (mode) => {
       col.select(client, FD_ACCEPT | FD_CONNECT | FD_OOB | FD_READ | FD_WRITE)
       await col.next(client, FD_WRITE)
       expect(await col.quiet(client)).toEqual(['WRITE'])
+    })
+
+    it('a send before the record is read does not take FD_WRITE back', async () => {
+      const { peer } = await pair()
+      col.select(peer, FD_ACCEPT | FD_CONNECT | FD_OOB | FD_READ | FD_WRITE)
+      expect(peer.send(bytes('data'))).toBe(4)
+      await col.next(peer, FD_WRITE)
+      expect(await col.quiet(peer)).toEqual(['WRITE'])
     })
 
     it('after a send that would block, FD_WRITE once the peer has read', async () => {
