@@ -59,6 +59,7 @@
         ["OS=='linux'", {
           "sources": [
             "src/os/linux/readiness.cc",
+            "src/os/linux/tcp_counters.cc",
             "src/os/linux/uring_engine.cc",
             "src/os/linux/epoll_engine.cc",
             "src/os/linux/fs_util.cc"

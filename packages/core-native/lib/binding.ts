@@ -93,7 +93,8 @@ export interface NativeBinding {
   // WSAAsyncSelect / WSAEventSelect (src/models/network_events.cc): recorded events arrive in
   // batches, six positive errnos per socket (one per event bit).
   netSetup(dispatch: (sockets: NativeSocketHandle[], events: Uint32Array, errors: Int32Array) => void): void
-  netSelect(socket: NativeSocketHandle, eventMode: boolean, events: number): void
+  /** Returns the recorded events the new selection includes (event mode: signal at once). */
+  netSelect(socket: NativeSocketHandle, eventMode: boolean, events: number): number
   netEnum(socket: NativeSocketHandle): { events: number; errors: Int32Array }
 
   // The copier (src/copy/file_copy.cc); onDone(errno, syscall, onSource, bytes), errno 0 on success.

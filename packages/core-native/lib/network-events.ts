@@ -44,10 +44,13 @@ function select(socket: Socket, selection: Selection | undefined, eventMode: boo
     native.netSetup(dispatch)
     setUp = true
   }
-  native.netSelect(handle, eventMode, events)
+  const recorded = native.netSelect(handle, eventMode, events)
   if (selection) {
     selections.set(socket, selection)
     socketsByHandle.set(handle, socket)
+    // WSAEventSelect keeps the record: events already in it that the new selection includes set
+    // the event in the call (test/conformance/network-events.test.ts, "keeps an unread record").
+    if (recorded !== 0 && selection.kind === 'event' && !selection.event.closed) selection.event.set()
   } else {
     selections.delete(socket)
   }

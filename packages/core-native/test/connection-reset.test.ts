@@ -1,6 +1,7 @@
 // A reset connection as every model reports it, whichever call met the reset first. Winsock
 // fails every later recv and send with WSAECONNRESET for the rest of the socket's life, puts the
-// socket in select's read set (not the except set) and records FD_CLOSE with WSAECONNRESET. The
+// socket in select's read set (not the except set) and records FD_CLOSE with WSAECONNABORTED (as
+// Windows does: test/conformance/network-events.test.ts). The
 // kernel reports the reset's error once, so the core must remember it (src/net/reset_record.h).
 import { describe, expect, it } from 'vitest'
 import { once } from 'node:events'
@@ -22,7 +23,7 @@ import {
 import { expectWsmError } from './helpers/errors.js'
 import { expectNoFdLeaks } from './helpers/fds.js'
 import { nextPacket, packets, untilNoPendingOperations } from './helpers/overlapped.js'
-import { WSAECONNRESET, nodeClientPair, useNodeClientCleanup } from './helpers/reset-peer.js'
+import { WSAECONNABORTED, WSAECONNRESET, nodeClientPair, useNodeClientCleanup } from './helpers/reset-peer.js'
 import { bytes, closeAll, eventually, text, useSocketCleanup } from './helpers/sockets.js'
 import { WAIT_MS, delay, within } from './helpers/time.js'
 
@@ -73,13 +74,13 @@ describe('after an overlapped send took the reset', () => {
     expectReset(() => s.recv(new Uint8Array(8)), 'recv')
   })
 
-  it('WSAEventSelect: FD_CLOSE is recorded with WSAECONNRESET, not as a graceful close', async () => {
+  it('WSAEventSelect: FD_CLOSE is recorded with WSAECONNABORTED, not as a graceful close', async () => {
     const s = await resetTakenBySend()
     const ev = new WsaEvent()
     closers.push(ev)
     eventSelect(s, ev, FD_CLOSE)
     expect(await within(waitForMultipleEvents([ev], { timeoutMs: WAIT_MS }), 'waitForMultipleEvents', WAIT_MS + 500)).toBe(0)
-    expect(enumNetworkEvents(s, ev)).toEqual({ events: FD_CLOSE, errors: { [FD_CLOSE]: WSAECONNRESET } })
+    expect(enumNetworkEvents(s, ev)).toEqual({ events: FD_CLOSE, errors: { [FD_CLOSE]: WSAECONNABORTED } })
   })
 })
 
@@ -159,13 +160,13 @@ describe('a reset after the peer\'s FIN (CLOSE_WAIT, where Linux says EPIPE)', (
     expectBytesThenReset(s)
   })
 
-  it('WSAEventSelect: FD_CLOSE is recorded with WSAECONNRESET; then the data, then ECONNRESET', async () => {
+  it('WSAEventSelect: FD_CLOSE is recorded with WSAECONNABORTED; then the data, then ECONNRESET', async () => {
     const s = await resetAfterFin()
     const ev = new WsaEvent()
     closers.push(ev)
     eventSelect(s, ev, FD_READ | FD_CLOSE)
     expect(await within(waitForMultipleEvents([ev], { timeoutMs: WAIT_MS }), 'waitForMultipleEvents', WAIT_MS + 500)).toBe(0)
-    expect(enumNetworkEvents(s, ev)).toEqual({ events: FD_READ | FD_CLOSE, errors: { [FD_READ]: 0, [FD_CLOSE]: WSAECONNRESET } })
+    expect(enumNetworkEvents(s, ev)).toEqual({ events: FD_READ | FD_CLOSE, errors: { [FD_READ]: 0, [FD_CLOSE]: WSAECONNABORTED } })
     expectBytesThenReset(s)
   })
 
@@ -180,7 +181,7 @@ describe('a reset after the peer\'s FIN (CLOSE_WAIT, where Linux says EPIPE)', (
     closers.push(ev)
     eventSelect(s, ev, FD_CLOSE)
     expect(await within(waitForMultipleEvents([ev], { timeoutMs: WAIT_MS }), 'waitForMultipleEvents', WAIT_MS + 500)).toBe(0)
-    expect(enumNetworkEvents(s, ev)).toEqual({ events: FD_CLOSE, errors: { [FD_CLOSE]: WSAECONNRESET } })
+    expect(enumNetworkEvents(s, ev)).toEqual({ events: FD_CLOSE, errors: { [FD_CLOSE]: WSAECONNABORTED } })
     eventSelect(s, ev, 0)
     await expectPortDataThenReset(s, 2)
   })

@@ -20,8 +20,8 @@ import {
 import { expectWsmError } from './helpers/errors.js'
 import {
   SETTLE_MS,
+  WSAECONNABORTED,
   WSAECONNREFUSED,
-  WSAECONNRESET,
   closeCollectors,
   closeNodePeers,
   nodePeer,
@@ -99,16 +99,15 @@ describe('eventSelect signals a manual-reset event', () => {
     const p = await eventually(() => server.accept(), 'accept')
     p.send(bytes('hi'))
     p.close()
-    await delay(SETTLE_MS) // margin for the READ to be recorded too, without reading the record
-    // CONNECT and WRITE came first, READ later: one record holds them all. CLOSE waits for the
-    // data to be read (FD_READ is selected).
+    await delay(SETTLE_MS) // margin for READ and CLOSE to be recorded too, without reading the record
+    // CONNECT and WRITE came first, READ and CLOSE later (CLOSE at once, the data unread, as
+    // Windows records it): one record holds them all.
     expect(enumNetworkEvents(c, ev)).toEqual({
-      events: FD_CONNECT | FD_WRITE | FD_READ,
-      errors: { [FD_CONNECT]: 0, [FD_WRITE]: 0, [FD_READ]: 0 },
+      events: FD_CONNECT | FD_WRITE | FD_READ | FD_CLOSE,
+      errors: { [FD_CONNECT]: 0, [FD_WRITE]: 0, [FD_READ]: 0, [FD_CLOSE]: 0 },
     })
     expect(c.recv(new Uint8Array(8))).toBe(2)
-    expect(await wait([ev])).toBe(0)
-    expect(enumNetworkEvents(c, ev)).toEqual({ events: FD_CLOSE, errors: { [FD_CLOSE]: 0 } })
+    expect(c.recv(new Uint8Array(8))).toBe(0)
   })
 })
 
@@ -134,7 +133,7 @@ describe('enumNetworkEvents errors, keyed by FD_ constant, in Winsock numbers', 
     expect(enumNetworkEvents(c, ev)).toEqual({ events: FD_CONNECT, errors: { [FD_CONNECT]: 0 } })
   })
 
-  it('a reset: errors[FD_CLOSE] is WSAECONNRESET (10054); a graceful close: 0', async () => {
+  it('a reset: errors[FD_CLOSE] is WSAECONNABORTED (10053), as Windows records it; a graceful close: 0', async () => {
     const peer = await nodePeer()
     const a = tcp(4)
     const b = tcp(4)
@@ -149,7 +148,7 @@ describe('enumNetworkEvents errors, keyed by FD_ constant, in Winsock numbers', 
     ra.resetAndDestroy()
     rb.end()
     await wait([ea, eb], { waitAll: true })
-    expect(enumNetworkEvents(a, ea)).toEqual({ events: FD_CLOSE, errors: { [FD_CLOSE]: WSAECONNRESET } })
+    expect(enumNetworkEvents(a, ea)).toEqual({ events: FD_CLOSE, errors: { [FD_CLOSE]: WSAECONNABORTED } })
     expect(enumNetworkEvents(b, eb)).toEqual({ events: FD_CLOSE, errors: { [FD_CLOSE]: 0 } })
   })
 })
@@ -322,7 +321,12 @@ describe('stopping and closing', () => {
     const fresh = newEvent()
     expectWsmError(() => eventSelect(peer, ev, FD_READ), 'EBADF')
     eventSelect(peer, fresh, FD_READ)
-    expect(await wait([fresh])).toBe(WSA_WAIT_EVENT_0) // the unread data is reported again
+    // FD_READ was recorded and nothing re-enabled it: the unread byte is not reported again, as on
+    // Windows; the next data is (test/conformance/network-events.test.ts).
+    await delay(SETTLE_MS)
+    expect(fresh.signaled).toBe(false)
+    client.send(bytes('y'))
+    expect(await wait([fresh])).toBe(WSA_WAIT_EVENT_0)
   })
 
   it('a wait on an event that is closed meanwhile rejects with EBADF', async () => {

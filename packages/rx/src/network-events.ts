@@ -25,7 +25,7 @@ export type NetworkEventBit = typeof FD_READ | typeof FD_WRITE | typeof FD_OOB |
 export interface NetworkEvent {
   /** Which event was recorded. */
   event: NetworkEventBit
-  /** 0, or Winsock's error number for it (10061 for a refused FD_CONNECT, 10054 for a reset FD_CLOSE). */
+  /** 0, or Winsock's error number for it (10061 for a refused FD_CONNECT, 10053, WSAECONNABORTED, for a reset FD_CLOSE, as Windows records it). */
   error: number
 }
 

@@ -14,7 +14,7 @@ import { connectSocket } from './connect-socket.js'
 import { createConnection, type Connection, type ConnectionIo, type ConnectionSink } from './connection.js'
 import { createListener, type Listener, type ListenerIo, type ListenerSink } from './listener.js'
 import { readinessAccepts } from './readiness-accepts.js'
-import { readinessConnection } from './readiness-connection.js'
+import { closeError, readinessConnection } from './readiness-connection.js'
 
 const WM_USER = 0x0400
 const WM_SOCKET = WM_USER + 1
@@ -67,9 +67,9 @@ function setRef(socket: Socket, on: boolean): void {
 /** A connection's I/O: one recv per FD_READ, sends until EWOULDBLOCK and FD_WRITE (readiness-connection.ts). */
 function connectionIo(socket: Socket): (sink: ConnectionSink) => ConnectionIo {
   return (sink) => {
-    // FD_CLOSE came: the peer's FIN (or, on Windows, FIN and data still unread) is there to recv,
-    // and no FD_READ announces the end, so each receive() goes on reading without one until the
-    // recv that returns 0 ('end'). One recv per turn of the loop, as one per message.
+    // FD_CLOSE came: the peer's FIN, maybe behind data still unread (Winsock records it at once),
+    // is there to recv, and no FD_READ announces the end, so each receive() goes on reading without
+    // one until the recv that returns 0 ('end'). One recv per turn of the loop, as one per message.
     let peerClosed = false
     let again: ReturnType<typeof setImmediate> | undefined
     const readAgain = (on: boolean): void => {
@@ -96,7 +96,7 @@ function connectionIo(socket: Socket): (sink: ConnectionSink) => ConnectionIo {
     // FD_CLOSE; a connected one may have had FD_READ while connect() was resolving, unheard):
     // selecting clears the record and reports at once what is already true.
     select(socket, CONNECTION_EVENTS, (event, error) => {
-      if (error !== 0) return c.failed(wsaError(error, syscallOf(event))) // a reset: FD_CLOSE with WSAECONNRESET
+      if (error !== 0) return c.failed(event === FD_CLOSE ? closeError(error) : wsaError(error, syscallOf(event)))
       if (event === FD_WRITE) return c.writable()
       if (event === FD_CLOSE) peerClosed = true
       c.readable() // FD_READ, FD_CLOSE

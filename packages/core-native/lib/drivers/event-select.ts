@@ -15,7 +15,7 @@ import { waitOn } from './event-waits.js'
 import { createListener, type Listener, type ListenerIo, type ListenerSink } from './listener.js'
 import { setLoopRef } from './loop-ref.js'
 import { readinessAccepts } from './readiness-accepts.js'
-import { readinessConnection } from './readiness-connection.js'
+import { closeError, readinessConnection } from './readiness-connection.js'
 
 type Heard = (record: NetworkEvents) => void
 
@@ -61,9 +61,8 @@ class SelectedSocket {
  * FD_READ again after each recv while data remains, FD_WRITE after a send that would block), so
  * the core's wantRead/wantWrite need no call, with one exception: FD_CLOSE is recorded once, and
  * Winsock may record it with data still unread; the end behind that data then has no notice of its
- * own, so after FD_CLOSE every read the core asks for is started here. (The native emulation
- * records a graceful FD_CLOSE only once the data is read; with one that records it at once, the
- * echo and paused-FIN tests of test/drivers-event-select.test.ts hang without this.)
+ * own, so after FD_CLOSE every read the core asks for is started here (the echo and paused-FIN
+ * tests of test/drivers-event-select.test.ts hang without this).
  */
 function connectionIo(socket: Socket, selected: SelectedSocket): (sink: ConnectionSink) => ConnectionIo {
   return (sink) => {
@@ -83,7 +82,7 @@ function connectionIo(socket: Socket, selected: SelectedSocket): (sink: Connecti
     }
     selected.select(FD_READ | FD_WRITE | FD_CLOSE, ({ events, errors }) => {
       // An abortive close (WSAECONNRESET, ...): the connection fails with it, paused or not.
-      if (events & FD_CLOSE && errors[FD_CLOSE]) return c.failed(wsaError(errors[FD_CLOSE], 'recv'))
+      if (events & FD_CLOSE && errors[FD_CLOSE]) return c.failed(closeError(errors[FD_CLOSE]!))
       if (events & FD_CLOSE) closeHeard = true
       if (events & (FD_READ | FD_CLOSE)) c.readable()
       if (events & FD_WRITE) c.writable()

@@ -5,10 +5,22 @@
 // the connection is paused (no recv: the kernel's buffer fills and the peer's sends block; for
 // WSAAsyncSelect and WSAEventSelect no recv also means no new FD_READ, as Winsock re-enables it
 // only by a recv).
-import type { WsmError } from '../errors.js'
+import { wsaError, type WsmError } from '../errors.js'
 import type { Socket } from '../socket.js'
 import type { ConnectionIo, ConnectionSink } from './connection.js'
 import { receiveSpace, takeReceived } from './receive-slab.js'
+
+const WSAECONNABORTED = 10053
+const WSAECONNRESET = 10054
+
+/**
+ * The error a connection fails with when FD_CLOSE carries `wsaCode`. Windows records the peer's
+ * reset in FD_CLOSE as WSAECONNABORTED, where recv and send give WSAECONNRESET; a connection
+ * reports what its recv would, ECONNRESET, as Node's sockets do (test/drivers-events.test.ts).
+ */
+export function closeError(wsaCode: number): WsmError {
+  return wsaError(wsaCode === WSAECONNABORTED ? WSAECONNRESET : wsaCode, 'recv')
+}
 
 /** How a driver asks its model about one connection. */
 export interface ReadinessHooks {

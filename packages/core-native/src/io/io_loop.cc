@@ -355,6 +355,9 @@ int32_t IoLoop::Finish(IoOp* op) {
         op->handle->recvLeftData_ = req.moreData || result <= 0;
         engine_->ReleaseRecv(&req);
         result = op->handle->StreamResult(req, result);
+        // A completed WSARecv re-enables FD_READ, as recv does (Microsoft's list of re-enabling
+        // calls; test/conformance/network-events.test.ts "each completed overlapped receive").
+        NetworkEventsAfterRecv(static_cast<SocketHandle*>(op->handle));
       }
       break;
     }
@@ -366,6 +369,7 @@ int32_t IoLoop::Finish(IoOp* op) {
         int fd = result;
         result = op->acceptSocket->AdoptAccepted(fd) ? 0 : -ENOTSOCK;
       }
+      NetworkEventsAfterAcceptEx(static_cast<SocketHandle*>(op->handle));
       break;
     case IoKind::kConnect:
       static_cast<SocketHandle*>(op->handle)->ConnectFinished(result);

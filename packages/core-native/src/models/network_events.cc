@@ -10,8 +10,10 @@
 #include "core/args.h"
 #include "core/errors.h"
 #include "core/js_call.h"
+#include "io/io_op.h"
 #include "net/socket_handle.h"
 #include "os/linux/readiness.h"
+#include "os/linux/tcp_counters.h"
 
 namespace wsm {
 
@@ -26,8 +28,12 @@ constexpr uint32_t kErrorsOnly = 1u << 31;
 
 }  // namespace
 
-// Per environment (AddonData::netReactor): the readiness set of the selected sockets, and the
-// dispatch of their recorded events to JavaScript.
+// Per environment (AddonData::netReactor): the readiness sets of the selected sockets, and the
+// dispatch of their recorded events to JavaScript. Two sets: a level-triggered one for what may be
+// recorded because it is true now (the enabled events), and an edge-triggered one for what may be
+// recorded only when something new happens (WSAEventSelect's re-armed events, the peer's FIN after
+// this side shut down its receiving direction), which a level-triggered set would report for as
+// long as the old condition lasts.
 class NetEventReactor {
  public:
   static NetEventReactor* Get(Napi::Env env) {
@@ -37,12 +43,18 @@ class NetEventReactor {
       if (napi_get_uv_event_loop(env, &loop) != napi_ok) ThrowSystemError(env, EINVAL, "WSAEventSelect", "no event loop");
       auto* r = new NetEventReactor(env);
       int err = 0;
-      r->set_ = ReadinessSet::Create(loop, [r]() { r->OnReady(); }, &err);
-      if (!r->set_) {
+      r->set_ = ReadinessSet::Create(loop, [r]() { r->OnReady(r->set_, false); }, &err);
+      if (r->set_) {
+        r->changes_ = ReadinessSet::Create(loop, [r]() { r->OnReady(r->changes_, true); }, &err, true);
+      }
+      if (!r->set_ || !r->changes_) {
+        if (r->set_) r->set_->Close();
         delete r;
         ThrowSystemError(env, err, "epoll_create1");
       }
-      r->set_->KeepLoopAlive(false);  // only while sockets are selected (see Select/Cancel)
+      // Only while sockets are selected (see Select/Cancel).
+      r->set_->KeepLoopAlive(false);
+      r->changes_->KeepLoopAlive(false);
       napi_add_env_cleanup_hook(env, &NetEventReactor::Cleanup, r);
       data.netReactor = r;
     }
@@ -57,64 +69,97 @@ class NetEventReactor {
     context_ = std::make_unique<Napi::AsyncContext>(env_, "wsm:network-events");
   }
 
-  // WSAAsyncSelect / WSAEventSelect: (re)selects `events` (0 cancels). Clears the record, and
-  // enables every selected event, so what is already true (data waiting, a writable connected
-  // socket, a queued connection) is recorded at the next turn of the loop.
-  void Select(SocketHandle* s, bool eventMode, uint32_t events) {
+  // WSAAsyncSelect / WSAEventSelect: (re)selects `events` (0 cancels). Returns the events already
+  // in the record that the new selection includes (event mode), for the caller to signal at once.
+  // - WSAAsyncSelect enables every event and forgets the past: what is true now is posted.
+  // - WSAEventSelect keeps the record and what was reported: an event recorded before and not
+  //   re-enabled since is not recorded again for what is already there, only for what arrives
+  //   next (test/conformance/network-events.test.ts, "selecting again").
+  uint32_t Select(SocketHandle* s, bool eventMode, uint32_t events) {
     if (events == 0) {
       Cancel(s);
-      return;
+      return 0;
     }
+    if (!s->netEvents_) s->netEvents_ = std::make_unique<NetworkEventState>();
     NetworkEventState* net = s->netEvents_.get();
-    if (!net) {
-      s->netEvents_ = std::make_unique<NetworkEventState>();
-      net = s->netEvents_.get();
+    if (net->selected == 0) {
       s->Ref();  // selected sockets stay alive for the reactor, as in Winsock, until closed or cancelled
       bySerial_[s->serial()] = s;
       if (s->loopRef_) AddLoopRef(+1);
     }
     net->eventMode = eventMode;
-    net->connectPending = s->RefreshState() == SocketState::kConnecting;
     net->selected = events;
-    net->enabled = kFdAll;
-    net->recorded = 0;
     net->quiet = 0;
-    for (int& e : net->errors) e = 0;
+    SocketState state = s->RefreshState();
+    if (eventMode) {
+      // A connect whose FD_CONNECT nobody has enumerated yet is reported, finished or not.
+      net->connectPending = state == SocketState::kConnecting || s->connectUnreported_;
+      uint32_t rearm = ~net->enabled & ~net->arrivals & (kFdRead | kFdAccept | kFdOob);
+      TcpCounters now;
+      if (rearm && ReadTcpCounters(s->fd(), &now)) {
+        net->arrivals |= rearm;
+        net->readBaseline = now.bytesReceived;
+        net->acceptBaseline = now.acceptQueue;
+      }
+    } else {
+      net->connectPending = state == SocketState::kConnecting;
+      s->connectUnreported_ = false;
+      net->enabled = kFdAll;
+      net->arrivals = 0;
+      net->recorded = 0;
+      for (int& e : net->errors) e = 0;
+    }
     Arm(s);
+    return net->eventMode ? net->recorded & events : 0;
   }
 
-  void Cancel(SocketHandle* s) {
+  // Ends the selection; what was reported is kept for a later WSAEventSelect unless `forget`
+  // (the socket closes).
+  void Cancel(SocketHandle* s, bool forget = false) {
     NetworkEventState* net = s->netEvents_.get();
     if (!net) return;
-    if (net->registered && s->fd() >= 0) set_->Remove(s->fd());
-    bySerial_.erase(s->serial());
-    if (s->loopRef_) AddLoopRef(-1);
-    s->netEvents_.reset();
-    s->Unref();
+    if (net->selected != 0) {
+      if (s->fd() >= 0) {
+        if (net->registered) set_->Remove(s->fd());
+        if (net->edgeRegistered) changes_->Remove(s->fd());
+      }
+      net->registered = net->edgeRegistered = false;
+      net->armed = net->edgeArmed = 0;
+      net->selected = 0;
+      bySerial_.erase(s->serial());
+      if (s->loopRef_) AddLoopRef(-1);
+      s->Unref();
+    }
+    if (forget) s->netEvents_.reset();
   }
 
   // ioRef(handle, on) changed the loop reference of the selected socket `s` (IoHandle::loopRef_).
-  void RefChanged(SocketHandle* s) { AddLoopRef(s->loopRef_ ? +1 : -1); }
+  void RefChanged(SocketHandle* s) {
+    if (s->netEvents_->selected != 0) AddLoopRef(s->loopRef_ ? +1 : -1);
+  }
 
+  // A call re-enabled `bits` (0: none, but the socket's state changed, so ask the kernel again).
   void Reenable(SocketHandle* s, uint32_t bits) {
     NetworkEventState* net = s->netEvents_.get();
     if (!net) return;
     if (bits & kFdConnect) net->connectPending = true;
     net->enabled |= bits;
+    net->arrivals &= ~bits;
     net->quiet = 0;  // the call may have changed what the readiness means: ask again
     Arm(s);
   }
 
-  // netEnum: WSAEnumNetworkEvents' record, cleared.
+  // netEnum: WSAEnumNetworkEvents' record of the selected events, cleared; the record of events
+  // not selected now stays (Windows: test_read_events).
   Napi::Value Enumerate(Napi::Env env, SocketHandle* s) {
     Napi::Object out = Napi::Object::New(env);
     NetworkEventState* net = s->netEvents_.get();
     Napi::Int32Array errors = Napi::Int32Array::New(env, 6);
     uint32_t events = 0;
     if (net) {
-      events = net->recorded;
+      events = net->recorded & net->selected;
       for (int i = 0; i < 6; i++) errors[i] = (events & (1u << i)) ? net->errors[i] : 0;
-      net->recorded = 0;
+      net->recorded &= ~events;
     }
     out.Set("events", events);
     out.Set("errors", errors);
@@ -132,6 +177,7 @@ class NetEventReactor {
     for (auto& entry : r->bySerial_) entry.second->netEvents_.reset();
     r->bySerial_.clear();
     if (r->set_) r->set_->Close();
+    if (r->changes_) r->changes_->Close();
     r->dispatch_.Reset();
     r->context_.reset();
     delete r;
@@ -155,19 +201,12 @@ class NetEventReactor {
         return owed;
       case SocketState::kConnected: {
         uint32_t i = owed;
-        if (en & kFdRead) {
-          i |= kReadable | kReadHangup;
-        } else if ((en & kFdClose) && !(net.selected & kFdRead)) {
-          i |= kReadHangup;  // FD_CLOSE without FD_READ: the close, not the data
-        }
-        // FD_CLOSE with FD_READ selected but not enabled waits for the recv that re-enables
-        // FD_READ: Winsock reports the close once the data has been read.
+        if (en & kFdRead) i |= kReadable | kReadHangup;
         if (en & kFdOob) i |= kPriority;
         if (en & kFdWrite) i |= kWritable;
-        // FD_CLOSE enabled: registered at least for EPOLLERR/EPOLLHUP, so that a reset is heard when
-        // it comes, also while FD_READ waits for its recv (Winsock posts an abortive FD_CLOSE at
-        // once). Unregistered, the reset went unnoticed until the application's recv took it.
-        if (en & kFdClose) i |= kErrorsOnly;
+        // FD_CLOSE enabled: the peer's FIN is recorded at once, data unread or not (Windows), and
+        // a reset is heard when it comes, also while FD_READ waits for its recv (EPOLLERR/EPOLLHUP).
+        if (en & kFdClose) i |= kReadHangup | kErrorsOnly;
         return i;
       }
       default:
@@ -175,24 +214,50 @@ class NetEventReactor {
     }
   }
 
-  void Arm(SocketHandle* s) {
-    NetworkEventState& net = *s->netEvents_;
-    if (s->fd() < 0) return;
-    uint32_t want = Interest(s);
-    if (want == net.armed && net.registered) return;
+  // The changes to be told of (edge-triggered): new data or connections for the events
+  // WSAEventSelect re-armed (NetworkEventState::arrivals), and the peer's FIN once this side has
+  // shut down its receiving direction (the end of the stream is then there already).
+  static uint32_t ChangeInterest(SocketHandle* s) {
+    const NetworkEventState& net = *s->netEvents_;
+    uint32_t arrivals = net.arrivals & net.selected;
+    switch (s->State()) {
+      case SocketState::kListening:
+        return (arrivals & kFdAccept) ? uint32_t{kReadable} : 0u;
+      case SocketState::kConnected: {
+        uint32_t i = 0;
+        if (arrivals & kFdRead) i |= kReadable;
+        if (arrivals & kFdOob) i |= kPriority;
+        if ((net.enabled & net.selected & kFdClose) && s->ReceiveShutDown()) i |= kReadable | kReadHangup;
+        return i;
+      }
+      default:
+        return 0;
+    }
+  }
+
+  // Registers `s` in `set` for `want` (none: removed), tracking what is registered.
+  static void Register(ReadinessSet* set, SocketHandle* s, uint32_t want, uint32_t& armed, bool& registered) {
+    if (want == armed && registered) return;
     if (want == 0) {
       // Unregistered rather than registered for nothing: errors and hang-ups are reported
       // whatever the interest, and would wake the loop for ever.
-      if (net.registered) set_->Remove(s->fd());
-      net.registered = false;
-      net.armed = 0;
+      if (registered) set->Remove(s->fd());
+      registered = false;
+      armed = 0;
       return;
     }
-    int err = net.registered ? set_->Modify(s->fd(), want, s->serial()) : set_->Add(s->fd(), want, s->serial());
-    if (err == ENOENT && net.registered) err = set_->Add(s->fd(), want, s->serial());
-    if (err == EEXIST) err = set_->Modify(s->fd(), want, s->serial());
-    net.registered = err == 0;
-    net.armed = err == 0 ? want : 0;
+    int err = registered ? set->Modify(s->fd(), want, s->serial()) : set->Add(s->fd(), want, s->serial());
+    if (err == ENOENT && registered) err = set->Add(s->fd(), want, s->serial());
+    if (err == EEXIST) err = set->Modify(s->fd(), want, s->serial());
+    registered = err == 0;
+    armed = err == 0 ? want : 0;
+  }
+
+  void Arm(SocketHandle* s) {
+    NetworkEventState& net = *s->netEvents_;
+    if (s->fd() < 0 || net.selected == 0) return;
+    Register(set_, s, Interest(s), net.armed, net.registered);
+    Register(changes_, s, ChangeInterest(s), net.edgeArmed, net.edgeRegistered);
   }
 
   struct Recorded {
@@ -200,6 +265,43 @@ class NetEventReactor {
     uint32_t events;
     int errors[6];
   };
+
+  // The AcceptEx calls waiting on `listener`: the connections they will take are not FD_ACCEPT's.
+  static uint32_t PendingAcceptEx(SocketHandle* listener) {
+    uint32_t n = 0;
+    for (IoOp* op = listener->firstOp_; op; op = op->nextOnHandle) {
+      if (op->req.kind == IoKind::kAccept && !op->harvested) n++;
+    }
+    return n;
+  }
+
+  // A WSARecv is waiting in the engine: the data that arrives is its, not FD_READ's (Windows:
+  // test_read_events). Its completion re-enables FD_READ (NetworkEventsAfterRecv), and what it
+  // leaves is recorded then. On io_uring the kernel usually hands it the data before this looks;
+  // on epoll the engine reads it after.
+  static bool ReceivePending(SocketHandle* s) {
+    const IoOp* active = s->recvQueue_.active;
+    return active != nullptr && !active->harvested;
+  }
+
+  // Event mode: the re-armed events (NetworkEventState::arrivals) that something new arrived for.
+  static uint32_t Arrived(SocketHandle* s, SocketState state, uint32_t ready, int avail) {
+    NetworkEventState& net = *s->netEvents_;
+    uint32_t armed = net.arrivals & net.selected;
+    TcpCounters now;
+    if (armed == 0 || !ReadTcpCounters(s->fd(), &now)) return 0;
+    uint32_t out = 0;
+    if (state == SocketState::kListening && (armed & kFdAccept)) {
+      // Fewer than before: taken meanwhile (an AcceptEx); count from what is left.
+      if (now.acceptQueue > net.acceptBaseline) out |= kFdAccept;
+      else net.acceptBaseline = now.acceptQueue;
+    } else if (state == SocketState::kConnected && now.bytesReceived > net.readBaseline) {
+      net.readBaseline = now.bytesReceived;
+      if ((armed & kFdRead) && avail > 0) out |= kFdRead;
+      if ((armed & kFdOob) && (ready & kPriority)) out |= kFdOob;
+    }
+    return out;
+  }
 
   // What the kernel's readiness means as network events, under the re-enabling rules.
   void Evaluate(SocketHandle* s, uint32_t ready, std::vector<Recorded>& out) {
@@ -216,17 +318,27 @@ class NetEventReactor {
       net.connectPending = false;
       bool ok = state == SocketState::kConnected;
       if (en & kFdConnect) record(kFdConnect, ok ? 0 : s->PeekDeferredError());
+      // Reported, or (message mode) posted to nobody: either way not owed to a later selection.
+      if ((en & kFdConnect) || !net.eventMode) s->connectUnreported_ = false;
       if (ok && (en & kFdWrite)) record(kFdWrite, 0);  // FD_WRITE once after connect
     } else if (state == SocketState::kListening) {
       settled = true;
-      if ((en & kFdAccept) && (ready & kReadable)) record(kFdAccept, 0);
+      if ((en & kFdAccept) && (ready & kReadable)) {
+        // The connections a pending AcceptEx will take are not reported (Windows: test_accept_events);
+        // on the epoll engine the AcceptEx takes it after this look, on io_uring usually before.
+        TcpCounters now;
+        if (!ReadTcpCounters(s->fd(), &now) || now.acceptQueue > PendingAcceptEx(s)) record(kFdAccept, 0);
+        else if (now.acceptQueue == 0) ready &= ~kReadable;  // stale: nothing to keep quiet about
+      }
+      r.events |= Arrived(s, state, ready, 0);
     } else if (state == SocketState::kConnected) {
       settled = true;
-      int avail = 0;
-      if (ioctl(s->fd(), FIONREAD, &avail) != 0) avail = 0;
+      int avail = 0;  // the data FD_READ is about: none while a WSARecv waits for it
+      if (ReceivePending(s) || ioctl(s->fd(), FIONREAD, &avail) != 0) avail = 0;
       if ((en & kFdOob) && (ready & kPriority)) record(kFdOob, 0);
       if ((en & kFdRead) && avail > 0) record(kFdRead, 0);
       if ((en & kFdWrite) && (ready & kWritable)) record(kFdWrite, 0);
+      r.events |= Arrived(s, state, ready, avail);
       // A reset shows as EPOLLERR while SO_ERROR holds it; once something has taken it (the
       // RefreshState of a connect, a recv or send that failed with it, getError) only the hang-up
       // is left, and the socket remembers the error (AbortError): a reset all the same, never a
@@ -236,14 +348,27 @@ class NetEventReactor {
       // (ResetRecord::NoteHangup).
       if ((ready & kHangup) && !(ready & kError)) s->NoteHangup();
       bool reset = (ready & kError) || s->AbortError() != 0;
-      bool peerGone = reset || (ready & (kReadHangup | kHangup));
-      if ((en & kFdClose) && peerGone && (reset || avail == 0 || !(net.selected & kFdRead))) {
+      // The peer's FIN. Once this side has shut down its receiving direction the kernel shows the
+      // end of the stream at once, so only the TCP state tells: this side's own shutdown records
+      // nothing (Windows: test_close_events).
+      bool fin;
+      if (s->ReceiveShutDown()) {
+        TcpCounters now;
+        fin = ReadTcpCounters(s->fd(), &now) && now.peerClosed;
+      } else {
+        fin = (ready & (kReadHangup | kHangup)) != 0;
+      }
+      // Recorded at once, with data still unread (Windows: test_close_events).
+      if ((en & kFdClose) && (reset || fin)) {
         int err = 0;
         if (ready & kError) {
           err = s->TakeSocketError();
           if (err != 0) s->DeferError(err);  // reading SO_ERROR cleared it: the next recv/send still reports it
         }
         if (err == 0 && reset) err = s->AbortError() != 0 ? s->AbortError() : ECONNRESET;
+        // Windows reports the peer's reset as WSAECONNABORTED in FD_CLOSE (recv and send still
+        // fail with WSAECONNRESET): test/conformance/network-events.test.ts "a reset".
+        if (err == ECONNRESET) err = ECONNABORTED;
         record(kFdClose, err);
       }
     }
@@ -252,11 +377,13 @@ class NetEventReactor {
       // stream after FD_CLOSE, a hang-up while FD_READ waits for its recv, ...), so asked again it
       // woke the loop at every turn for ever, at 100% CPU. It is not asked again until a call
       // re-enables an event (Reenable) or the socket is selected again; EPOLLERR and EPOLLHUP come
-      // whatever is asked, so with those the socket is not registered at all meanwhile.
+      // whatever is asked, so with those the socket is not registered at all meanwhile. (The
+      // edge-triggered set wakes only for something new, and stays.)
       if (settled) net.quiet |= (ready & (kError | kHangup)) ? ~0u : ready;
       return;
     }
     net.enabled &= ~r.events;
+    net.arrivals &= ~r.events;
     if (net.eventMode) {
       net.recorded |= r.events;
       for (int i = 0; i < 6; i++) {
@@ -266,16 +393,22 @@ class NetEventReactor {
     out.push_back(r);
   }
 
-  void OnReady() {
+  // The readiness of `fd` now (the edge-triggered set says that something changed, not what is).
+  static uint32_t ReadyNow(int fd) {
+    std::vector<PollEntry> entry{{fd, kReadable | kWritable | kPriority | kReadHangup, 0}};
+    return PollNow(entry) == 0 ? entry[0].ready : 0;
+  }
+
+  void OnReady(ReadinessSet* set, bool changes) {
     if (shuttingDown_) return;
     Napi::HandleScope scope(env_);
     std::vector<Recorded> batch;
-    for (const ReadinessSet::Event& ev : set_->Collect()) {
+    for (const ReadinessSet::Event& ev : set->Collect()) {
       auto it = bySerial_.find(ev.tag);
       if (it == bySerial_.end()) continue;
       SocketHandle* s = it->second;
       if (!s->netEvents_ || s->fd() < 0) continue;
-      Evaluate(s, ev.ready, batch);
+      Evaluate(s, changes ? ReadyNow(s->fd()) : ev.ready, batch);
       Arm(s);
     }
     // Building the batch needs JavaScript (napi_set_element): not while the environment exits.
@@ -301,16 +434,20 @@ class NetEventReactor {
   }
 
   // A selected socket keeps the process alive, as a listening net.Server does, unless ioRef(s, false)
-  // (a Connection's or Listener's unref()) says otherwise: the set's poll handle is referenced while
-  // one selected socket is (test/drivers-lifetime.test.ts, the event-select driver).
+  // (a Connection's or Listener's unref()) says otherwise: the sets' poll handles are referenced
+  // while one selected socket is (test/drivers-lifetime.test.ts, the event-select driver).
   void AddLoopRef(int delta) {
     bool before = refSelected_ > 0;
     refSelected_ += delta;
-    if ((refSelected_ > 0) != before) set_->KeepLoopAlive(refSelected_ > 0);
+    if ((refSelected_ > 0) != before) {
+      set_->KeepLoopAlive(refSelected_ > 0);
+      changes_->KeepLoopAlive(refSelected_ > 0);
+    }
   }
 
   Napi::Env env_;
-  ReadinessSet* set_ = nullptr;
+  ReadinessSet* set_ = nullptr;      // level-triggered: what is true now
+  ReadinessSet* changes_ = nullptr;  // edge-triggered: what is new
   size_t refSelected_ = 0;  // the selected sockets whose loopRef_ is set
   std::unordered_map<uint64_t, SocketHandle*> bySerial_;
   Napi::FunctionReference dispatch_;
@@ -326,7 +463,8 @@ Napi::Value NetSetup(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// netSelect(socket, eventMode: boolean, events: 0..63)
+// netSelect(socket, eventMode: boolean, events: 0..63) -> the events recorded already that the
+// selection includes (event mode: the event is to be set at once)
 Napi::Value NetSelect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SocketHandle* s = SocketHandle::FromValue(env, info.Length() > 0 ? info[0] : env.Undefined(), "socket");
@@ -334,8 +472,7 @@ Napi::Value NetSelect(const Napi::CallbackInfo& info) {
   const char* syscall = eventMode ? "WSAEventSelect" : "WSAAsyncSelect";
   s->CheckOpen(syscall);
   uint32_t events = static_cast<uint32_t>(IntegerArg(info, 2, "events", syscall, 0, kFdAll));
-  NetEventReactor::Get(env)->Select(s, eventMode, events);
-  return env.Undefined();
+  return Napi::Number::New(env, NetEventReactor::Get(env)->Select(s, eventMode, events));
 }
 
 // netEnum(socket) -> { events, errors: Int32Array(6) }   (WSAEnumNetworkEvents)
@@ -367,6 +504,15 @@ void NetworkEventsAfterAccept(SocketHandle* s) {
   if (NetEventReactor* r = ReactorOf(s)) r->Reenable(s, kFdAccept);
 }
 
+void NetworkEventsAfterAcceptEx(SocketHandle* listener) {
+  // Nothing re-enabled, but a connection left the queue: the readiness means something new.
+  if (NetEventReactor* r = ReactorOf(listener)) r->Reenable(listener, 0);
+}
+
+void NetworkEventsAfterListen(SocketHandle* s) {
+  if (NetEventReactor* r = ReactorOf(s)) r->Reenable(s, 0);
+}
+
 void NetworkEventsAfterConnect(SocketHandle* s) {
   // A new connect: FD_CONNECT (once per connect) and the FD_WRITE that follows a connection.
   if (NetEventReactor* r = ReactorOf(s)) r->Reenable(s, kFdConnect | kFdWrite);
@@ -377,7 +523,8 @@ void NetworkEventsAfterRef(SocketHandle* s) {
 }
 
 void NetworkEventsBeforeClose(SocketHandle* s) {
-  if (NetEventReactor* r = ReactorOf(s)) r->Cancel(s);
+  if (NetEventReactor* r = ReactorOf(s)) r->Cancel(s, true);
+  s->netEvents_.reset();
 }
 
 void DefineNetworkEvents(Napi::Env env, Napi::Object exports) {

@@ -33,6 +33,7 @@ class ResetRecord {
   bool sendShutdown() const { return sendShutdown_; }
   // This side shut down its receiving direction (shutdown 'receive' or 'both').
   void NoteReceiveShutdown() { receiveShutdown_ = true; }
+  bool receiveShutdown() const { return receiveShutdown_; }
 
   // What a receive (`send` false) or a send started now fails with before it reaches the kernel:
   // in a direction this side shut down, ESHUTDOWN (WSAESHUTDOWN, 10058), or the reset once one is

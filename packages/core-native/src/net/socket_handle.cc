@@ -239,6 +239,7 @@ Napi::Value SocketHandle::Listen(const Napi::CallbackInfo& info) {
   if (state_ == SocketState::kCreated) ThrowSystemError(Env(), EINVAL, "listen", "the socket is not bound");
   if (::listen(fd_, backlog) != 0) ThrowSystemError(Env(), errno, "listen");
   state_ = SocketState::kListening;
+  NetworkEventsAfterListen(this);  // a socket selected before listen() hears FD_ACCEPT from now on
   return Env().Undefined();
 }
 
@@ -296,7 +297,10 @@ Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
   do {
     rc = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), len);
   } while (rc != 0 && errno == EINTR);
-  if (rc == 0 || errno == EINPROGRESS) RememberPeer(addr);
+  if (rc == 0 || errno == EINPROGRESS) {
+    RememberPeer(addr);
+    connectUnreported_ = true;
+  }
   if (rc == 0) {
     state_ = SocketState::kConnected;
     NetworkEventsAfterConnect(this);

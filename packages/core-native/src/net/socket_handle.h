@@ -54,6 +54,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   void ConnectStarted(const sockaddr_storage& peer) {
     state_ = SocketState::kConnecting;
     connectExPending_ = true;
+    connectUnreported_ = true;
     RememberPeer(peer);
   }
   // The completion of an overlapped connect: 0 or -errno.
@@ -80,10 +81,17 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   // What a receive (`send` false) or send started now fails with at once, 0 for none: see
   // ResetRecord::RefusalOf (WSAESHUTDOWN after this side's own shutdown).
   int RefusalOf(bool send) const { return reset_.RefusalOf(send); }
+  // This side shut down its receiving direction: the kernel then shows the end of the stream
+  // whatever the peer did, so FD_CLOSE asks the TCP state (models/network_events.cc).
+  bool ReceiveShutDown() const { return reset_.receiveShutdown(); }
   void ObserveStreamResult(const IoRequest& req, int32_t result) override;
   int32_t StreamResult(const IoRequest& req, int32_t result) override;
-  // WSAAsyncSelect / WSAEventSelect state; null when not selected (src/models/network_events.cc).
+  // WSAAsyncSelect / WSAEventSelect state; null until first selected (src/models/network_events.cc).
   std::unique_ptr<NetworkEventState> netEvents_;
+  // A connect (connect or ConnectEx) was made whose FD_CONNECT no WSAEventSelect has reported:
+  // Windows records it whether or not the socket is selected then, and an event-mode selection
+  // made later reports it (test/conformance/network-events.test.ts, "connect, then select").
+  bool connectUnreported_ = false;
 
  private:
   void Register(Napi::Object self);

@@ -5,6 +5,7 @@ import { expectWsmError } from '../helpers/errors.js'
 export const WSAEINVAL = 10022
 export const WSAEWOULDBLOCK = 10035
 export const WSAEALREADY = 10037
+export const WSAECONNABORTED = 10053
 export const WSAENOTCONN = 10057
 export const WSAESHUTDOWN = 10058
 

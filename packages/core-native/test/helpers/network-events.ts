@@ -27,6 +27,8 @@ import {
 import { WAIT_MS, delay } from './time.js'
 
 export const WSAECONNRESET = 10054
+/** FD_CLOSE's error for the peer's reset, as Windows records it (recv and send give WSAECONNRESET). */
+export const WSAECONNABORTED = 10053
 export const WSAECONNREFUSED = 10061
 
 /** The order Winsock posts network events in when several are due at once. */

@@ -8,6 +8,8 @@ import { LOOPBACK, eventually, listener, track } from './sockets.js'
 
 /** Winsock's number for a reset connection; the POSIX code is ECONNRESET. */
 export const WSAECONNRESET = 10054
+/** FD_CLOSE's error for the peer's reset, as Windows records it (recv and send give WSAECONNRESET). */
+export const WSAECONNABORTED = 10053
 
 const clients = new Set<net.Socket>()
 

@@ -66,7 +66,7 @@ int PollNow(std::vector<PollEntry>& entries) {
   return 0;
 }
 
-ReadinessSet* ReadinessSet::Create(uv_loop_t* loop, Callback onReady, int* err) {
+ReadinessSet* ReadinessSet::Create(uv_loop_t* loop, Callback onReady, int* err, bool edgeTriggered) {
   int epfd = epoll_create1(EPOLL_CLOEXEC);
   if (epfd < 0) {
     *err = errno;
@@ -74,6 +74,7 @@ ReadinessSet* ReadinessSet::Create(uv_loop_t* loop, Callback onReady, int* err) 
   }
   auto* set = new ReadinessSet();
   set->epfd_ = epfd;
+  set->edge_ = edgeTriggered;
   set->onReady_ = std::move(onReady);
   int rc = uv_poll_init(loop, &set->poll_, epfd);
   if (rc != 0) {
@@ -94,14 +95,14 @@ ReadinessSet* ReadinessSet::Create(uv_loop_t* loop, Callback onReady, int* err) 
 
 int ReadinessSet::Add(int fd, uint32_t interest, uint64_t tag) {
   epoll_event ev{};
-  ev.events = ToEpollEvents(interest);
+  ev.events = ToEpollEvents(interest) | (edge_ ? EPOLLET : 0u);
   ev.data.u64 = tag;
   return epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : errno;
 }
 
 int ReadinessSet::Modify(int fd, uint32_t interest, uint64_t tag) {
   epoll_event ev{};
-  ev.events = ToEpollEvents(interest);
+  ev.events = ToEpollEvents(interest) | (edge_ ? EPOLLET : 0u);
   ev.data.u64 = tag;
   return epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) == 0 ? 0 : errno;
 }

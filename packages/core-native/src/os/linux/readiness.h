@@ -38,10 +38,12 @@ class ReadinessSet {
   };
   using Callback = std::function<void()>;
 
-  // Returns nullptr and sets *err on failure.
-  static ReadinessSet* Create(uv_loop_t* loop, Callback onReady, int* err);
+  // Returns nullptr and sets *err on failure. `edgeTriggered`: a descriptor is reported when its
+  // readiness is added and then each time something new happens to it (new data, a connection, a
+  // state change), not for as long as it stays ready (EPOLLET).
+  static ReadinessSet* Create(uv_loop_t* loop, Callback onReady, int* err, bool edgeTriggered = false);
 
-  // Level-triggered. `tag` comes back in Event. Returns errno or 0.
+  // Level-triggered unless the set is edge-triggered. `tag` comes back in Event. Returns errno or 0.
   int Add(int fd, uint32_t interest, uint64_t tag);
   // Changes the interest of a descriptor already added. Returns errno or 0.
   int Modify(int fd, uint32_t interest, uint64_t tag);
@@ -60,6 +62,7 @@ class ReadinessSet {
 
   uv_poll_t poll_{};
   int epfd_ = -1;
+  bool edge_ = false;
   Callback onReady_;
   bool closing_ = false;
 };
