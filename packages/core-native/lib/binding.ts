@@ -30,6 +30,8 @@ export interface NativeSocketHandle {
   connect(port: number, host?: string): boolean
   recv(buffer: Uint8Array): number
   send(buffer: Uint8Array): number
+  sendTo(buffer: Uint8Array, port: number, host?: string): number
+  recvFrom(buffer: Uint8Array): NativeAddress & { bytes: number }
   shutdown(how: string): void
   close(): void
   localAddress(): NativeAddress
@@ -63,7 +65,8 @@ export interface NativeFileHandle {
 
 export interface NativeBinding {
   setErrorFactory(factory: (errno: number, syscall: string, message: string) => Error): void
-  SocketHandle: new (family: number) => NativeSocketHandle
+  /** `type`: 1 (SOCK_STREAM, the default) or 2 (SOCK_DGRAM). */
+  SocketHandle: new (family: number, type?: number) => NativeSocketHandle
   selectPoll(handles: NativeSocketHandle[], wanted: Uint8Array): Uint8Array
   SelectWaiter: new (
     handles: NativeSocketHandle[],

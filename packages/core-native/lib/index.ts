@@ -1,6 +1,6 @@
 export { WsmError, type WsmErrorFields } from './errors.js'
 export * from './constants.js'
-export { Socket, type ShutdownHow, type SocketAddress } from './socket.js'
+export { Socket, type ReceivedFrom, type ShutdownHow, type SocketAddress } from './socket.js'
 export type { Linger, SocketOptionValue, SizeOption, BoolOption } from './socket-options.js'
 export { FdSet } from './fd-set.js'
 export { select, type SelectOptions, type SelectSets } from './select.js'

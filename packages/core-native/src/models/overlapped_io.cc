@@ -170,6 +170,8 @@ Napi::Value IoAccept(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SocketHandle* listener = OpenSocketArg(info, 0, "listener", "AcceptEx");
   SocketHandle* accepted = OpenSocketArg(info, 1, "acceptSocket", "AcceptEx");
+  // Connections are for TCP sockets only, as accept() and listen() say (WSAEOPNOTSUPP).
+  if (listener->IsDatagram() || accepted->IsDatagram()) ThrowSystemError(env, EOPNOTSUPP, "AcceptEx", "a UDP socket takes no connection");
   if (listener->RefreshState() != SocketState::kListening) ThrowInvalidArgument(env, "AcceptEx", "the listener is not listening");
   if (accepted == listener) ThrowInvalidArgument(env, "AcceptEx", "the accept socket must not be the listener");
   SocketState st = accepted->RefreshState();
@@ -185,6 +187,8 @@ Napi::Value IoAccept(const Napi::CallbackInfo& info) {
 Napi::Value IoConnect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SocketHandle* s = OpenSocketArg(info, 0, "socket", "ConnectEx");
+  // ConnectEx is for connection-oriented sockets only; a UDP socket names its peer with connect().
+  if (s->IsDatagram()) ThrowSystemError(env, EOPNOTSUPP, "ConnectEx", "a UDP socket makes no connection");
   int port = static_cast<int>(IntegerArg(info, 1, "port", "ConnectEx", 1, 65535));
   std::string host = OptionalStringArg(info, 2, "host", "localhost");
   SocketState st = s->RefreshState();
