@@ -146,7 +146,8 @@ class NetEventReactor {
     uint32_t en = net.enabled & net.selected;
     // FD_CONNECT owed: the outcome shows as writability (or an error), whatever else is selected.
     uint32_t owed = net.connectPending ? uint32_t{kWritable} : 0u;
-    switch (s->State()) {
+    // A UDP socket is read and written in every state (SocketHandle::ReadinessState).
+    switch (s->IsDatagram() ? SocketState::kConnected : s->State()) {
       case SocketState::kListening:
         return (en & kFdAccept) ? uint32_t{kReadable} : 0u;
       case SocketState::kConnecting:
@@ -210,7 +211,7 @@ class NetEventReactor {
       r.events |= bit;
       r.errors[BitIndex(bit)] = err;
     };
-    SocketState state = s->RefreshState();
+    SocketState state = s->ReadinessState();
     bool settled = false;  // evaluated in a stable state (not the outcome of a connect)
     if (net.connectPending && state != SocketState::kConnecting) {
       net.connectPending = false;
@@ -224,8 +225,11 @@ class NetEventReactor {
       settled = true;
       int avail = 0;
       if (ioctl(s->fd(), FIONREAD, &avail) != 0) avail = 0;
+      // A datagram socket's FIONREAD is the next datagram's length, 0 for an empty one: readability
+      // tells. An error queued there (a port unreachable) is FD_READ too: the recv reports it.
+      bool readable = s->IsDatagram() ? (ready & (kReadable | kError)) != 0 : avail > 0;
       if ((en & kFdOob) && (ready & kPriority)) record(kFdOob, 0);
-      if ((en & kFdRead) && avail > 0) record(kFdRead, 0);
+      if ((en & kFdRead) && readable) record(kFdRead, 0);
       if ((en & kFdWrite) && (ready & kWritable)) record(kFdWrite, 0);
       // A reset shows as EPOLLERR while SO_ERROR holds it; once something has taken it (the
       // RefreshState of a connect, a recv or send that failed with it, getError) only the hang-up
@@ -234,10 +238,11 @@ class NetEventReactor {
       // Closed both ways without an error left: an abort whose error another call took (an
       // overlapped send, say), unless this side shut down its sending direction
       // (ResetRecord::NoteHangup).
-      if ((ready & kHangup) && !(ready & kError)) s->NoteHangup();
+      if ((ready & kHangup) && !(ready & kError) && !s->IsDatagram()) s->NoteHangup();
       bool reset = (ready & kError) || s->AbortError() != 0;
       bool peerGone = reset || (ready & (kReadHangup | kHangup));
-      if ((en & kFdClose) && peerGone && (reset || avail == 0 || !(net.selected & kFdRead))) {
+      // A datagram socket has no connection to lose: no FD_CLOSE.
+      if ((en & kFdClose) && !s->IsDatagram() && peerGone && (reset || avail == 0 || !(net.selected & kFdRead))) {
         int err = 0;
         if (ready & kError) {
           err = s->TakeSocketError();

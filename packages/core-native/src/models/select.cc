@@ -89,7 +89,7 @@ std::vector<uint8_t> PollSelection(Napi::Env env, const Selection& sel) {
   std::vector<PollEntry> entries;
   std::vector<SocketState> states(sel.handles.size());
   for (size_t i = 0; i < sel.handles.size(); i++) {
-    states[i] = sel.handles[i]->RefreshState();
+    states[i] = sel.handles[i]->ReadinessState();
     entries.push_back(PollEntry{sel.handles[i]->fd(), InterestFor(states[i], sel.wanted[i]), 0});
   }
   if (int err = PollNow(entries)) ThrowSystemError(env, err, "select");
@@ -138,7 +138,7 @@ class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
     napi_add_env_cleanup_hook(env, &SelectWaiter::OnEnvCleanup, this);
     hooked_ = true;
     for (size_t i = 0; i < sel_.handles.size(); i++) {
-      uint32_t interest = InterestFor(sel_.handles[i]->RefreshState(), sel_.wanted[i]);
+      uint32_t interest = InterestFor(sel_.handles[i]->ReadinessState(), sel_.wanted[i]);
       if (interest == 0) continue;
       if (int e = set_->Add(sel_.handles[i]->fd(), interest, i)) {
         Stop();
@@ -170,7 +170,7 @@ class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
       size_t i = static_cast<size_t>(ev.tag);
       SocketHandle* h = sel_.handles[i];
       if (h->fd() < 0) continue;  // closed under us; lib/select.ts settles that case
-      if (WinsockReadiness(h->RefreshState(), ev.ready, sel_.wanted[i])) {
+      if (WinsockReadiness(h->ReadinessState(), ev.ready, sel_.wanted[i])) {
         anyReady = true;
       } else if (ev.ready & (kError | kHangup)) {
         // Level-triggered and never to be ready for the sets it is in (a reset socket in the
@@ -179,7 +179,7 @@ class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
       } else {
         // The state moved on (connect finished), so ask again with the interest it needs now.
         set_->Remove(h->fd());
-        if (uint32_t interest = InterestFor(h->RefreshState(), sel_.wanted[i])) set_->Add(h->fd(), interest, i);
+        if (uint32_t interest = InterestFor(h->ReadinessState(), sel_.wanted[i])) set_->Add(h->fd(), interest, i);
       }
     }
     if (!anyReady) return;
