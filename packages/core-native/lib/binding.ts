@@ -48,6 +48,8 @@ export interface NativeSocketHandle {
   bytesReadable(): number
   readonly state: NativeSocketState
   readonly family: 4 | 6
+  /** A UDP (SOCK_DGRAM) socket. */
+  readonly datagram: boolean
 }
 
 export interface NativeSelectWaiter {
@@ -82,6 +84,9 @@ export interface NativeBinding {
   ioBackend(): 'io_uring' | 'epoll'
   ioRecv(socketId: number, buffers: Uint8Array | Uint8Array[]): number
   ioSend(socketId: number, buffers: Uint8Array | Uint8Array[]): number
+  /** `sender` gets the datagram's address, port and family at completion. */
+  ioRecvFrom(socketId: number, buffers: Uint8Array | Uint8Array[], sender: NativeAddress): number
+  ioSendTo(socketId: number, buffers: Uint8Array | Uint8Array[], port: number, host?: string): number
   ioAccept(listener: NativeSocketHandle, acceptSocket: NativeSocketHandle): number
   ioConnect(socket: NativeSocketHandle, port: number, host?: string): number
   ioRead(file: NativeFileHandle, buffer: Uint8Array, offset: bigint | number): number

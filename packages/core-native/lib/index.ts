@@ -19,6 +19,8 @@ export {
   Overlapped,
   recvOverlapped,
   sendOverlapped,
+  recvFromOverlapped,
+  sendToOverlapped,
   acceptEx,
   connectEx,
   getOverlappedResult,

@@ -247,6 +247,12 @@ export class Socket {
     return this.#handle.family
   }
 
+  /** `getsockopt(SO_TYPE)`: 'tcp' (SOCK_STREAM) or 'udp' (SOCK_DGRAM). */
+  get type(): 'tcp' | 'udp' {
+    if (!hasHandle(this)) throw invalidThis('Socket')
+    return this.#handle.datagram ? 'udp' : 'tcp'
+  }
+
   /** `getsockname()`. */
   address(): SocketAddress {
     if (!hasHandle(this)) throw invalidThis('Socket')

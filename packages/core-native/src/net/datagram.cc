@@ -32,14 +32,44 @@ bool IsWildcard(const sockaddr_storage& addr) {
 
 }  // namespace
 
+int SocketHandle::DatagramRefusal(bool send, bool toPeer) {
+  if (int refused = RefusalOf(send)) return refused;
+  // Never bound (neither bind, connect nor a send named its address): WSAEINVAL on Windows, where
+  // Linux would wait for a datagram that cannot come.
+  if (!send && state_ == SocketState::kCreated) return EINVAL;
+  // send without a default peer: WSAENOTCONN on Windows, EDESTADDRREQ on Linux.
+  if (send && toPeer && state_ != SocketState::kConnected) return ENOTCONN;
+  return 0;
+}
+
+void SocketHandle::BindIfUnbound(const char* syscall) {
+  if (state_ != SocketState::kCreated) return;
+  sockaddr_storage any;
+  socklen_t len;
+  MakeSockaddr(family_, "", 0, &any, &len);
+  int one = 1;
+  if (family_ == AF_INET6) setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&any), len) != 0) ThrowSystemError(Env(), errno, syscall);
+  state_ = SocketState::kBound;
+}
+
+void SocketHandle::DatagramPeerArg(const Napi::CallbackInfo& info, size_t portIndex, const char* syscall,
+                                   sockaddr_storage* addr, socklen_t* len) {
+  int port = static_cast<int>(IntegerArg(info, portIndex, "port", syscall, 0, kMaxPort));
+  std::string host = OptionalStringArg(info, portIndex + 1, "host", "localhost");
+  if (host.empty() || !MakeSockaddr(family_, host, port, addr, len)) {
+    ThrowInvalidArgument(Env(), syscall, "\"" + host + "\" is not an IPv" + (family_ == AF_INET ? "4" : "6") + " address");
+  }
+  // "The remote address is not a valid address (such as ADDR_ANY)": WSAEADDRNOTAVAIL, where Linux
+  // sends to port 0 (EINVAL) or takes the wildcard address for the local host.
+  if (port == 0 || IsWildcard(*addr)) ThrowSystemError(Env(), EADDRNOTAVAIL, syscall, "no datagram can be sent to a wildcard address or port 0");
+}
+
 size_t SocketHandle::ReceiveDatagram(ByteSpan buf, sockaddr_storage* from, const char* syscall) {
-  if (int refused = RefusalOf(false)) {
+  if (int refused = DatagramRefusal(false, false)) {
     NetworkEventsAfterRecv(this);  // a failed recv is a recv too
     ThrowSystemError(Env(), refused, syscall);
   }
-  // Never bound (neither bind, connect nor a send named its address): WSAEINVAL on Windows, where
-  // Linux would wait for a datagram that cannot come.
-  if (state_ == SocketState::kCreated) ThrowSystemError(Env(), EINVAL, syscall, "the socket is not bound");
   iovec iov{buf.data, buf.length};
   msghdr msg{};
   msg.msg_name = from;
@@ -60,9 +90,8 @@ size_t SocketHandle::ReceiveDatagram(ByteSpan buf, sockaddr_storage* from, const
 }
 
 size_t SocketHandle::SendDatagram(ByteSpan buf, const sockaddr_storage* to, socklen_t toLen, const char* syscall) {
-  if (int refused = RefusalOf(true)) ThrowSystemError(Env(), refused, syscall);
-  // send without a default peer: WSAENOTCONN on Windows, EDESTADDRREQ on Linux.
-  if (!to && state_ != SocketState::kConnected) ThrowSystemError(Env(), ENOTCONN, syscall);
+  if (int refused = DatagramRefusal(true, to == nullptr)) ThrowSystemError(Env(), refused, syscall);
+  BindIfUnbound(syscall);
   ssize_t n;
   do {
     n = ::sendto(fd_, buf.data, buf.length, MSG_NOSIGNAL | MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(to), toLen);
@@ -72,8 +101,6 @@ size_t SocketHandle::SendDatagram(ByteSpan buf, const sockaddr_storage* to, sock
     if (err == EAGAIN || err == EWOULDBLOCK) NetworkEventsAfterSendBlocked(this);
     ThrowSystemError(Env(), WindowsDatagramError(err), syscall);
   }
-  // The kernel bound the socket to an ephemeral port, as Windows' sendto does: it can now receive.
-  if (state_ == SocketState::kCreated) state_ = SocketState::kBound;
   return static_cast<size_t>(n);
 }
 
@@ -81,19 +108,16 @@ size_t SocketHandle::SendDatagram(ByteSpan buf, const sockaddr_storage* to, sock
 Napi::Value SocketHandle::SendTo(const Napi::CallbackInfo& info) {
   CheckOpen("sendto");
   ByteSpan buf = BufferArg(info, 0, "buffer");
-  int port = static_cast<int>(IntegerArg(info, 1, "port", "sendto", 0, kMaxPort));
-  std::string host = OptionalStringArg(info, 2, "host", "localhost");
   // On a connection-oriented socket the address is ignored and sendto is a send (Microsoft's
-  // sendto documentation).
-  if (!IsDatagram()) return Send(info);
+  // sendto documentation); its types are checked all the same.
+  if (!IsDatagram()) {
+    IntegerArg(info, 1, "port", "sendto", 0, kMaxPort);
+    OptionalStringArg(info, 2, "host", "localhost");
+    return Send(info);
+  }
   sockaddr_storage addr;
   socklen_t len;
-  if (host.empty() || !MakeSockaddr(family_, host, port, &addr, &len)) {
-    ThrowInvalidArgument(Env(), "sendto", "\"" + host + "\" is not an IPv" + (family_ == AF_INET ? "4" : "6") + " address");
-  }
-  // "The remote address is not a valid address (such as ADDR_ANY)": WSAEADDRNOTAVAIL, where Linux
-  // sends to port 0 (EINVAL) or takes the wildcard address for the local host.
-  if (port == 0 || IsWildcard(addr)) ThrowSystemError(Env(), EADDRNOTAVAIL, "sendto", "no datagram can be sent to a wildcard address or port 0");
+  DatagramPeerArg(info, 1, "sendto", &addr, &len);
   return Napi::Number::New(Env(), static_cast<double>(SendDatagram(buf, &addr, len, "sendto")));
 }
 

@@ -63,6 +63,7 @@ Napi::Function SocketHandle::Define(Napi::Env env) {
   ctor.Get("prototype").As<Napi::Object>().DefineProperties({
       Napi::PropertyDescriptor::Accessor<&SocketHandle::Getter<&SocketHandle::GetState>>("state"),
       Napi::PropertyDescriptor::Accessor<&SocketHandle::Getter<&SocketHandle::GetFamily>>("family"),
+      Napi::PropertyDescriptor::Accessor<&SocketHandle::Getter<&SocketHandle::GetDatagram>>("datagram"),
   });
   return ctor;
 }
@@ -520,5 +521,7 @@ Napi::Value SocketHandle::GetState(const Napi::CallbackInfo& info) {
 Napi::Value SocketHandle::GetFamily(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), family_ == AF_INET6 ? 6 : 4);
 }
+
+Napi::Value SocketHandle::GetDatagram(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), IsDatagram()); }
 
 }  // namespace wsm

@@ -56,6 +56,16 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   // socket has no connection to wait for, so in every state it is readable once a datagram (or an
   // error) is queued and writable while there is room, as on Windows
   // (test/conformance/udp-readiness.test.ts).
+  // Datagram sockets (datagram.cc), for recv/send here and WSARecv(From)/WSASend(To) alike:
+  // what a receive (`send` false) or a send to the connected peer (`toPeer`) fails with at once,
+  // 0 for none (WSAESHUTDOWN, WSAEINVAL before bind, WSAENOTCONN without a peer).
+  int DatagramRefusal(bool send, bool toPeer);
+  // A send binds a socket never bound to an ephemeral port first, as Windows' sendto does.
+  void BindIfUnbound(const char* syscall);
+  // The destination (port, host = "localhost") of a sendto at info[portIndex]: an address of this
+  // socket's family, neither port 0 nor the wildcard address (WSAEADDRNOTAVAIL).
+  void DatagramPeerArg(const Napi::CallbackInfo& info, size_t portIndex, const char* syscall, sockaddr_storage* addr,
+                       socklen_t* len);
   SocketState ReadinessState() {
     SocketState st = RefreshState();
     return IsDatagram() && st != SocketState::kClosed ? SocketState::kConnected : st;
@@ -135,6 +145,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   static Napi::Value Getter(const Napi::CallbackInfo& info);
   Napi::Value GetState(const Napi::CallbackInfo& info);
   Napi::Value GetFamily(const Napi::CallbackInfo& info);
+  Napi::Value GetDatagram(const Napi::CallbackInfo& info);
 
   // SO_ERROR as read by RefreshState (which must read it to classify a finished connect, and
   // reading clears it): handed to the next getError, recv or send, which the kernel would have
