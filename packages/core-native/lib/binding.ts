@@ -69,13 +69,15 @@ export interface NativeBinding {
   setErrorFactory(factory: (errno: number, syscall: string, message: string) => Error): void
   /** `type`: 1 (SOCK_STREAM, the default) or 2 (SOCK_DGRAM). */
   SocketHandle: new (family: number, type?: number) => NativeSocketHandle
-  selectPoll(handles: NativeSocketHandle[], wanted: Uint8Array): Uint8Array
+  /** `rules`: 0 select's (the default), 1 WSAPoll's (src/models/select.h). */
+  selectPoll(handles: NativeSocketHandle[], wanted: Uint8Array, rules?: number): Uint8Array
   SelectWaiter: new (
     handles: NativeSocketHandle[],
     wanted: Uint8Array,
     onReady: (ready: Uint8Array) => void,
     /** Whether the pending wait keeps the event loop (and so the process) alive. */
     keepAlive: boolean,
+    rules?: number,
   ) => NativeSelectWaiter
 
   // Completion I/O (src/models/overlapped_io.cc). Each start returns the operation's id; its

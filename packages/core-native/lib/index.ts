@@ -4,6 +4,7 @@ export { Socket, type ReceivedFrom, type ShutdownHow, type SocketAddress } from 
 export type { Linger, SocketOptionValue, SizeOption, BoolOption } from './socket-options.js'
 export { FdSet } from './fd-set.js'
 export { select, type SelectOptions, type SelectSets } from './select.js'
+export { wsaPoll, type WsaPollFd } from './wsa-poll.js'
 export { backend, type Backend } from './backend.js'
 export { WsaEvent, waitForMultipleEvents, type WaitOptions } from './wsa-event.js'
 export { sleepEx } from './apc.js'
