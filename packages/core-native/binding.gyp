@@ -14,6 +14,7 @@
         "src/core/js_call.cc",
         "src/core/teardown_wait.cc",
         "src/net/socket_handle.cc",
+        "src/net/datagram.cc",
         "src/net/socket_options.cc",
         "src/net/reset_record.cc",
         "src/net/sockaddr.cc",

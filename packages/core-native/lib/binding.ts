@@ -30,6 +30,8 @@ export interface NativeSocketHandle {
   connect(port: number, host?: string): boolean
   recv(buffer: Uint8Array): number
   send(buffer: Uint8Array): number
+  sendTo(buffer: Uint8Array, port: number, host?: string): number
+  recvFrom(buffer: Uint8Array): NativeAddress & { bytes: number }
   shutdown(how: string): void
   close(): void
   localAddress(): NativeAddress
@@ -46,6 +48,8 @@ export interface NativeSocketHandle {
   bytesReadable(): number
   readonly state: NativeSocketState
   readonly family: 4 | 6
+  /** A UDP (SOCK_DGRAM) socket. */
+  readonly datagram: boolean
 }
 
 export interface NativeSelectWaiter {
@@ -63,14 +67,17 @@ export interface NativeFileHandle {
 
 export interface NativeBinding {
   setErrorFactory(factory: (errno: number, syscall: string, message: string) => Error): void
-  SocketHandle: new (family: number) => NativeSocketHandle
-  selectPoll(handles: NativeSocketHandle[], wanted: Uint8Array): Uint8Array
+  /** `type`: 1 (SOCK_STREAM, the default) or 2 (SOCK_DGRAM). */
+  SocketHandle: new (family: number, type?: number) => NativeSocketHandle
+  /** `rules`: 0 select's (the default), 1 WSAPoll's (src/models/select.h). */
+  selectPoll(handles: NativeSocketHandle[], wanted: Uint8Array, rules?: number): Uint8Array
   SelectWaiter: new (
     handles: NativeSocketHandle[],
     wanted: Uint8Array,
     onReady: (ready: Uint8Array) => void,
     /** Whether the pending wait keeps the event loop (and so the process) alive. */
     keepAlive: boolean,
+    rules?: number,
   ) => NativeSelectWaiter
 
   // Completion I/O (src/models/overlapped_io.cc). Each start returns the operation's id; its
@@ -79,6 +86,9 @@ export interface NativeBinding {
   ioBackend(): 'io_uring' | 'epoll'
   ioRecv(socketId: number, buffers: Uint8Array | Uint8Array[]): number
   ioSend(socketId: number, buffers: Uint8Array | Uint8Array[]): number
+  /** `sender` gets the datagram's address, port and family at completion. */
+  ioRecvFrom(socketId: number, buffers: Uint8Array | Uint8Array[], sender: NativeAddress): number
+  ioSendTo(socketId: number, buffers: Uint8Array | Uint8Array[], port: number, host?: string): number
   ioAccept(listener: NativeSocketHandle, acceptSocket: NativeSocketHandle): number
   ioConnect(socket: NativeSocketHandle, port: number, host?: string): number
   ioRead(file: NativeFileHandle, buffer: Uint8Array, offset: bigint | number): number

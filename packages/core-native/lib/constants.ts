@@ -35,3 +35,15 @@ export const TCP_NODELAY = 0x0001
 
 /** ioctlsocket commands. `_IOR('f', 127, u_long)`. */
 export const FIONREAD = 0x4004667f
+
+/** WSAPoll's events and revents (WSAPOLLFD). `POLLIN` is `POLLRDNORM | POLLRDBAND`, `POLLOUT` is `POLLWRNORM`. */
+export const POLLRDNORM = 0x0100
+export const POLLRDBAND = 0x0200
+export const POLLIN = POLLRDNORM | POLLRDBAND
+export const POLLPRI = 0x0400
+export const POLLWRNORM = 0x0010
+export const POLLOUT = POLLWRNORM
+export const POLLWRBAND = 0x0020
+export const POLLERR = 0x0001
+export const POLLHUP = 0x0002
+export const POLLNVAL = 0x0004

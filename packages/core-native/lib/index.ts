@@ -1,9 +1,10 @@
 export { WsmError, type WsmErrorFields } from './errors.js'
 export * from './constants.js'
-export { Socket, type ShutdownHow, type SocketAddress } from './socket.js'
+export { Socket, type ReceivedFrom, type ShutdownHow, type SocketAddress } from './socket.js'
 export type { Linger, SocketOptionValue, SizeOption, BoolOption } from './socket-options.js'
 export { FdSet } from './fd-set.js'
 export { select, type SelectOptions, type SelectSets } from './select.js'
+export { wsaPoll, type WsaPollFd } from './wsa-poll.js'
 export { backend, type Backend } from './backend.js'
 export { WsaEvent, waitForMultipleEvents, type WaitOptions } from './wsa-event.js'
 export { sleepEx } from './apc.js'
@@ -19,6 +20,8 @@ export {
   Overlapped,
   recvOverlapped,
   sendOverlapped,
+  recvFromOverlapped,
+  sendToOverlapped,
   acceptEx,
   connectEx,
   getOverlappedResult,

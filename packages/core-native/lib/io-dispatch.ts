@@ -7,7 +7,13 @@
 import { native } from './binding.js'
 import type { Overlapped } from './overlapped.js'
 
-/** Completes `ov`'s operation; `result`: bytes transferred (or 0 for accept/connect), or -errno. */
+/** A record's flags (src/io/io_loop.h): a datagram was longer than the receive's buffers, which hold its start. */
+export const RECORD_TRUNCATED = 1
+
+/**
+ * Completes `ov`'s operation; `result`: bytes transferred (or 0 for accept/connect), or -errno;
+ * `flags`: RECORD_TRUNCATED or 0.
+ */
 export type Completer = (ov: Overlapped, result: number, flags: number) => void
 
 // Native ids are a slot (low 20 bits) and a generation: a slot table beats a Map on the hot path.

@@ -1,4 +1,4 @@
-// WSAOVERLAPPED and the overlapped calls: WSARecv, WSASend, AcceptEx, ConnectEx, ReadFile,
+// WSAOVERLAPPED and the overlapped calls: WSARecv, WSASend, WSARecvFrom, WSASendTo, AcceptEx, ConnectEx, ReadFile,
 // WriteFile (lib/file-handle.ts), WSAGetOverlappedResult, CancelIoEx. Each operation's completion
 // goes, as in Windows, to the handle's completion port if it has one, else to its completion
 // routine (run at the next alertable wait); the Overlapped's event, if any, is signalled too.
@@ -8,8 +8,8 @@ import { associationOf, enqueueCompletion } from './completion-port.js'
 import { invalidArgument, invalidThis, invalidType, isCallable, systemError, WsmError } from './errors.js'
 import type { CompletionPort } from './completion-port.js'
 import { nativeFileHandle } from './file-handle.js'
-import { ensureIo, setCompleter, track } from './io-dispatch.js'
-import { isSocket, nativeHandleOf, type Socket } from './socket.js'
+import { ensureIo, RECORD_TRUNCATED, setCompleter, track } from './io-dispatch.js'
+import { isSocket, nativeHandleOf, type Socket, type SocketAddress } from './socket.js'
 import { isWsaEvent, type WsaEvent } from './wsa-event.js'
 
 export type CompletionRoutine = (error: number, bytes: number, overlapped: Overlapped, flags: number) => void
@@ -37,6 +37,7 @@ let operationPort: (ov: Overlapped) => CompletionPort | undefined
 let isOverlappedValue: (value: unknown) => value is Overlapped
 let isPending: (ov: Overlapped) => boolean
 let whenDone: (ov: Overlapped) => Promise<void>
+let expectSender: (ov: Overlapped, sender: SocketAddress) => void
 
 /**
  * WSAOVERLAPPED: the record of one operation in flight. One operation at a time: starting a second
@@ -58,6 +59,8 @@ export class Overlapped {
   #routine: CompletionRoutine | undefined = undefined
   #port: CompletionPort | undefined = undefined
   #key = 0
+  // WSARecvFrom's lpFrom: filled by the native side at completion; null for other operations.
+  #from: SocketAddress | null = null
 
   static {
     beginOperation = (ov, id, handle, syscall, routine, port, key) => {
@@ -71,15 +74,20 @@ export class Overlapped {
       ov.#routine = routine
       ov.#port = port
       ov.#key = key
+      ov.#from = null
     }
     completeOperation = (ov, result, flags) => {
-      const error = result < 0 ? systemError(-result, ov.#syscall) : null
+      // A datagram longer than the buffers: they hold its start and the operation fails with
+      // WSAEMSGSIZE, its bytes counted, as on Windows (test/conformance/udp-overlapped.test.ts).
+      const truncated = (flags & RECORD_TRUNCATED) !== 0
+      const error = result < 0 ? systemError(-result, ov.#syscall) : truncated ? truncation(ov.#syscall) : null
       const bytes = result < 0 ? 0 : result
+      if (result < 0) ov.#from = null
       const routine = ov.#routine
       const port = ov.#port
       ov.#pending = false
       ov.#bytes = bytes
-      ov.#flags = flags
+      ov.#flags = 0
       ov.#error = error
       ov.#routine = undefined
       ov.#port = undefined
@@ -90,7 +98,7 @@ export class Overlapped {
         ov.#waiters = null
         for (const wake of waiters) wake()
       }
-      if (routine !== undefined) queueApc(() => routine(errorNumber(error), bytes, ov, flags))
+      if (routine !== undefined) queueApc(() => routine(errorNumber(error), bytes, ov, 0))
       else if (port !== undefined) enqueueCompletion(port, ov.#key, bytes, ov, error)
     }
     operationId = (ov) => ov.#id
@@ -103,6 +111,9 @@ export class Overlapped {
     isPending = (ov) => ov.#pending
     // Resolves once the pending operation has completed.
     whenDone = (ov) => (ov.#pending ? new Promise((resolve) => (ov.#waiters ??= []).push(resolve)) : Promise.resolve())
+    expectSender = (ov, sender) => {
+      ov.#from = sender
+    }
   }
 
   constructor(options: { event?: WsaEvent } = {}) {
@@ -134,6 +145,15 @@ export class Overlapped {
     return this.#flags
   }
 
+  /**
+   * The sender of the datagram the last `recvFromOverlapped` received (WSARecvFrom's lpFrom), once
+   * it has completed; null while pending, after a failure, and for other operations.
+   */
+  get from(): SocketAddress | null {
+    if (!isOverlappedValue(this)) throw invalidThis('Overlapped')
+    return this.#pending ? null : this.#from
+  }
+
   /** Why the last completed operation failed, or null (Internal). */
   get error(): WsmError | null {
     if (!isOverlappedValue(this)) throw invalidThis('Overlapped')
@@ -147,6 +167,10 @@ export function isOverlapped(value: unknown): value is Overlapped {
 }
 
 /** The number a completion routine or packet reports for an error: Winsock's where it has one. */
+function truncation(syscall: string): WsmError {
+  return systemError(90, syscall, 'the datagram was larger than the buffers, which hold its start; the rest is lost')
+}
+
 export function errorNumber(error: WsmError | null): number {
   if (!error) return 0
   return error.wsaCode ?? -error.errno
@@ -222,6 +246,43 @@ export function sendOverlapped(s: Socket, buffers: Uint8Array | Uint8Array[], ov
   const r = checkRoutine(routine)
   ensureIo()
   started(s, ov, 'WSASend', r, native.ioSend(handle.id, list))
+}
+
+/**
+ * WSARecvFrom. One datagram into `buffers` (filled in order); at completion `ov.from` names its
+ * sender. A datagram longer than the buffers fills them and completes with EMSGSIZE
+ * (WSAEMSGSIZE), `bytes` counting what was kept; the rest is lost. Datagram boundaries are kept:
+ * one datagram per operation. On a TCP socket this is `recvOverlapped` (and `ov.from` stays null).
+ */
+export function recvFromOverlapped(s: Socket, buffers: Uint8Array | Uint8Array[], ov: Overlapped, routine?: CompletionRoutine): void {
+  const list = readBuffers(buffers)
+  const handle = socketHandle(s, 'socket')
+  checkOverlapped(ov, 'WSARecvFrom')
+  const r = checkRoutine(routine)
+  ensureIo()
+  const sender: SocketAddress = { address: '', port: 0, family: 4 }
+  started(s, ov, 'WSARecvFrom', r, native.ioRecvFrom(handle.id, list, sender))
+  if (s.type === 'udp') expectSender(ov, sender)
+}
+
+/**
+ * WSASendTo. `buffers` as one datagram to `host` (default "localhost") and `port`, copied at the
+ * call; binds an unbound socket first. On a TCP socket the address is ignored: `sendOverlapped`.
+ */
+export function sendToOverlapped(
+  s: Socket,
+  buffers: Uint8Array | Uint8Array[],
+  port: number,
+  host: string | undefined,
+  ov: Overlapped,
+  routine?: CompletionRoutine,
+): void {
+  const list = readBuffers(buffers)
+  const handle = socketHandle(s, 'socket')
+  checkOverlapped(ov, 'WSASendTo')
+  const r = checkRoutine(routine)
+  ensureIo()
+  started(s, ov, 'WSASendTo', r, native.ioSendTo(handle.id, list, port, host))
 }
 
 /**

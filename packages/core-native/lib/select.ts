@@ -18,9 +18,10 @@ export interface SelectOptions {
   ref?: boolean
 }
 
-const READ = 1
-const WRITE = 2
-const EXCEPT = 4
+// The per-socket masks of src/models/select.h (SelectSet), shared with lib/wsa-poll.ts.
+export const READ = 1
+export const WRITE = 2
+export const EXCEPT = 4
 const SET_BITS = [
   ['read', READ],
   ['write', WRITE],
@@ -65,9 +66,15 @@ export async function select(sets: SelectSets, timeoutMs?: number, options: Sele
   const masks = Uint8Array.from(wanted.values())
   const handles = sockets.map(handleOf)
 
-  const ready = await waitReady(sockets, handles, masks, timeout, ref)
+  const ready = await waitReady(sockets, handles, masks, timeout, ref, SELECT_RULES, () => {
+    throw systemError(88, 'select', 'a socket in the sets was closed during the wait')
+  })
   return rewriteSets(sets, sockets, ready)
 }
+
+/** Whose readiness rules a wait applies (src/models/select.h, ReadinessRules). */
+export const SELECT_RULES = 0
+export const WSAPOLL_RULES = 1
 
 function checkTimeout(timeoutMs: number | undefined): number {
   if (timeoutMs === undefined || timeoutMs === Infinity) return Infinity
@@ -84,14 +91,21 @@ function handleOf(socket: Socket): NativeSocketHandle {
   return handle
 }
 
-function waitReady(
+/**
+ * @internal The wait of select and WSAPoll: the ready masks of `handles` (asked `masks`, answered
+ * by `rules`) as soon as one is ready, or all zero after `timeout` ms. A socket closed during the
+ * wait ends it with what `whenClosed` returns (or throws).
+ */
+export function waitReady(
   sockets: Socket[],
   handles: NativeSocketHandle[],
   masks: Uint8Array,
   timeout: number,
   ref: boolean,
+  rules: number,
+  whenClosed: (closing: Socket) => Uint8Array,
 ): Promise<Uint8Array> {
-  const now = native.selectPoll(handles, masks)
+  const now = native.selectPoll(handles, masks, rules)
   if (timeout === 0 || now.some((m) => m !== 0)) return Promise.resolve(now)
 
   return new Promise<Uint8Array>((resolve, reject) => {
@@ -101,11 +115,17 @@ function waitReady(
     const unobserve = sockets.map((s) =>
       observeSocket(s, (change) => {
         if (change === 'close') {
-          settle(() => reject(systemError(88, 'select', 'a socket in the sets was closed during the wait')))
+          settle(() => {
+            try {
+              resolve(whenClosed(s))
+            } catch (e) {
+              reject(e)
+            }
+          })
         } else {
           // connect() or listen() during the wait: the kernel must be asked different questions.
           waiter?.close()
-          const ready = native.selectPoll(handles, masks)
+          const ready = native.selectPoll(handles, masks, rules)
           if (ready.some((m) => m !== 0)) settle(() => resolve(ready))
           else waiter = arm()
         }
@@ -121,6 +141,7 @@ function waitReady(
           settle(() => resolve(ready))
         },
         ref,
+        rules,
       )
     }
 

@@ -1,5 +1,8 @@
 import { native, NativeSocketState, type NativeAddress, type NativeSocketHandle } from './binding.js'
 import type { IPPROTO_TCP, SOL_SOCKET, SO_LINGER } from './constants.js'
+
+// socket()'s type argument, as the native constructor takes it.
+const SOCK_DGRAM = 2
 import { illegalConstructor, invalidThis, invalidType, systemError, type WsmError } from './errors.js'
 import {
   getSocketOption,
@@ -19,6 +22,11 @@ export interface SocketAddress {
   family: 4 | 6
 }
 
+/** What `recvFrom` received: the datagram's length and who sent it. */
+export interface ReceivedFrom extends SocketAddress {
+  bytes: number
+}
+
 /** What a model watching a socket hears from it: its descriptor is about to close, or its state moved. */
 export type SocketObserver = (change: 'close' | 'state') => void
 
@@ -32,7 +40,7 @@ let hasHandle: (value: unknown) => boolean
 const CONSTRUCT = Symbol('Socket')
 
 /**
- * A TCP socket, always non-blocking (Winsock's `socket()` followed by `ioctlsocket(FIONBIO, 1)`).
+ * A TCP or UDP socket, always non-blocking (Winsock's `socket()` followed by `ioctlsocket(FIONBIO, 1)`).
  * Calls that would block throw a WsmError with code EWOULDBLOCK (wsaCode 10035); the models tell
  * when to call again.
  */
@@ -56,9 +64,18 @@ export class Socket {
     return new Socket(CONSTRUCT, new native.SocketHandle(options.family ?? 4))
   }
 
-  /** @internal Sockets are made by Socket.tcp() and accept(). */
+  /**
+   * `socket(AF_INET or AF_INET6, SOCK_DGRAM, IPPROTO_UDP)`, non-blocking. A UDP socket does not
+   * listen or accept (WSAEOPNOTSUPP); `connect` only names the default peer of `send` and `recv`.
+   */
+  static udp(options: { family?: 4 | 6 } = {}): Socket {
+    if (typeof options !== 'object' || options === null) throw invalidType('options', 'an object', options)
+    return new Socket(CONSTRUCT, new native.SocketHandle(options.family ?? 4, SOCK_DGRAM))
+  }
+
+  /** @internal Sockets are made by Socket.tcp(), Socket.udp() and accept(). */
   private constructor(token: symbol, handle: NativeSocketHandle) {
-    if (token !== CONSTRUCT) throw illegalConstructor('Socket', 'Socket.tcp() and accept()')
+    if (token !== CONSTRUCT) throw illegalConstructor('Socket', 'Socket.tcp(), Socket.udp() and accept()')
     this.#handle = handle
   }
 
@@ -96,16 +113,40 @@ export class Socket {
     this.#changed('state')
   }
 
-  /** `recv()`: bytes received into `buffer`; 0 means the peer closed in order. */
+  /**
+   * `recv()`: bytes received into `buffer`; 0 means the peer closed in order. On a UDP socket, one
+   * datagram (0 for an empty one), as `recvFrom` receives it.
+   */
   recv(buffer: Uint8Array): number {
     if (!hasHandle(this)) throw invalidThis('Socket')
     return this.#handle.recv(buffer)
   }
 
-  /** `send()`: bytes accepted by the kernel, possibly fewer than given. */
+  /** `send()`: bytes accepted by the kernel, possibly fewer than given. On a UDP socket, one datagram to the connected peer. */
   send(buffer: Uint8Array): number {
     if (!hasHandle(this)) throw invalidThis('Socket')
     return this.#handle.send(buffer)
+  }
+
+  /**
+   * `sendto()`: `buffer` as one datagram to `host` (an IP literal or "localhost", the default)
+   * and `port`; the bytes sent, all of them. An unbound socket is bound to an ephemeral port
+   * first. On a TCP socket the address is ignored and this is `send`, as on Windows.
+   */
+  sendTo(buffer: Uint8Array, port: number, host?: string): number {
+    if (!hasHandle(this)) throw invalidThis('Socket')
+    return this.#handle.sendTo(buffer, port, host)
+  }
+
+  /**
+   * `recvfrom()`: the next datagram into `buffer`, with its sender. Throws EWOULDBLOCK when none
+   * is queued, EMSGSIZE (WSAEMSGSIZE) when the datagram was larger than `buffer` (which then holds
+   * its start; the rest is lost), EINVAL on a socket never bound. On a TCP socket this is `recv`,
+   * and the address the peer's.
+   */
+  recvFrom(buffer: Uint8Array): ReceivedFrom {
+    if (!hasHandle(this)) throw invalidThis('Socket')
+    return this.#handle.recvFrom(buffer)
   }
 
   /** `shutdown(SD_SEND | SD_RECEIVE | SD_BOTH)`. */
@@ -204,6 +245,12 @@ export class Socket {
   get family(): 4 | 6 {
     if (!hasHandle(this)) throw invalidThis('Socket')
     return this.#handle.family
+  }
+
+  /** `getsockopt(SO_TYPE)`: 'tcp' (SOCK_STREAM) or 'udp' (SOCK_DGRAM). */
+  get type(): 'tcp' | 'udp' {
+    if (!hasHandle(this)) throw invalidThis('Socket')
+    return this.#handle.datagram ? 'udp' : 'tcp'
   }
 
   /** `getsockname()`. */

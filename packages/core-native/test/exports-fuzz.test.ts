@@ -71,11 +71,15 @@ function own(value: unknown): void {
 async function makeLive(): Promise<Record<string, object[]>> {
   const { server, client, peer } = await pair(4)
   client.send(new Uint8Array([1, 2, 3]))
+  // Two bound UDP sockets with a datagram queued, so that the datagram calls meet data too.
+  const udpPair = [track(Socket.udp()), track(Socket.udp())] as const
+  for (const u of udpPair) u.bind(0, '127.0.0.1')
+  udpPair[0].sendTo(new Uint8Array([4, 5]), udpPair[1].localPort, '127.0.0.1')
   const event = new WsaEvent()
   writeFileSync(join(dir, 'file'), 'contents')
   const file = FileHandle.open(join(dir, 'file'), { read: true, write: true })
   const live: Record<string, object[]> = {
-    Socket: [server, client, peer, track(Socket.tcp({ family: 6 }))],
+    Socket: [server, client, peer, track(Socket.tcp({ family: 6 })), udpPair[0], udpPair[1]],
     FdSet: [new FdSet([client, peer]), new FdSet()],
     WsaEvent: [event],
     MessageWindow: [new MessageWindow(() => {})],

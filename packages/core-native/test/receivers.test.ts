@@ -17,12 +17,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 /** The public classes and what their prototypes may hold (README, "API and the Win32 calls it stands for"). */
 const SURFACE: Record<string, string[]> = {
-  Socket: ['bind', 'listen', 'accept', 'connect', 'recv', 'send', 'shutdown', 'close', 'setNoDelay', 'setKeepAlive', 'setReusePort', 'getError',
-    'setSockOpt', 'getSockOpt', 'ioctlSocket', 'ref', 'unref', 'closed', 'family', 'address', 'remote', 'localAddress', 'localPort', 'remoteAddress', 'remotePort'],
+  Socket: ['bind', 'listen', 'accept', 'connect', 'recv', 'send', 'sendTo', 'recvFrom', 'shutdown', 'close', 'setNoDelay', 'setKeepAlive', 'setReusePort', 'getError',
+    'setSockOpt', 'getSockOpt', 'ioctlSocket', 'ref', 'unref', 'closed', 'family', 'type', 'address', 'remote', 'localAddress', 'localPort', 'remoteAddress', 'remotePort'],
   FdSet: ['capacity', 'add', 'delete', 'has', 'clear', 'size', 'Symbol(Symbol.iterator)'],
   WsaEvent: ['set', 'reset', 'signaled', 'closed', 'close'],
   MessageWindow: ['closed', 'close'],
-  Overlapped: ['event', 'pending', 'bytes', 'flags', 'error'],
+  Overlapped: ['event', 'pending', 'bytes', 'flags', 'from', 'error'],
   CompletionPort: ['closed', 'size', 'associate', 'getQueuedCompletionStatus', 'getQueuedCompletionStatusEx',
     'postQueuedCompletionStatus', 'close'],
   FileHandle: ['size', 'setSize', 'close', 'closed', 'unbuffered', 'alignment'],

@@ -12,6 +12,7 @@
 #include "core/js_call.h"
 #include "io/engine_factory.h"
 #include "io/io_handle.h"
+#include "net/sockaddr.h"
 #include "net/socket_handle.h"
 
 namespace wsm {
@@ -197,8 +198,8 @@ uint32_t IoLoop::Start(OpPtr owned) {
 }
 
 IoHandle::OpQueue* IoLoop::QueueFor(IoOp* op) {
-  if (op->req.kind == IoKind::kRecv) return &op->handle->recvQueue_;
-  if (op->req.kind == IoKind::kSend) return &op->handle->sendQueue_;
+  if (op->req.kind == IoKind::kRecv || op->req.kind == IoKind::kRecvFrom) return &op->handle->recvQueue_;
+  if (op->req.kind == IoKind::kSend || op->req.kind == IoKind::kSendTo) return &op->handle->sendQueue_;
   return nullptr;
 }
 
@@ -332,6 +333,7 @@ int32_t IoLoop::Finish(IoOp* op) {
   int32_t result = req.result;
   switch (req.kind) {
     case IoKind::kRecv:
+    case IoKind::kRecvFrom:
     case IoKind::kRead: {
       const uint8_t* src = req.kind == IoKind::kRecv ? req.received : req.data;
       if (result > 0) {
@@ -358,6 +360,9 @@ int32_t IoLoop::Finish(IoOp* op) {
         // A completed WSARecv re-enables FD_READ, as recv does (Microsoft's list of re-enabling
         // calls; test/conformance/network-events.test.ts "each completed overlapped receive").
         NetworkEventsAfterRecv(static_cast<SocketHandle*>(op->handle));
+      }
+      if (req.kind == IoKind::kRecvFrom && result >= 0 && !op->sender.IsEmpty()) {
+        SetSockaddrProperties(op->sender.Value(), req.addr);
       }
       break;
     }
@@ -417,7 +422,7 @@ void IoLoop::Deliver() {
         int32_t* rec = recordData_ + count * kRecordInts;
         rec[0] = static_cast<int32_t>(op->id);
         rec[1] = Finish(op);
-        rec[2] = 0;
+        rec[2] = op->req.truncated ? kRecordTruncated : 0;
         SubmitNextQueued(op);
         Release(op);
         count++;

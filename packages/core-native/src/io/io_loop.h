@@ -24,6 +24,8 @@ class IoHandle;
 class IoLoop {
  public:
   static constexpr size_t kRecordInts = 3;  // id, result, flags
+  // A record's flags: a datagram longer than the receive's buffers (lib/io-dispatch.ts).
+  static constexpr int32_t kRecordTruncated = 1;
   static constexpr size_t kMaxBatch = 4096;
 
   // The loop of `env`, created on first use with the engine WSM_BACKEND asks for (or the best one

@@ -39,6 +39,7 @@ struct IoOp {
     owned.reset();
     acceptSocket = nullptr;
     acceptSocketRef.Reset();
+    sender.Reset();
     sink = nullptr;
     sinkTag = 0;
     harvested = queued = false;
@@ -58,6 +59,8 @@ struct IoOp {
   // AcceptEx: the socket that becomes the accepted connection.
   SocketHandle* acceptSocket = nullptr;
   Napi::ObjectReference acceptSocketRef;
+  // WSARecvFrom: the object that learns the datagram's sender at completion (address, port, family).
+  Napi::ObjectReference sender;
   IoSink* sink = nullptr;  // set for the core's own operations
   uint64_t sinkTag = 0;
   bool harvested = false;  // completed by the engine, waiting to be handed to JavaScript

@@ -192,7 +192,8 @@ class NetEventReactor {
     uint32_t en = net.enabled & net.selected;
     // FD_CONNECT owed: the outcome shows as writability (or an error), whatever else is selected.
     uint32_t owed = net.connectPending ? uint32_t{kWritable} : 0u;
-    switch (s->State()) {
+    // A UDP socket is read and written in every state (SocketHandle::ReadinessState).
+    switch (s->IsDatagram() ? SocketState::kConnected : s->State()) {
       case SocketState::kListening:
         return (en & kFdAccept) ? uint32_t{kReadable} : 0u;
       case SocketState::kConnecting:
@@ -312,7 +313,7 @@ class NetEventReactor {
       r.events |= bit;
       r.errors[BitIndex(bit)] = err;
     };
-    SocketState state = s->RefreshState();
+    SocketState state = s->ReadinessState();
     bool settled = false;  // evaluated in a stable state (not the outcome of a connect)
     if (net.connectPending && state != SocketState::kConnecting) {
       net.connectPending = false;
@@ -335,8 +336,11 @@ class NetEventReactor {
       settled = true;
       int avail = 0;  // the data FD_READ is about: none while a WSARecv waits for it
       if (ReceivePending(s) || ioctl(s->fd(), FIONREAD, &avail) != 0) avail = 0;
+      // A datagram socket's FIONREAD is the next datagram's length, 0 for an empty one: readability
+      // tells. An error queued there (a port unreachable) is FD_READ too: the recv reports it.
+      bool readable = s->IsDatagram() ? !ReceivePending(s) && (ready & (kReadable | kError)) != 0 : avail > 0;
       if ((en & kFdOob) && (ready & kPriority)) record(kFdOob, 0);
-      if ((en & kFdRead) && avail > 0) record(kFdRead, 0);
+      if ((en & kFdRead) && readable) record(kFdRead, 0);
       if ((en & kFdWrite) && (ready & kWritable)) record(kFdWrite, 0);
       r.events |= Arrived(s, state, ready, avail);
       // A reset shows as EPOLLERR while SO_ERROR holds it; once something has taken it (the
@@ -346,7 +350,7 @@ class NetEventReactor {
       // Closed both ways without an error left: an abort whose error another call took (an
       // overlapped send, say), unless this side shut down its sending direction
       // (ResetRecord::NoteHangup).
-      if ((ready & kHangup) && !(ready & kError)) s->NoteHangup();
+      if ((ready & kHangup) && !(ready & kError) && !s->IsDatagram()) s->NoteHangup();
       bool reset = (ready & kError) || s->AbortError() != 0;
       // The peer's FIN. Once this side has shut down its receiving direction the kernel shows the
       // end of the stream at once, so only the TCP state tells: this side's own shutdown records
@@ -358,8 +362,9 @@ class NetEventReactor {
       } else {
         fin = (ready & (kReadHangup | kHangup)) != 0;
       }
-      // Recorded at once, with data still unread (Windows: test_close_events).
-      if ((en & kFdClose) && (reset || fin)) {
+      // Recorded at once, with data still unread (Windows: test_close_events); a datagram socket has
+      // no connection to lose.
+      if ((en & kFdClose) && !s->IsDatagram() && (reset || fin)) {
         int err = 0;
         if (ready & kError) {
           err = s->TakeSocketError();

@@ -129,11 +129,56 @@ SocketHandle* OpenSocketIdArg(const Napi::CallbackInfo& info, size_t index, cons
   return s;
 }
 
+// Fills `dst` with the bytes of `list`, in order.
+void CopyOut(const BufferList& list, uint8_t* dst) {
+  for (size_t i = 0; i < list.count; i++) {
+    const ByteSpan& span = list.Span(i);
+    if (span.length) std::memcpy(dst, span.data, span.length);
+    dst += span.length;
+  }
+}
+
+// WSARecv/WSARecvFrom on a datagram socket: one datagram into a buffer of the operation's own, the
+// size of `list` (scattered into the caller's buffers at completion), and its sender into
+// `sender` if it is an object. Refused at the call as Windows refuses it (WSAEINVAL before bind).
+Napi::Value StartDatagramRecv(const Napi::CallbackInfo& info, SocketHandle* s, const BufferList& list,
+                              const Napi::Value& sender, const char* syscall) {
+  Napi::Env env = info.Env();
+  if (int refused = s->DatagramRefusal(false, false)) ThrowSystemError(env, refused, syscall);
+  auto op = NewOp(env, IoKind::kRecvFrom, s);
+  op->owned = Allocate(env, list.total, 1);
+  op->req.data = op->owned.get();
+  op->req.length = list.total;
+  for (size_t i = 0; i < list.count; i++) op->targets.push_back(Napi::Persistent(list.View(i)));
+  if (sender.IsObject()) op->sender = Napi::Persistent(sender.As<Napi::Object>());
+  return Napi::Number::New(env, IoLoop::Get(env)->Start(std::move(op)));
+}
+
+// WSASend/WSASendTo on a datagram socket: the bytes of `list` as one datagram to `to` (the
+// connected peer when null), copied now.
+Napi::Value StartDatagramSend(const Napi::CallbackInfo& info, SocketHandle* s, const BufferList& list,
+                              const sockaddr_storage* to, socklen_t toLen, const char* syscall) {
+  Napi::Env env = info.Env();
+  if (int refused = s->DatagramRefusal(true, to == nullptr)) ThrowSystemError(env, refused, syscall);
+  s->BindIfUnbound(syscall);
+  auto op = NewOp(env, IoKind::kSendTo, s);
+  op->owned = Allocate(env, list.total, 1);
+  op->req.data = op->owned.get();
+  op->req.length = list.total;
+  CopyOut(list, op->req.data);
+  if (to) {
+    op->req.addr = *to;
+    op->req.addrLen = toLen;
+  }
+  return Napi::Number::New(env, IoLoop::Get(env)->Start(std::move(op)));
+}
+
 // ioRecv(socketId, buffers) -> id   (WSARecv)
 Napi::Value IoRecv(const Napi::CallbackInfo& info) {
   SocketHandle* s = OpenSocketIdArg(info, 0, "socket", "WSARecv");
   BufferList list;
   ReadBuffers(info, 1, "WSARecv", list);
+  if (s->IsDatagram()) return StartDatagramRecv(info, s, list, info.Env().Undefined(), "WSARecv");
   // As WSARecv/WSASend fail at the call, with nothing pending, in a direction shut down.
   if (int refused = s->RefusalOf(false)) ThrowSystemError(info.Env(), refused, "WSARecv");
   auto op = NewOp(info.Env(), IoKind::kRecv, s);
@@ -148,6 +193,7 @@ Napi::Value IoSend(const Napi::CallbackInfo& info) {
   SocketHandle* s = OpenSocketIdArg(info, 0, "socket", "WSASend");
   BufferList list;
   ReadBuffers(info, 1, "WSASend", list);
+  if (s->IsDatagram()) return StartDatagramSend(info, s, list, nullptr, 0, "WSASend");
   if (int refused = s->RefusalOf(true)) ThrowSystemError(info.Env(), refused, "WSASend");
   auto op = NewOp(info.Env(), IoKind::kSend, s);
   uint8_t* dst = op->inlineData;
@@ -156,13 +202,35 @@ Napi::Value IoSend(const Napi::CallbackInfo& info) {
     dst = op->owned.get();
   }
   op->req.data = dst;
-  for (size_t i = 0; i < list.count; i++) {
-    const ByteSpan& span = list.Span(i);
-    if (span.length) std::memcpy(dst, span.data, span.length);
-    dst += span.length;
-  }
+  CopyOut(list, dst);
   op->req.length = list.total;
   return Napi::Number::New(info.Env(), IoLoop::Get(info.Env())->Start(std::move(op)));
+}
+
+// ioRecvFrom(socketId, buffers, sender) -> id   (WSARecvFrom). `sender` (an object) gets the
+// datagram's address, port and family at completion. On a stream socket: a WSARecv, the sender
+// left alone (Windows ignores lpFrom there).
+Napi::Value IoRecvFrom(const Napi::CallbackInfo& info) {
+  SocketHandle* s = OpenSocketIdArg(info, 0, "socket", "WSARecvFrom");
+  if (!s->IsDatagram()) return IoRecv(info);
+  BufferList list;
+  ReadBuffers(info, 1, "WSARecvFrom", list);
+  Napi::Value sender = info.Length() > 2 ? info[2] : info.Env().Undefined();
+  if (!sender.IsObject()) ThrowTypeError(info.Env(), "The \"sender\" argument must be an object");
+  return StartDatagramRecv(info, s, list, sender, "WSARecvFrom");
+}
+
+// ioSendTo(socketId, buffers, port, host?) -> id   (WSASendTo). On a stream socket: a WSASend, the
+// address ignored (as Windows does).
+Napi::Value IoSendTo(const Napi::CallbackInfo& info) {
+  SocketHandle* s = OpenSocketIdArg(info, 0, "socket", "WSASendTo");
+  BufferList list;
+  ReadBuffers(info, 1, "WSASendTo", list);
+  sockaddr_storage to;
+  socklen_t toLen = 0;
+  if (!s->IsDatagram()) return IoSend(info);
+  s->DatagramPeerArg(info, 2, "WSASendTo", &to, &toLen);
+  return StartDatagramSend(info, s, list, &to, toLen, "WSASendTo");
 }
 
 // ioAccept(listener, acceptSocket) -> id   (AcceptEx)
@@ -170,6 +238,8 @@ Napi::Value IoAccept(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SocketHandle* listener = OpenSocketArg(info, 0, "listener", "AcceptEx");
   SocketHandle* accepted = OpenSocketArg(info, 1, "acceptSocket", "AcceptEx");
+  // Connections are for TCP sockets only, as accept() and listen() say (WSAEOPNOTSUPP).
+  if (listener->IsDatagram() || accepted->IsDatagram()) ThrowSystemError(env, EOPNOTSUPP, "AcceptEx", "a UDP socket takes no connection");
   if (listener->RefreshState() != SocketState::kListening) ThrowInvalidArgument(env, "AcceptEx", "the listener is not listening");
   if (accepted == listener) ThrowInvalidArgument(env, "AcceptEx", "the accept socket must not be the listener");
   SocketState st = accepted->RefreshState();
@@ -185,6 +255,8 @@ Napi::Value IoAccept(const Napi::CallbackInfo& info) {
 Napi::Value IoConnect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SocketHandle* s = OpenSocketArg(info, 0, "socket", "ConnectEx");
+  // ConnectEx is for connection-oriented sockets only; a UDP socket names its peer with connect().
+  if (s->IsDatagram()) ThrowSystemError(env, EOPNOTSUPP, "ConnectEx", "a UDP socket makes no connection");
   int port = static_cast<int>(IntegerArg(info, 1, "port", "ConnectEx", 1, 65535));
   std::string host = OptionalStringArg(info, 2, "host", "localhost");
   SocketState st = s->RefreshState();
@@ -280,6 +352,8 @@ void DefineOverlappedIo(Napi::Env env, Napi::Object exports) {
   exports.Set("ioBackend", Napi::Function::New<IoBackend>(env, "ioBackend"));
   exports.Set("ioRecv", Napi::Function::New<IoRecv>(env, "ioRecv"));
   exports.Set("ioSend", Napi::Function::New<IoSend>(env, "ioSend"));
+  exports.Set("ioRecvFrom", Napi::Function::New<IoRecvFrom>(env, "ioRecvFrom"));
+  exports.Set("ioSendTo", Napi::Function::New<IoSendTo>(env, "ioSendTo"));
   exports.Set("ioAccept", Napi::Function::New<IoAccept>(env, "ioAccept"));
   exports.Set("ioConnect", Napi::Function::New<IoConnect>(env, "ioConnect"));
   exports.Set("ioRead", Napi::Function::New<IoRead>(env, "ioRead"));

@@ -1,5 +1,7 @@
 #include "models/select.h"
 
+#include <sys/ioctl.h>
+
 #include <cerrno>
 #include <memory>
 #include <vector>
@@ -39,8 +41,57 @@ uint8_t WinsockReadiness(SocketState state, uint32_t ready, uint8_t wanted) {
   return r & wanted;
 }
 
-// What to ask the kernel for so that WinsockReadiness can become non-zero.
-uint32_t InterestFor(SocketState state, uint8_t wanted) {
+// The readiness WSAPoll reports for a socket in `state`, given the kernel's (Wine's test_WSAPoll,
+// test/conformance/wsa-poll.test.ts). Read, write and except stand for POLLRDNORM, POLLWRNORM and
+// POLLRDBAND, reported when asked; errors and hang-ups are reported whatever is asked:
+//  - a listener: POLLRDNORM with a connection queued, never POLLWRNORM
+//  - a connection: POLLRDNORM with data, POLLWRNORM with room, POLLRDBAND with urgent data;
+//    POLLHUP once the peer has closed (with POLLRDNORM only while data is left), POLLERR on an error
+//  - a connect that failed: POLLERR | POLLHUP
+//  - a TCP socket neither connected nor listening: nothing (as select)
+uint8_t WsaPollReadiness(SocketHandle* h, SocketState state, uint32_t ready, uint8_t wanted) {
+  uint8_t r = 0;
+  switch (state) {
+    case SocketState::kListening:
+      if (ready & kReadable) r |= kSelectRead & wanted;
+      break;
+    case SocketState::kConnectFailed:
+      r = kPollError | kPollHangup;
+      break;
+    case SocketState::kConnected: {
+      bool hangup = !h->IsDatagram() && (ready & (kReadHangup | kHangup));
+      bool readable = (ready & kReadable) != 0;
+      if (hangup) {
+        r |= kPollHangup;
+        int queued = 0;
+        readable = ioctl(h->fd(), FIONREAD, &queued) == 0 && queued > 0;  // the end of the stream is no data
+      }
+      if (ready & kError) r |= kPollError;
+      if (readable) r |= kSelectRead & wanted;
+      if (ready & kWritable) r |= kSelectWrite & wanted;
+      if (ready & kPriority) r |= kSelectExcept & wanted;
+      break;
+    }
+    default:
+      break;
+  }
+  return r;
+}
+
+uint8_t Readiness(ReadinessRules rules, SocketHandle* h, SocketState state, uint32_t ready, uint8_t wanted) {
+  return rules == ReadinessRules::kWsaPoll ? WsaPollReadiness(h, state, ready, wanted) : WinsockReadiness(state, ready, wanted);
+}
+
+// What to ask the kernel for so that WinsockReadiness (or WsaPollReadiness) can become non-zero.
+uint32_t InterestFor(SocketState state, uint8_t wanted, ReadinessRules rules = ReadinessRules::kSelect) {
+  if (rules == ReadinessRules::kWsaPoll && state == SocketState::kConnected) {
+    // The peer's close is POLLHUP whatever is asked.
+    uint32_t i = kReadHangup;
+    if (wanted & kSelectRead) i |= kReadable;
+    if (wanted & kSelectWrite) i |= kWritable;
+    if (wanted & kSelectExcept) i |= kPriority;
+    return i;
+  }
   switch (state) {
     case SocketState::kListening:
       return (wanted & kSelectRead) ? uint32_t{kReadable} : 0u;
@@ -62,10 +113,12 @@ uint32_t InterestFor(SocketState state, uint8_t wanted) {
 struct Selection {
   std::vector<SocketHandle*> handles;
   std::vector<uint8_t> wanted;
+  ReadinessRules rules = ReadinessRules::kSelect;
 };
 
-// Reads (handles: SocketHandle[], wanted: Uint8Array) with every element checked.
-Selection ReadSelection(const Napi::CallbackInfo& info) {
+// Reads (handles: SocketHandle[], wanted: Uint8Array, ..., rules at info[rulesIndex]: 0 select,
+// 1 WSAPoll) with every element checked. WSAPoll may ask for nothing (errors and hang-ups only).
+Selection ReadSelection(const Napi::CallbackInfo& info, size_t rulesIndex) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsArray()) ThrowTypeError(env, "The \"handles\" argument must be an array");
   Napi::Array arr = info[0].As<Napi::Array>();
@@ -73,11 +126,13 @@ Selection ReadSelection(const Napi::CallbackInfo& info) {
   if (wanted.length != arr.Length()) ThrowInvalidArgument(env, "select", "handles and wanted differ in length");
   Selection sel;
   sel.handles.reserve(arr.Length());
+  sel.rules = static_cast<ReadinessRules>(OptionalIntegerArg(info, rulesIndex, "rules", "select", 0, 1, 0));
+  uint8_t least = sel.rules == ReadinessRules::kWsaPoll ? 0 : 1;
   for (uint32_t i = 0; i < arr.Length(); i++) {
     SocketHandle* h = SocketHandle::FromValue(env, arr.Get(i), "handles[i]");
     // Winsock: "one of the descriptor sets contains an entry that is not a socket".
     if (h->fd() < 0) ThrowSystemError(env, ENOTSOCK, "select", "a socket in the sets is closed");
-    if (wanted.data[i] == 0 || wanted.data[i] > 7) ThrowInvalidArgument(env, "select", "wanted masks must be 1..7");
+    if (wanted.data[i] < least || wanted.data[i] > 7) ThrowInvalidArgument(env, "select", "wanted masks must be 1..7 (0..7 for WSAPoll)");
     sel.handles.push_back(h);
   }
   sel.wanted.assign(wanted.data, wanted.data + wanted.length);
@@ -89,13 +144,13 @@ std::vector<uint8_t> PollSelection(Napi::Env env, const Selection& sel) {
   std::vector<PollEntry> entries;
   std::vector<SocketState> states(sel.handles.size());
   for (size_t i = 0; i < sel.handles.size(); i++) {
-    states[i] = sel.handles[i]->RefreshState();
-    entries.push_back(PollEntry{sel.handles[i]->fd(), InterestFor(states[i], sel.wanted[i]), 0});
+    states[i] = sel.handles[i]->ReadinessState();
+    entries.push_back(PollEntry{sel.handles[i]->fd(), InterestFor(states[i], sel.wanted[i], sel.rules), 0});
   }
   if (int err = PollNow(entries)) ThrowSystemError(env, err, "select");
   std::vector<uint8_t> out(sel.handles.size());
   for (size_t i = 0; i < sel.handles.size(); i++) {
-    out[i] = WinsockReadiness(states[i], entries[i].ready, sel.wanted[i]);
+    out[i] = Readiness(sel.rules, sel.handles[i], states[i], entries[i].ready, sel.wanted[i]);
   }
   return out;
 }
@@ -106,13 +161,14 @@ Napi::Value ToUint8Array(Napi::Env env, const std::vector<uint8_t>& v) {
   return a;
 }
 
-// selectPoll(handles, wanted) -> Uint8Array of ready masks, at once (select with a zero timeout).
+// selectPoll(handles, wanted, rules?) -> Uint8Array of ready masks, at once (select with a zero
+// timeout).
 Napi::Value SelectPoll(const Napi::CallbackInfo& info) {
-  Selection sel = ReadSelection(info);
+  Selection sel = ReadSelection(info, 2);
   return ToUint8Array(info.Env(), PollSelection(info.Env(), sel));
 }
 
-// new SelectWaiter(handles, wanted, onReady, keepAlive): calls onReady(masks) once some socket is
+// new SelectWaiter(handles, wanted, onReady, keepAlive, rules?): calls onReady(masks) once some socket is
 // ready in Winsock's sense, then stops. close() stops it early. The caller has already polled once.
 // keepAlive false: the wait does not keep Node's event loop alive (an unref'd handle's).
 class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
@@ -123,7 +179,7 @@ class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
 
   explicit SelectWaiter(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SelectWaiter>(info) {
     Napi::Env env = info.Env();
-    sel_ = ReadSelection(info);
+    sel_ = ReadSelection(info, 4);
     Napi::Function onReady = FunctionArg(info, 2, "onReady");
     bool keepAlive = BooleanArg(info, 3, "keepAlive");
     uv_loop_t* loop = nullptr;
@@ -138,7 +194,7 @@ class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
     napi_add_env_cleanup_hook(env, &SelectWaiter::OnEnvCleanup, this);
     hooked_ = true;
     for (size_t i = 0; i < sel_.handles.size(); i++) {
-      uint32_t interest = InterestFor(sel_.handles[i]->RefreshState(), sel_.wanted[i]);
+      uint32_t interest = InterestFor(sel_.handles[i]->ReadinessState(), sel_.wanted[i], sel_.rules);
       if (interest == 0) continue;
       if (int e = set_->Add(sel_.handles[i]->fd(), interest, i)) {
         Stop();
@@ -170,7 +226,7 @@ class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
       size_t i = static_cast<size_t>(ev.tag);
       SocketHandle* h = sel_.handles[i];
       if (h->fd() < 0) continue;  // closed under us; lib/select.ts settles that case
-      if (WinsockReadiness(h->RefreshState(), ev.ready, sel_.wanted[i])) {
+      if (Readiness(sel_.rules, h, h->ReadinessState(), ev.ready, sel_.wanted[i])) {
         anyReady = true;
       } else if (ev.ready & (kError | kHangup)) {
         // Level-triggered and never to be ready for the sets it is in (a reset socket in the
@@ -179,7 +235,7 @@ class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
       } else {
         // The state moved on (connect finished), so ask again with the interest it needs now.
         set_->Remove(h->fd());
-        if (uint32_t interest = InterestFor(h->RefreshState(), sel_.wanted[i])) set_->Add(h->fd(), interest, i);
+        if (uint32_t interest = InterestFor(h->ReadinessState(), sel_.wanted[i], sel_.rules)) set_->Add(h->fd(), interest, i);
       }
     }
     if (!anyReady) return;

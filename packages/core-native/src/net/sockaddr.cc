@@ -43,6 +43,11 @@ bool MakeSockaddr(int family, const std::string& host, int port, sockaddr_storag
 
 Napi::Object SockaddrToObject(Napi::Env env, const sockaddr_storage& addr) {
   Napi::Object o = Napi::Object::New(env);
+  SetSockaddrProperties(o, addr);
+  return o;
+}
+
+void SetSockaddrProperties(Napi::Object o, const sockaddr_storage& addr) {
   char text[INET6_ADDRSTRLEN] = {0};
   if (addr.ss_family == AF_INET) {
     const auto* sin = reinterpret_cast<const sockaddr_in*>(&addr);
@@ -61,7 +66,6 @@ Napi::Object SockaddrToObject(Napi::Env env, const sockaddr_storage& addr) {
     o.Set("port", 0);
     o.Set("family", 0);
   }
-  return o;
 }
 
 }  // namespace wsm

@@ -13,5 +13,7 @@ bool MakeSockaddr(int family, const std::string& host, int port, sockaddr_storag
 
 // { address, port, family: 4 | 6 }
 Napi::Object SockaddrToObject(Napi::Env env, const sockaddr_storage& addr);
+// Sets those three properties on `o`.
+void SetSockaddrProperties(Napi::Object o, const sockaddr_storage& addr);
 
 }  // namespace wsm

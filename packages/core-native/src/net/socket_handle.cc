@@ -41,6 +41,8 @@ Napi::Function SocketHandle::Define(Napi::Env env) {
           InstanceMethod<&SocketHandle::Recv>("recv"),
           InstanceMethod<&SocketHandle::Send>("send"),
           InstanceMethod<&SocketHandle::Shutdown>("shutdown"),
+          InstanceMethod<&SocketHandle::SendTo>("sendTo"),
+          InstanceMethod<&SocketHandle::RecvFrom>("recvFrom"),
           InstanceMethod<&SocketHandle::Close>("close"),
           InstanceMethod<&SocketHandle::LocalAddress>("localAddress"),
           InstanceMethod<&SocketHandle::RemoteAddress>("remoteAddress"),
@@ -61,6 +63,7 @@ Napi::Function SocketHandle::Define(Napi::Env env) {
   ctor.Get("prototype").As<Napi::Object>().DefineProperties({
       Napi::PropertyDescriptor::Accessor<&SocketHandle::Getter<&SocketHandle::GetState>>("state"),
       Napi::PropertyDescriptor::Accessor<&SocketHandle::Getter<&SocketHandle::GetFamily>>("family"),
+      Napi::PropertyDescriptor::Accessor<&SocketHandle::Getter<&SocketHandle::GetDatagram>>("datagram"),
   });
   return ctor;
 }
@@ -89,7 +92,8 @@ SocketHandle* SocketHandle::IfSocket(Napi::Env env, const Napi::Value& value) {
   return UnwrapTagged<SocketHandle>(env, value, kSocketHandleTag);
 }
 
-// new SocketHandle(family: 4 | 6) creates a socket; new SocketHandle(External<int>, family) adopts
+// new SocketHandle(family: 4 | 6, type?: 1 | 2) creates a socket, TCP (SOCK_STREAM, the default)
+// or UDP (SOCK_DGRAM); new SocketHandle(External<int>, family) adopts
 // an accepted descriptor (only native code can make an External, so JavaScript cannot forge one).
 SocketHandle::SocketHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SocketHandle>(info) {
   Napi::Env env = info.Env();
@@ -101,7 +105,9 @@ SocketHandle::SocketHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<So
     int64_t family = IntegerArg(info, 0, "family", "socket", 4, 6);
     if (family != 4 && family != 6) ThrowInvalidArgument(env, "socket", "The \"family\" argument must be 4 or 6");
     family_ = FamilyFromNumber(family);
-    fd_ = socket(family_, SOCK_STREAM | kSocketFlags, IPPROTO_TCP);
+    int64_t type = OptionalIntegerArg(info, 1, "type", "socket", SOCK_STREAM, SOCK_DGRAM, SOCK_STREAM);
+    type_ = static_cast<int>(type);
+    fd_ = socket(family_, type_ | kSocketFlags, type_ == SOCK_DGRAM ? IPPROTO_UDP : IPPROTO_TCP);
     if (fd_ < 0) ThrowSystemError(env, errno, "socket");
   }
   Register(info.This().As<Napi::Object>());
@@ -223,8 +229,10 @@ Napi::Value SocketHandle::Bind(const Napi::CallbackInfo& info) {
   // SO_REUSEADDR never lets two live listeners share a port, unlike the Windows option.)
   // SO_EXCLUSIVEADDRUSE leaves it off, so that no other socket can bind the address while this
   // one holds it (test/conformance/socket-options.test.ts "SO_EXCLUSIVEADDRUSE").
+  // Not for UDP, which has no TIME_WAIT: there Linux's SO_REUSEADDR lets two sockets bind the same
+  // port, where Windows refuses the second (test/conformance/udp.test.ts "test_bind").
   int one = 1;
-  if (!options_.exclusiveAddrUse) setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (!options_.exclusiveAddrUse && !IsDatagram()) setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   if (family_ == AF_INET6) setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
   if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0) ThrowSystemError(Env(), errno, "bind");
   state_ = SocketState::kBound;
@@ -233,6 +241,7 @@ Napi::Value SocketHandle::Bind(const Napi::CallbackInfo& info) {
 
 Napi::Value SocketHandle::Listen(const Napi::CallbackInfo& info) {
   CheckOpen("listen");
+  if (IsDatagram()) ThrowSystemError(Env(), EOPNOTSUPP, "listen", "a UDP socket does not listen");
   int backlog = static_cast<int>(OptionalIntegerArg(info, 0, "backlog", "listen", 0, 65535, SOMAXCONN));
   // Windows refuses to listen on an unbound socket (WSAEINVAL) where Linux binds it to an
   // ephemeral port. Guarded by test/conformance/connect-bind-listen.test.ts "test_listen".
@@ -246,6 +255,7 @@ Napi::Value SocketHandle::Listen(const Napi::CallbackInfo& info) {
 Napi::Value SocketHandle::Accept(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen("accept");
+  if (IsDatagram()) ThrowSystemError(env, EOPNOTSUPP, "accept", "a UDP socket has no connections to accept");
   int fd;
   do {
     fd = accept4(fd_, nullptr, nullptr, kSocketFlags);
@@ -283,6 +293,13 @@ Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
   // Refresh first: a connect that has completed since the last look is EISCONN, not EALREADY
   // (state_ only moves on when something asks, and nothing may have asked since connect()).
   RefreshState();
+  if (IsDatagram()) {
+    // A UDP connect only names the default peer (send, recv): no handshake, and a new connect
+    // replaces the peer, as on Windows. The kernel binds an unbound socket.
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0) ThrowSystemError(Env(), errno, "connect");
+    state_ = SocketState::kConnected;
+    return Napi::Boolean::New(Env(), true);
+  }
   // A listening socket cannot connect: WSAEINVAL on Windows, where Linux says EISCONN. Guarded
   // by test/conformance/connect-bind-listen.test.ts "test_connect".
   if (state_ == SocketState::kListening) ThrowSystemError(Env(), EINVAL, "connect", "the socket is listening");
@@ -315,6 +332,7 @@ Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
 Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
   CheckOpen("recv");
   ByteSpan buf = BufferArg(info, 0, "buffer");
+  if (IsDatagram()) return Napi::Number::New(Env(), static_cast<double>(ReceiveDatagram(buf, nullptr, "recv")));
   // An empty buffer goes to the kernel like any other: 0 when data is waiting (as Windows gives
   // it), EWOULDBLOCK when none is. Guarded by test/conformance/connect-bind-listen.test.ts
   // "test_empty_recv".
@@ -347,6 +365,7 @@ Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
 Napi::Value SocketHandle::Send(const Napi::CallbackInfo& info) {
   CheckOpen("send");
   ByteSpan buf = BufferArg(info, 0, "buffer");
+  if (IsDatagram()) return Napi::Number::New(Env(), static_cast<double>(SendDatagram(buf, nullptr, 0, "send")));
   // A pending error fails a send before anything is sent, as in the kernel (see RefreshState).
   if (deferredError_ != 0) ThrowSystemError(Env(), TakeDeferredError(), "send");
   if (int refused = RefusalOf(true)) ThrowSystemError(Env(), refused, "send");
@@ -403,6 +422,14 @@ Napi::Value SocketHandle::Shutdown(const Napi::CallbackInfo& info) {
   // listening) with WSAENOTCONN and changes nothing. Linux would stop a listener listening, and
   // mark a never-connected socket shut (ENOTCONN, yet it takes effect once the socket connects).
   // A connect under way is left to the kernel. Guarded by test/conformance/shutdown.test.ts.
+  if (IsDatagram()) {
+    // A UDP socket needs no connection to be shut down (Windows' WSAENOTCONN is for connection-
+    // oriented sockets); Linux says ENOTCONN when it has no peer, yet shuts it down all the same.
+    if (::shutdown(fd_, mode) != 0 && errno != ENOTCONN) ThrowSystemError(Env(), errno, "shutdown");
+    if (mode != SHUT_RD) reset_.NoteSendShutdown();
+    if (mode != SHUT_WR) reset_.NoteReceiveShutdown();
+    return Env().Undefined();
+  }
   SocketState st = RefreshState();
   if (st == SocketState::kCreated || st == SocketState::kBound || st == SocketState::kListening ||
       st == SocketState::kConnectFailed) {
@@ -498,5 +525,7 @@ Napi::Value SocketHandle::GetState(const Napi::CallbackInfo& info) {
 Napi::Value SocketHandle::GetFamily(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), family_ == AF_INET6 ? 6 : 4);
 }
+
+Napi::Value SocketHandle::GetDatagram(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), IsDatagram()); }
 
 }  // namespace wsm

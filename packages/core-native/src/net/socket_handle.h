@@ -1,8 +1,10 @@
-// The native half of a Socket: one TCP socket descriptor, always non-blocking, and the little
-// state Winsock's models need (is it listening, connecting, connected?). lib/socket.ts wraps it.
+// The native half of a Socket: one TCP or UDP socket descriptor, always non-blocking, and the
+// little state Winsock's models need (is it listening, connecting, connected?). lib/socket.ts
+// wraps it. The datagram (UDP) calls are in datagram.cc.
 #pragma once
 #include <napi.h>
 
+#include "core/args.h"
 #include "io/io_handle.h"
 #include "models/network_events.h"
 #include "net/reset_record.h"
@@ -48,6 +50,26 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   // Throws EBADF if the socket has been closed.
   void CheckOpen(const char* syscall) const;
   int Family() const { return family_; }
+  // A UDP socket (SOCK_DGRAM): no connection, one datagram per receive (datagram.cc).
+  bool IsDatagram() const { return type_ == SOCK_DGRAM; }
+  // The state the readiness models (select, WSAAsyncSelect/WSAEventSelect) read: a datagram
+  // socket has no connection to wait for, so in every state it is readable once a datagram (or an
+  // error) is queued and writable while there is room, as on Windows
+  // (test/conformance/udp-readiness.test.ts).
+  // Datagram sockets (datagram.cc), for recv/send here and WSARecv(From)/WSASend(To) alike:
+  // what a receive (`send` false) or a send to the connected peer (`toPeer`) fails with at once,
+  // 0 for none (WSAESHUTDOWN, WSAEINVAL before bind, WSAENOTCONN without a peer).
+  int DatagramRefusal(bool send, bool toPeer);
+  // A send binds a socket never bound to an ephemeral port first, as Windows' sendto does.
+  void BindIfUnbound(const char* syscall);
+  // The destination (port, host = "localhost") of a sendto at info[portIndex]: an address of this
+  // socket's family, neither port 0 nor the wildcard address (WSAEADDRNOTAVAIL).
+  void DatagramPeerArg(const Napi::CallbackInfo& info, size_t portIndex, const char* syscall, sockaddr_storage* addr,
+                       socklen_t* len);
+  SocketState ReadinessState() {
+    SocketState st = RefreshState();
+    return IsDatagram() && st != SocketState::kClosed ? SocketState::kConnected : st;
+  }
   SocketState State() const { return state_; }
   // An overlapped connect (ConnectEx) to `peer` starts: the socket is connecting until
   // ConnectFinished, and getpeername names `peer` meanwhile (RemoteAddress).
@@ -102,6 +124,14 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   Napi::Value Recv(const Napi::CallbackInfo& info);
   Napi::Value Send(const Napi::CallbackInfo& info);
   Napi::Value Shutdown(const Napi::CallbackInfo& info);
+  // sendto/recvfrom, and what recv/send do on a datagram socket: datagram.cc.
+  Napi::Value SendTo(const Napi::CallbackInfo& info);
+  Napi::Value RecvFrom(const Napi::CallbackInfo& info);
+  // One datagram into `buf` (the sender's address into `from` if not null): its length, under
+  // Windows' rules (WSAEMSGSIZE when it did not fit, WSAEINVAL before bind). Throws on failure.
+  size_t ReceiveDatagram(ByteSpan buf, sockaddr_storage* from, const char* syscall);
+  // One datagram of `buf` to `to` (the connected peer when null): the bytes sent. Throws on failure.
+  size_t SendDatagram(ByteSpan buf, const sockaddr_storage* to, socklen_t toLen, const char* syscall);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value LocalAddress(const Napi::CallbackInfo& info);
   Napi::Value RemoteAddress(const Napi::CallbackInfo& info);
@@ -123,6 +153,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   static Napi::Value Getter(const Napi::CallbackInfo& info);
   Napi::Value GetState(const Napi::CallbackInfo& info);
   Napi::Value GetFamily(const Napi::CallbackInfo& info);
+  Napi::Value GetDatagram(const Napi::CallbackInfo& info);
 
   // SO_ERROR as read by RefreshState (which must read it to classify a finished connect, and
   // reading clears it): handed to the next getError, recv or send, which the kernel would have
@@ -152,6 +183,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   StoredOptions options_;
 
   int family_ = 0;  // AF_INET or AF_INET6
+  int type_ = SOCK_STREAM;  // or SOCK_DGRAM
   uint32_t id_ = 0;  // its number in socket_table, the `id` JavaScript names it by
   SocketState state_ = SocketState::kCreated;
   // A ConnectEx is under way (ConnectStarted until ConnectFinished): connect() is then WSAEINVAL,

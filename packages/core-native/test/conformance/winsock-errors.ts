@@ -14,3 +14,10 @@ export function expectWinsockError(fn: () => unknown, code: string, wsaCode: num
   const e = expectWsmError(fn, code)
   expect({ wsaCode: e.wsaCode, syscall: e.syscall }).toEqual({ wsaCode, syscall })
 }
+
+// Datagram sockets (udp.test.ts).
+export const WSAEMSGSIZE = 10040
+export const WSAEOPNOTSUPP = 10045
+export const WSAEADDRINUSE = 10048
+export const WSAEADDRNOTAVAIL = 10049
+export const WSAECONNRESET = 10054

@@ -9,6 +9,7 @@
 // and a JavaScript buffer detached or collected mid-operation cannot be corrupted.
 #pragma once
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <uv.h>
 
 #include <cstddef>
@@ -27,6 +28,10 @@ enum class IoKind : uint8_t {
   kConnect,  // to `addr`; result 0
   kRead,     // up to `length` bytes of a file at `offset` into `data`
   kWrite,    // data[0, length) to a file at `offset` (may complete short, like WriteFile)
+  kRecvFrom,  // one datagram into data[0, length) (request-owned: a datagram socket's receive
+              // holds its buffer while it waits); its sender into `addr`. `truncated` when the
+              // datagram was longer: the result is then `length`, the rest of it lost
+  kSendTo,    // data[0, length) as one datagram to `addr` (addrLen 0: the connected peer)
 };
 
 struct IoRequest {
@@ -40,7 +45,7 @@ struct IoRequest {
   uint8_t* data = nullptr;
   size_t length = 0;
   int64_t offset = 0;
-  sockaddr_storage addr{};  // kConnect
+  sockaddr_storage addr{};  // kConnect, kSendTo: the peer. kRecvFrom: the sender, at completion
   socklen_t addrLen = 0;
 
   // Set by the engine at completion: bytes transferred, the accepted descriptor, 0 for a connect,
@@ -59,11 +64,15 @@ struct IoRequest {
   // (a reset, say), which the engine did not take; its owner reads it (SO_ERROR), knowing the
   // descriptor is still the socket's.
   bool errorPending = false;
+  // kRecvFrom out: the datagram did not fit in `length` bytes (see IoKind).
+  bool truncated = false;
 
   // Engine bookkeeping; owners leave these alone.
   size_t progress = 0;        // bytes already sent by earlier partial sends
   int32_t ringBuffer = -1;    // io_uring provided-buffer id holding `received`
   uint8_t* heapReceived = nullptr;  // epoll: allocation holding `received`
+  msghdr msg{};                     // io_uring kRecvFrom/kSendTo: the kernel reads it until completion
+  iovec iov{};
   bool queued = false;        // epoll: waiting in a descriptor's queue
   bool inKernel = false;      // io_uring: an SQE is outstanding
   bool cancelRequested = false;

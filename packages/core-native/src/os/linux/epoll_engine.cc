@@ -49,7 +49,7 @@ bool WouldBlock(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
 
 bool IsFileKind(IoKind k) { return k == IoKind::kRead || k == IoKind::kWrite; }
 
-bool IsReadSide(IoKind k) { return k == IoKind::kRecv || k == IoKind::kAccept; }
+bool IsReadSide(IoKind k) { return k == IoKind::kRecv || k == IoKind::kAccept || k == IoKind::kRecvFrom; }
 
 // A FIFO of requests: a vector with a moving head. Empty costs nothing; a queue of one (the usual
 // case: one receive pending) costs one pointer. Removing from the middle (cancellation) searches
@@ -195,6 +195,8 @@ class EpollEngine final : public IoEngine {
   bool Attempt(IoRequest* req, uint32_t events);
   bool AttemptRecv(IoRequest* req);
   bool AttemptSend(IoRequest* req);
+  // kRecvFrom and kSendTo: one datagram, whole, or nothing.
+  bool AttemptDatagram(IoRequest* req);
   bool AttemptAccept(IoRequest* req);
   bool AttemptConnect(IoRequest* req, uint32_t events);
   // Makes the epoll registration of `fd` match its queues. A read interest whose queue emptied is
@@ -265,7 +267,7 @@ void EpollEngine::Submit(IoRequest* req) noexcept {
   if (IsFileKind(req->kind)) {
     SubmitFile(req);
   } else if (req->kind == IoKind::kRecv || req->kind == IoKind::kSend || req->kind == IoKind::kAccept ||
-             req->kind == IoKind::kConnect) {
+             req->kind == IoKind::kConnect || req->kind == IoKind::kRecvFrom || req->kind == IoKind::kSendTo) {
     SubmitSocket(req);
   } else {
     Complete(req, -EINVAL);
@@ -343,6 +345,9 @@ bool EpollEngine::Attempt(IoRequest* req, uint32_t events) {
       return AttemptAccept(req);
     case IoKind::kConnect:
       return AttemptConnect(req, events);
+    case IoKind::kRecvFrom:
+    case IoKind::kSendTo:
+      return AttemptDatagram(req);
     default:
       req->result = -EINVAL;
       return true;
@@ -407,6 +412,34 @@ bool EpollEngine::AttemptRecv(IoRequest* req) {
   }
   if (WouldBlock(e)) return false;
   req->result = -e;
+  return true;
+}
+
+bool EpollEngine::AttemptDatagram(IoRequest* req) {
+  iovec iov{req->data, req->length};
+  msghdr msg{};
+  bool receive = req->kind == IoKind::kRecvFrom;
+  socklen_t nameLen = receive ? sizeof(req->addr) : req->addrLen;
+  msg.msg_name = nameLen ? &req->addr : nullptr;
+  msg.msg_namelen = nameLen;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  ssize_t n;
+  do {
+    // MSG_TRUNC: a receive returns the datagram's whole length, so a truncation shows.
+    n = receive ? ::recvmsg(req->fd, &msg, MSG_TRUNC | MSG_DONTWAIT) : ::sendmsg(req->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (WouldBlock(errno)) return false;
+    req->result = -errno;
+    return true;
+  }
+  if (receive) {
+    req->addrLen = msg.msg_namelen;
+    req->truncated = static_cast<size_t>(n) > req->length;
+    if (req->truncated) n = static_cast<ssize_t>(req->length);
+  }
+  req->result = static_cast<int32_t>(n);
   return true;
 }
 

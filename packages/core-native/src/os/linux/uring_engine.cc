@@ -113,6 +113,15 @@ class UringEngine final : public IoEngine {
       case IoKind::kWrite:
         io_uring_prep_write(sqe, req->fd, req->data, static_cast<unsigned>(req->length), static_cast<__u64>(req->offset));
         break;
+      case IoKind::kRecvFrom:
+        // MSG_TRUNC: the result is the datagram's whole length, so a truncation shows (Complete).
+        PrepareDatagramMsg(req, sizeof(req->addr));
+        io_uring_prep_recvmsg(sqe, req->fd, &req->msg, MSG_TRUNC);
+        break;
+      case IoKind::kSendTo:
+        PrepareDatagramMsg(req, req->addrLen);
+        io_uring_prep_sendmsg(sqe, req->fd, &req->msg, MSG_NOSIGNAL);
+        break;
     }
     io_uring_sqe_set_data(sqe, req);
     req->inKernel = true;
@@ -233,6 +242,17 @@ class UringEngine final : public IoEngine {
     return io_uring_get_sqe(&ring_);
   }
 
+  // The msghdr of a datagram request: its bytes, and the address (`nameLen` 0: none, the
+  // connected peer). The kernel reads it, and writes the sender's address, until completion.
+  static void PrepareDatagramMsg(IoRequest* req, socklen_t nameLen) {
+    req->iov = iovec{req->data, req->length};
+    req->msg = msghdr{};
+    req->msg.msg_name = nameLen ? &req->addr : nullptr;
+    req->msg.msg_namelen = nameLen;
+    req->msg.msg_iov = &req->iov;
+    req->msg.msg_iovlen = 1;
+  }
+
   void PrepareCancel(io_uring_sqe* sqe, IoRequest* req) {
     io_uring_prep_cancel(sqe, req, 0);
     io_uring_sqe_set_data(sqe, nullptr);  // its own completion is of no interest
@@ -309,6 +329,13 @@ class UringEngine final : public IoEngine {
         // WSA_OPERATION_ABORTED, as the epoll engine reports it. Reporting the part sent as a
         // success would pass a short send off as a complete one.
         if (res >= 0 && req->cancelRequested && static_cast<size_t>(res) < req->length) res = -ECANCELED;
+        break;
+      case IoKind::kRecvFrom:
+        if (res >= 0) {
+          req->addrLen = req->msg.msg_namelen;
+          req->truncated = static_cast<size_t>(res) > req->length;
+          if (req->truncated) res = static_cast<int32_t>(req->length);
+        }
         break;
       default:
         break;
