@@ -5,6 +5,7 @@
 // connecting EWOULDBLOCK (and a send before connect EPIPE), and has no peer while connecting.
 import { describe, expect, it } from 'vitest'
 import { FIONREAD, Overlapped, connectEx } from '../../lib/index.js'
+import { untilDone } from '../helpers/overlapped.js'
 import { LOOPBACK, bytes, eventually, listener, pair, tcp, useSocketCleanup } from '../helpers/sockets.js'
 import { WSAEALREADY, WSAEINVAL, WSAENOTCONN, WSAEWOULDBLOCK, expectWinsockError } from './winsock-errors.js'
 
@@ -12,12 +13,14 @@ useSocketCleanup()
 
 /**
  * A socket whose connect stays under way: its listener (backlog 0) holds one connection it never
- * accepts, so Linux drops the second one's SYN and the handshake waits for a retransmission.
+ * accepts, so Linux drops the second one's SYN and the handshake waits for a retransmission. The
+ * socket is bound to the wildcard address first, as Wine's test does.
  */
 function connecting() {
   const server = listener(4, 0)
   tcp().connect(server.localPort, LOOPBACK[4])
   const s = tcp()
+  s.bind(0)
   s.connect(server.localPort, LOOPBACK[4])
   return { server, s }
 }
@@ -31,9 +34,16 @@ async function connectingEx(when: 'at once' | 'in the kernel') {
   const server = listener(4, 0)
   tcp().connect(server.localPort, LOOPBACK[4])
   const s = tcp()
+  s.bind(0)
   connectEx(s, server.localPort, LOOPBACK[4], new Overlapped())
   if (when === 'in the kernel') await new Promise((resolve) => setTimeout(resolve, 20))
   return { server, s }
+}
+
+/** A socket connecting each way Wine's test_connecting_socket tries: connect(), then ConnectEx at both moments. */
+async function* everyConnectingSocket() {
+  yield { how: 'connect', ...connecting() }
+  for (const when of ['at once', 'in the kernel'] as const) yield { how: `ConnectEx ${when}`, ...(await connectingEx(when)) }
 }
 
 describe('test_listen', () => {
@@ -67,19 +77,36 @@ describe('test_connect', () => {
 })
 
 describe('test_connecting_socket: while the connect is under way', () => {
-  it('recv and send fail with WSAENOTCONN, not WSAEWOULDBLOCK', () => {
-    const { s } = connecting()
-    expectWinsockError(() => s.recv(new Uint8Array(8)), 'ENOTCONN', WSAENOTCONN, 'recv')
-    expectWinsockError(() => s.send(bytes('x')), 'ENOTCONN', WSAENOTCONN, 'send')
+  it('recv and send fail with WSAENOTCONN, not WSAEWOULDBLOCK (connect and ConnectEx)', async () => {
+    for await (const { how, s } of everyConnectingSocket()) {
+      expectWinsockError(() => s.recv(new Uint8Array(8)), 'ENOTCONN', WSAENOTCONN, 'recv', how)
+      expectWinsockError(() => s.send(bytes('x')), 'ENOTCONN', WSAENOTCONN, 'send', how)
+    }
   })
 
-  it('getpeername names the address being connected to, after connect and after ConnectEx', async () => {
+  it('getsockname names the bound socket, with its port (connect and ConnectEx)', async () => {
+    for await (const { how, s } of everyConnectingSocket()) {
+      expect(s.address(), how).toMatchObject({ family: 4, port: expect.any(Number) })
+      expect(s.localPort, how).toBeGreaterThan(0)
+    }
+  })
+
+  it('getpeername names the address being connected to after connect, but is WSAENOTCONN during a ConnectEx', async () => {
     const { server, s } = connecting()
     expect(s.remote()).toEqual({ address: LOOPBACK[4], port: server.localPort, family: 4 })
     for (const when of ['at once', 'in the kernel'] as const) {
       const viaConnectEx = await connectingEx(when)
-      expect(viaConnectEx.s.remote(), when).toEqual({ address: LOOPBACK[4], port: viaConnectEx.server.localPort, family: 4 })
+      expectWinsockError(() => viaConnectEx.s.remote(), 'ENOTCONN', WSAENOTCONN, 'getpeername', when)
     }
+  })
+
+  it('once the ConnectEx completes, getpeername names the peer', async () => {
+    const server = listener()
+    const s = tcp()
+    const ov = new Overlapped()
+    connectEx(s, server.localPort, LOOPBACK[4], ov)
+    await untilDone(ov, 'ConnectEx')
+    expect(s.remote()).toEqual({ address: LOOPBACK[4], port: server.localPort, family: 4 })
   })
 })
 
