@@ -23,6 +23,8 @@ const WSA_CODES: Readonly<Record<string, number>> = {
   EPROTONOSUPPORT: 10043,
   ESOCKTNOSUPPORT: 10044,
   EOPNOTSUPP: 10045,
+  // Linux's EOPNOTSUPP and ENOTSUP are one number, which Node names ENOTSUP.
+  ENOTSUP: 10045,
   EPFNOSUPPORT: 10046,
   EAFNOSUPPORT: 10047,
   EADDRINUSE: 10048,

@@ -97,9 +97,19 @@ export function getSocketOption(handle: NativeSocketHandle, level: unknown, name
   return option.kind === 'bool' ? value === 1 : value
 }
 
-/** `ioctlsocket(command)`: FIONREAD only (FIONBIO is always on). */
+/** winsock2.h's FIONBIO: the sockets are always non-blocking, so it is refused, not offered. */
+const FIONBIO = 0x8004667e
+const EOPNOTSUPP = osConstants.errno.EOPNOTSUPP
+
+/**
+ * `ioctlsocket(command)`: FIONREAD only. A command Windows does not support is WSAEOPNOTSUPP (Wine's
+ * test_unsupported_ioctls); FIONBIO, which Windows supports, is WSAEINVAL here, the answer Windows
+ * gives to leaving non-blocking mode while WSAEventSelect holds the socket (test_fionbio): the
+ * sockets are always non-blocking. Guarded by test/conformance/fionread.test.ts.
+ */
 export function ioctlSocket(handle: NativeSocketHandle, command: unknown): number {
   if (typeof command !== 'number') throw invalidType('command', 'a number', command)
-  if (command !== FIONREAD) throw invalidArgument('ioctlsocket', `The "command" argument must be FIONREAD, got ${command}`)
+  if (command === FIONBIO) throw invalidArgument('ioctlsocket', 'FIONBIO: the socket is always non-blocking')
+  if (command !== FIONREAD) throw systemError(EOPNOTSUPP, 'ioctlsocket', `command ${command} is not supported (only FIONREAD)`)
   return handle.bytesReadable()
 }
