@@ -55,6 +55,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   void ConnectStarted() {
     state_ = SocketState::kConnecting;
     connectExPending_ = true;
+    connectExConnection_ = true;
     knownPeer_.reset();  // a failed connect() before may have left its address
   }
   // The completion of an overlapped connect: 0 or -errno.
@@ -150,6 +151,11 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   // A ConnectEx is under way (ConnectStarted until ConnectFinished): connect() is then WSAEINVAL,
   // not the WSAEALREADY of a second connect() (test/conformance/connect-bind-listen.test.ts).
   bool connectExPending_ = false;
+  // The connection under way or made is a ConnectEx's (set by ConnectStarted, cleared when a
+  // connect() starts a new attempt): connect() is then WSAEINVAL, even once connected, where a
+  // connect()'s own connection answers WSAEISCONN (Wine's test_connect;
+  // test/conformance/connect-bind-listen.test.ts "a second connect").
+  bool connectExConnection_ = false;
 };
 
 }  // namespace wsm

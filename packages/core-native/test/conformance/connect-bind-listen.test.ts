@@ -1,5 +1,5 @@
 // connect, bind, listen and the calls before a connection exists, as Windows answers them, from
-// Wine's dlls/ws2_32/tests/sock.c (test_listen, test_getsockname, test_connect, test_getpeername,
+// Wine 10.17's dlls/ws2_32/tests/sock.c (test_listen, test_getsockname, test_connect,
 // test_connecting_socket, test_empty_recv), in our words. Linux binds an unbound socket on listen
 // and names it 0.0.0.0:0, calls a listener's connect EISCONN, gives recv and send while
 // connecting EWOULDBLOCK (and a send before connect EPIPE), and has no peer while connecting.
@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { FIONREAD, Overlapped, connectEx } from '../../lib/index.js'
 import { untilDone } from '../helpers/overlapped.js'
 import { LOOPBACK, bytes, eventually, listener, pair, tcp, useSocketCleanup } from '../helpers/sockets.js'
-import { WSAEALREADY, WSAEINVAL, WSAENOTCONN, WSAEWOULDBLOCK, expectWinsockError } from './winsock-errors.js'
+import { WSAEALREADY, WSAEINVAL, WSAEISCONN, WSAENOTCONN, WSAEWOULDBLOCK, expectWinsockError } from './winsock-errors.js'
 
 useSocketCleanup()
 
@@ -54,6 +54,13 @@ describe('test_listen', () => {
     s.listen()
     expect(s.accept()).toBeNull()
   })
+
+  it('listen again on a listening socket succeeds (a new backlog), and it goes on accepting', async () => {
+    const s = listener(4, 0)
+    s.listen()
+    tcp().connect(s.localPort, LOOPBACK[4])
+    expect(await eventually(() => s.accept(), 'accept')).not.toBeNull()
+  })
 })
 
 describe('test_getsockname', () => {
@@ -64,6 +71,19 @@ describe('test_getsockname', () => {
     s.bind(0, LOOPBACK[4])
     expect(s.address()).toMatchObject({ address: LOOPBACK[4], family: 4 })
     expect(s.localPort).toBeGreaterThan(0)
+  })
+
+  it('a socket bound to the wildcard address and port 0 names the wildcard and the port chosen', () => {
+    const s = tcp()
+    s.bind(0)
+    expect(s.address()).toEqual({ address: '0.0.0.0', port: expect.any(Number), family: 4 })
+    expect(s.localPort).toBeGreaterThan(0)
+  })
+
+  it('connect binds an unbound socket: it then has a name', async () => {
+    const { client } = await pair()
+    expect(client.address()).toMatchObject({ address: LOOPBACK[4], family: 4 })
+    expect(client.localPort).toBeGreaterThan(0)
   })
 })
 
@@ -116,8 +136,20 @@ describe('test_connect: a second connect', () => {
     expectWinsockError(() => s.connect(server.localPort, LOOPBACK[4]), 'EALREADY', WSAEALREADY, 'connect')
     for (const when of ['at once', 'in the kernel'] as const) {
       const viaConnectEx = await connectingEx(when)
-      expectWinsockError(() => viaConnectEx.s.connect(viaConnectEx.server.localPort, LOOPBACK[4]), 'EINVAL', WSAEINVAL, 'connect')
+      expectWinsockError(() => viaConnectEx.s.connect(viaConnectEx.server.localPort, LOOPBACK[4]), 'EINVAL', WSAEINVAL, 'connect', when)
     }
+  })
+
+  it('connect on a connection a ConnectEx made is WSAEINVAL; on one connect() made, or an accepted one, WSAEISCONN', async () => {
+    const server = listener()
+    const viaConnectEx = tcp()
+    const ov = new Overlapped()
+    connectEx(viaConnectEx, server.localPort, LOOPBACK[4], ov)
+    await untilDone(ov, 'ConnectEx')
+    expectWinsockError(() => viaConnectEx.connect(server.localPort, LOOPBACK[4]), 'EINVAL', WSAEINVAL, 'connect')
+    const { server: other, client, peer } = await pair()
+    expectWinsockError(() => client.connect(other.localPort, LOOPBACK[4]), 'EISCONN', WSAEISCONN, 'connect', 'connect()')
+    expectWinsockError(() => peer.connect(other.localPort, LOOPBACK[4]), 'EISCONN', WSAEISCONN, 'connect', 'accepted')
   })
 })
 
