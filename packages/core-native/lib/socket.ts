@@ -183,7 +183,10 @@ export class Socket {
     return getSocketOption(this.#handle, level, name)
   }
 
-  /** `ioctlsocket(FIONREAD)`: the bytes a `recv` would return now (0 on a listening socket, as on Windows). */
+  /**
+   * `ioctlsocket(FIONREAD)`: the bytes a `recv` would return now (0 on a listening socket, as on
+   * Windows). Another command is ENOTSUP (WSAEOPNOTSUPP), FIONBIO EINVAL: always non-blocking.
+   */
   ioctlSocket(command: number): number {
     if (!hasHandle(this)) throw invalidThis('Socket')
     return ioctlSocket(this.#handle, command)
