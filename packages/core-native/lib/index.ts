@@ -1,7 +1,7 @@
 export { WsmError, type WsmErrorFields } from './errors.js'
 export * from './constants.js'
 export { Socket, type ShutdownHow, type SocketAddress } from './socket.js'
-export type { Linger, SocketOptionValue, SizeOption, BoolOption } from './socket-options.js'
+export type { Linger, SocketOptionValue, SizeOption, BoolOption, ReadOnlyBoolOption } from './socket-options.js'
 export { FdSet } from './fd-set.js'
 export { select, type SelectOptions, type SelectSets } from './select.js'
 export { backend, type Backend } from './backend.js'

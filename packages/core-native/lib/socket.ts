@@ -6,6 +6,7 @@ import {
   ioctlSocket,
   setSocketOption,
   type BoolOption,
+  type ReadOnlyBoolOption,
   type Linger,
   type SizeOption,
   type SocketOptionValue,
@@ -176,7 +177,7 @@ export class Socket {
   /** `getsockopt(level, name)`: what `setSockOpt` takes for the option (Windows' value, see the README). */
   getSockOpt(level: typeof SOL_SOCKET, name: typeof SO_LINGER): Linger
   getSockOpt(level: typeof SOL_SOCKET, name: SizeOption): number
-  getSockOpt(level: typeof SOL_SOCKET | typeof IPPROTO_TCP, name: BoolOption): boolean
+  getSockOpt(level: typeof SOL_SOCKET | typeof IPPROTO_TCP, name: BoolOption | ReadOnlyBoolOption): boolean
   getSockOpt(level: number, name: number): SocketOptionValue
   getSockOpt(level: number, name: number): SocketOptionValue {
     if (!hasHandle(this)) throw invalidThis('Socket')

@@ -4,10 +4,10 @@
 // and names it 0.0.0.0:0, calls a listener's connect EISCONN, gives recv and send while
 // connecting EWOULDBLOCK (and a send before connect EPIPE), and has no peer while connecting.
 import { describe, expect, it } from 'vitest'
-import { FIONREAD, Overlapped, connectEx } from '../../lib/index.js'
+import { FIONREAD, Overlapped, SOL_SOCKET, SO_ACCEPTCONN, connectEx } from '../../lib/index.js'
 import { untilDone } from '../helpers/overlapped.js'
 import { LOOPBACK, bytes, eventually, listener, pair, tcp, useSocketCleanup } from '../helpers/sockets.js'
-import { WSAEALREADY, WSAEINVAL, WSAEISCONN, WSAENOTCONN, WSAEWOULDBLOCK, expectWinsockError } from './winsock-errors.js'
+import { WSAEALREADY, WSAEINVAL, WSAEISCONN, WSAENOPROTOOPT, WSAENOTCONN, WSAEWOULDBLOCK, expectWinsockError } from './winsock-errors.js'
 
 useSocketCleanup()
 
@@ -53,6 +53,18 @@ describe('test_listen', () => {
     s.bind(0, LOOPBACK[4])
     s.listen()
     expect(s.accept()).toBeNull()
+  })
+
+  it('SO_ACCEPTCONN reads false until listen and true after; setting it is WSAENOPROTOOPT, either way', () => {
+    const s = tcp()
+    s.bind(0, LOOPBACK[4])
+    expect(s.getSockOpt(SOL_SOCKET, SO_ACCEPTCONN)).toBe(false)
+    for (const value of [true, false]) expectWinsockError(() => s.setSockOpt(SOL_SOCKET, SO_ACCEPTCONN as never, value), 'ENOPROTOOPT', WSAENOPROTOOPT, 'setsockopt')
+    s.listen(0)
+    s.listen()
+    expect(s.getSockOpt(SOL_SOCKET, SO_ACCEPTCONN)).toBe(true)
+    for (const value of [true, false]) expectWinsockError(() => s.setSockOpt(SOL_SOCKET, SO_ACCEPTCONN as never, value), 'ENOPROTOOPT', WSAENOPROTOOPT, 'setsockopt')
+    expect(s.getSockOpt(SOL_SOCKET, SO_ACCEPTCONN)).toBe(true)
   })
 
   it('listen again on a listening socket succeeds (a new backlog), and it goes on accepting', async () => {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import {
   IPPROTO_TCP,
   SOL_SOCKET,
+  SO_ACCEPTCONN,
   SO_KEEPALIVE,
   SO_LINGER,
   SO_RCVBUF,
@@ -50,6 +51,7 @@ describe('test_set_getsockopt: levels and names', () => {
     s.close()
     expectWsmError(() => s.setSockOpt(IPPROTO_TCP, TCP_NODELAY, true), 'EBADF')
     expectWsmError(() => s.getSockOpt(SOL_SOCKET, SO_LINGER), 'EBADF')
+    expectWsmError(() => s.getSockOpt(SOL_SOCKET, SO_ACCEPTCONN), 'EBADF')
   })
 })
 

@@ -6,6 +6,7 @@ import { checkWsmError, thrown } from '../helpers/errors.js'
 export const WSAEINVAL = 10022
 export const WSAEWOULDBLOCK = 10035
 export const WSAEALREADY = 10037
+export const WSAENOPROTOOPT = 10042
 export const WSAEISCONN = 10056
 export const WSAENOTCONN = 10057
 export const WSAESHUTDOWN = 10058
