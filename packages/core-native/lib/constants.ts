@@ -22,6 +22,8 @@ export const SOL_SOCKET = 0xffff
 export const IPPROTO_TCP = 6
 
 /** SOL_SOCKET options. */
+/** Read only: is the socket listening. */
+export const SO_ACCEPTCONN = 0x0002
 export const SO_REUSEADDR = 0x0004
 export const SO_KEEPALIVE = 0x0008
 export const SO_LINGER = 0x0080

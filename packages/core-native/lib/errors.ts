@@ -23,7 +23,8 @@ const WSA_CODES: Readonly<Record<string, number>> = {
   EPROTONOSUPPORT: 10043,
   ESOCKTNOSUPPORT: 10044,
   EOPNOTSUPP: 10045,
-  // Linux's EOPNOTSUPP, whose number (95) it shares, as libuv names it (listen on a UDP socket).
+  // Linux's EOPNOTSUPP and ENOTSUP are one number (95), which Node names ENOTSUP, as libuv does
+  // (listen on a UDP socket, an ioctl Windows does not support).
   ENOTSUP: 10045,
   EPFNOSUPPORT: 10046,
   EAFNOSUPPORT: 10047,

@@ -1,7 +1,7 @@
 export { WsmError, type WsmErrorFields } from './errors.js'
 export * from './constants.js'
 export { Socket, type ReceivedFrom, type ShutdownHow, type SocketAddress } from './socket.js'
-export type { Linger, SocketOptionValue, SizeOption, BoolOption } from './socket-options.js'
+export type { Linger, SocketOptionValue, SizeOption, BoolOption, ReadOnlyBoolOption } from './socket-options.js'
 export { FdSet } from './fd-set.js'
 export { select, type SelectOptions, type SelectSets } from './select.js'
 export { wsaPoll, type WsaPollFd } from './wsa-poll.js'

@@ -3,11 +3,12 @@
 // Errors follow Windows (Wine's dlls/ws2_32/tests/sock.c, test_set_getsockopt): an unknown level
 // is WSAEINVAL, an unknown option at a known level WSAENOPROTOOPT.
 import { constants as osConstants } from 'node:os'
-import type { NativeSocketHandle } from './binding.js'
+import { NativeSocketState, type NativeSocketHandle } from './binding.js'
 import {
   FIONREAD,
   IPPROTO_TCP,
   SOL_SOCKET,
+  SO_ACCEPTCONN,
   SO_EXCLUSIVEADDRUSE,
   SO_KEEPALIVE,
   SO_LINGER,
@@ -27,12 +28,15 @@ export interface Linger {
 /** The options whose value is a size in bytes (a number); the other options but SO_LINGER are BOOLs (booleans). */
 export type SizeOption = typeof SO_RCVBUF | typeof SO_SNDBUF
 export type BoolOption = typeof SO_KEEPALIVE | typeof SO_EXCLUSIVEADDRUSE | typeof SO_REUSEADDR | typeof TCP_NODELAY
+/** The options getsockopt reads and setsockopt refuses (WSAENOPROTOOPT): SO_ACCEPTCONN. */
+export type ReadOnlyBoolOption = typeof SO_ACCEPTCONN
 export type SocketOptionValue = boolean | number | Linger
 
-type Kind = 'bool' | 'size' | 'linger'
+// 'listening': SO_ACCEPTCONN, read from the socket's state; Windows refuses to set it.
+type Kind = 'bool' | 'size' | 'linger' | 'listening'
 interface OptionInfo {
   kind: Kind
-  native: number // SocketOption in src/net/socket_options.h; -1 for SO_LINGER (its own calls)
+  native: number // SocketOption in src/net/socket_options.h; -1 for SO_LINGER and SO_ACCEPTCONN
 }
 
 const LEVELS: ReadonlyMap<number, ReadonlyMap<number, OptionInfo>> = new Map([
@@ -45,12 +49,14 @@ const LEVELS: ReadonlyMap<number, ReadonlyMap<number, OptionInfo>> = new Map([
       [SO_EXCLUSIVEADDRUSE, { kind: 'bool', native: 4 }],
       [SO_REUSEADDR, { kind: 'bool', native: 5 }],
       [SO_LINGER, { kind: 'linger', native: -1 }],
+      [SO_ACCEPTCONN, { kind: 'listening', native: -1 }],
     ]),
   ],
   [IPPROTO_TCP, new Map<number, OptionInfo>([[TCP_NODELAY, { kind: 'bool', native: 3 }]])],
 ])
 
 const ENOPROTOOPT = osConstants.errno.ENOPROTOOPT
+const EBADF = osConstants.errno.EBADF
 
 function optionOf(level: unknown, name: unknown, syscall: string): OptionInfo {
   if (typeof level !== 'number') throw invalidType('level', 'a number', level)
@@ -76,6 +82,9 @@ export function setSocketOption(handle: NativeSocketHandle, level: unknown, name
       if (typeof value !== 'number') throw invalidType('value', 'a number', value)
       handle.setOption(option.native, value)
       return
+    case 'listening':
+      // Wine's test_listen: setsockopt(SO_ACCEPTCONN) is WSAENOPROTOOPT, on or off, listening or not.
+      throw systemError(ENOPROTOOPT, 'setsockopt', 'SO_ACCEPTCONN can only be read')
     case 'linger': {
       if (typeof value !== 'object' || value === null) throw invalidType('value', 'a LINGER object { onoff, linger }', value)
       const { onoff, linger } = value as Partial<Linger>
@@ -89,6 +98,11 @@ export function setSocketOption(handle: NativeSocketHandle, level: unknown, name
 /** `getsockopt(level, name)` on `handle`. */
 export function getSocketOption(handle: NativeSocketHandle, level: unknown, name: unknown): SocketOptionValue {
   const option = optionOf(level, name, 'getsockopt')
+  if (option.kind === 'listening') {
+    const state = handle.state
+    if (state === NativeSocketState.Closed) throw systemError(EBADF, 'getsockopt', 'the socket is closed')
+    return state === NativeSocketState.Listening
+  }
   if (option.kind === 'linger') {
     const [onoff, linger] = handle.getLinger()
     return { onoff: onoff === 1, linger }
@@ -97,9 +111,19 @@ export function getSocketOption(handle: NativeSocketHandle, level: unknown, name
   return option.kind === 'bool' ? value === 1 : value
 }
 
-/** `ioctlsocket(command)`: FIONREAD only (FIONBIO is always on). */
+/** winsock2.h's FIONBIO: the sockets are always non-blocking, so it is refused, not offered. */
+const FIONBIO = 0x8004667e
+const EOPNOTSUPP = osConstants.errno.EOPNOTSUPP
+
+/**
+ * `ioctlsocket(command)`: FIONREAD only. A command Windows does not support is WSAEOPNOTSUPP (Wine's
+ * test_unsupported_ioctls); FIONBIO, which Windows supports, is WSAEINVAL here, the answer Windows
+ * gives to leaving non-blocking mode while WSAEventSelect holds the socket (test_fionbio): the
+ * sockets are always non-blocking. Guarded by test/conformance/fionread.test.ts.
+ */
 export function ioctlSocket(handle: NativeSocketHandle, command: unknown): number {
   if (typeof command !== 'number') throw invalidType('command', 'a number', command)
-  if (command !== FIONREAD) throw invalidArgument('ioctlsocket', `The "command" argument must be FIONREAD, got ${command}`)
+  if (command === FIONBIO) throw invalidArgument('ioctlsocket', 'FIONBIO: the socket is always non-blocking')
+  if (command !== FIONREAD) throw systemError(EOPNOTSUPP, 'ioctlsocket', `command ${command} is not supported (only FIONREAD)`)
   return handle.bytesReadable()
 }

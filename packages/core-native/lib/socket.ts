@@ -9,6 +9,7 @@ import {
   ioctlSocket,
   setSocketOption,
   type BoolOption,
+  type ReadOnlyBoolOption,
   type Linger,
   type SizeOption,
   type SocketOptionValue,
@@ -217,14 +218,17 @@ export class Socket {
   /** `getsockopt(level, name)`: what `setSockOpt` takes for the option (Windows' value, see the README). */
   getSockOpt(level: typeof SOL_SOCKET, name: typeof SO_LINGER): Linger
   getSockOpt(level: typeof SOL_SOCKET, name: SizeOption): number
-  getSockOpt(level: typeof SOL_SOCKET | typeof IPPROTO_TCP, name: BoolOption): boolean
+  getSockOpt(level: typeof SOL_SOCKET | typeof IPPROTO_TCP, name: BoolOption | ReadOnlyBoolOption): boolean
   getSockOpt(level: number, name: number): SocketOptionValue
   getSockOpt(level: number, name: number): SocketOptionValue {
     if (!hasHandle(this)) throw invalidThis('Socket')
     return getSocketOption(this.#handle, level, name)
   }
 
-  /** `ioctlsocket(FIONREAD)`: the bytes a `recv` would return now (0 on a listening socket, as on Windows). */
+  /**
+   * `ioctlsocket(FIONREAD)`: the bytes a `recv` would return now (0 on a listening socket, as on
+   * Windows). Another command is ENOTSUP (WSAEOPNOTSUPP), FIONBIO EINVAL: always non-blocking.
+   */
   ioctlSocket(command: number): number {
     if (!hasHandle(this)) throw invalidThis('Socket')
     return ioctlSocket(this.#handle, command)

@@ -267,7 +267,7 @@ Napi::Value IoConnect(const Napi::CallbackInfo& info) {
   if (host.empty() || !MakeSockaddr(s->Family(), host, port, &op->req.addr, &op->req.addrLen)) {
     ThrowInvalidArgument(env, "ConnectEx", "\"" + host + "\" is not an IPv" + (s->Family() == AF_INET ? "4" : "6") + " address");
   }
-  s->ConnectStarted(op->req.addr);
+  s->ConnectStarted();
   return Napi::Number::New(env, IoLoop::Get(env)->Start(std::move(op)));
 }
 

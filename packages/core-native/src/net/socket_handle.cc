@@ -303,9 +303,10 @@ Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
   // A listening socket cannot connect: WSAEINVAL on Windows, where Linux says EISCONN. Guarded
   // by test/conformance/connect-bind-listen.test.ts "test_connect".
   if (state_ == SocketState::kListening) ThrowSystemError(Env(), EINVAL, "connect", "the socket is listening");
-  if (state_ == SocketState::kConnecting && connectExPending_) {
-    ThrowSystemError(Env(), EINVAL, "connect", "a ConnectEx is under way on the socket");
+  if (connectExConnection_ && (state_ == SocketState::kConnecting || state_ == SocketState::kConnected)) {
+    ThrowSystemError(Env(), EINVAL, "connect", "the socket is connecting or connected by ConnectEx");
   }
+  connectExConnection_ = false;  // past here no connection stands in the way: a new attempt
   if (state_ == SocketState::kConnecting || state_ == SocketState::kConnected) {
     ThrowSystemError(Env(), state_ == SocketState::kConnecting ? EALREADY : EISCONN, "connect");
   }

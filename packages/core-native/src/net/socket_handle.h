@@ -71,13 +71,15 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
     return IsDatagram() && st != SocketState::kClosed ? SocketState::kConnected : st;
   }
   SocketState State() const { return state_; }
-  // An overlapped connect (ConnectEx) to `peer` starts: the socket is connecting until
-  // ConnectFinished, and getpeername names `peer` meanwhile (RemoteAddress).
-  void ConnectStarted(const sockaddr_storage& peer) {
+  // An overlapped connect (ConnectEx) starts: the socket is connecting until ConnectFinished.
+  // Unlike a connect(), it leaves the peer unknown meanwhile: Windows' getpeername is WSAENOTCONN
+  // until the ConnectEx completes (test/conformance/connect-bind-listen.test.ts, "getpeername").
+  void ConnectStarted() {
     state_ = SocketState::kConnecting;
     connectExPending_ = true;
     connectUnreported_ = true;
-    RememberPeer(peer);
+    connectExConnection_ = true;
+    knownPeer_.reset();  // a failed connect() before may have left its address
   }
   // The completion of an overlapped connect: 0 or -errno.
   void ConnectFinished(int result) {
@@ -171,10 +173,10 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   // reported as the reset. Linux gives the 0 first once the peer's FIN has come, even with a reset
   // after it. Guarded by test/connection-reset.test.ts "a reset after the peer's FIN".
   void CheckEndOfStream();
-  // The peer getpeername names where Linux no longer (or not yet) can: while a connect is under
+  // The peer getpeername names where Linux no longer (or not yet) can: while a connect() is under
   // way (SYN_SENT) and once both directions are shut down (the kernel's socket is then CLOSE),
-  // Windows names the peer in both. Kept from connect() and ConnectEx, and read from the kernel
-  // at shutdown(). Allocated only then: most connections never need it (the idle benchmark counts
+  // Windows names the peer in both. Kept from connect() (not ConnectEx, see ConnectStarted), and
+  // read from the kernel at shutdown(). Allocated only then: most connections never need it (the idle benchmark counts
   // their memory). Guarded by test/conformance/shutdown.test.ts "test_getpeername".
   void RememberPeer(const sockaddr_storage& peer);
   std::unique_ptr<sockaddr_storage> knownPeer_;
@@ -189,6 +191,11 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   // A ConnectEx is under way (ConnectStarted until ConnectFinished): connect() is then WSAEINVAL,
   // not the WSAEALREADY of a second connect() (test/conformance/connect-bind-listen.test.ts).
   bool connectExPending_ = false;
+  // The connection under way or made is a ConnectEx's (set by ConnectStarted, cleared when a
+  // connect() starts a new attempt): connect() is then WSAEINVAL, even once connected, where a
+  // connect()'s own connection answers WSAEISCONN (Wine's test_connect;
+  // test/conformance/connect-bind-listen.test.ts "a second connect").
+  bool connectExConnection_ = false;
 };
 
 }  // namespace wsm

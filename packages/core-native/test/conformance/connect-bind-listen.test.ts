@@ -1,23 +1,26 @@
 // connect, bind, listen and the calls before a connection exists, as Windows answers them, from
-// Wine's dlls/ws2_32/tests/sock.c (test_listen, test_getsockname, test_connect, test_getpeername,
+// Wine 10.17's dlls/ws2_32/tests/sock.c (test_listen, test_getsockname, test_connect,
 // test_connecting_socket, test_empty_recv), in our words. Linux binds an unbound socket on listen
 // and names it 0.0.0.0:0, calls a listener's connect EISCONN, gives recv and send while
 // connecting EWOULDBLOCK (and a send before connect EPIPE), and has no peer while connecting.
 import { describe, expect, it } from 'vitest'
-import { FIONREAD, Overlapped, connectEx } from '../../lib/index.js'
+import { FIONREAD, Overlapped, SOL_SOCKET, SO_ACCEPTCONN, connectEx } from '../../lib/index.js'
+import { untilDone } from '../helpers/overlapped.js'
 import { LOOPBACK, bytes, eventually, listener, pair, tcp, useSocketCleanup } from '../helpers/sockets.js'
-import { WSAEALREADY, WSAEINVAL, WSAENOTCONN, WSAEWOULDBLOCK, expectWinsockError } from './winsock-errors.js'
+import { WSAEALREADY, WSAEINVAL, WSAEISCONN, WSAENOPROTOOPT, WSAENOTCONN, WSAEWOULDBLOCK, expectWinsockError } from './winsock-errors.js'
 
 useSocketCleanup()
 
 /**
  * A socket whose connect stays under way: its listener (backlog 0) holds one connection it never
- * accepts, so Linux drops the second one's SYN and the handshake waits for a retransmission.
+ * accepts, so Linux drops the second one's SYN and the handshake waits for a retransmission. The
+ * socket is bound to the wildcard address first, as Wine's test does.
  */
 function connecting() {
   const server = listener(4, 0)
   tcp().connect(server.localPort, LOOPBACK[4])
   const s = tcp()
+  s.bind(0)
   s.connect(server.localPort, LOOPBACK[4])
   return { server, s }
 }
@@ -31,9 +34,16 @@ async function connectingEx(when: 'at once' | 'in the kernel') {
   const server = listener(4, 0)
   tcp().connect(server.localPort, LOOPBACK[4])
   const s = tcp()
+  s.bind(0)
   connectEx(s, server.localPort, LOOPBACK[4], new Overlapped())
   if (when === 'in the kernel') await new Promise((resolve) => setTimeout(resolve, 20))
   return { server, s }
+}
+
+/** A socket connecting each way Wine's test_connecting_socket tries: connect(), then ConnectEx at both moments. */
+async function* everyConnectingSocket() {
+  yield { how: 'connect', ...connecting() }
+  for (const when of ['at once', 'in the kernel'] as const) yield { how: `ConnectEx ${when}`, ...(await connectingEx(when)) }
 }
 
 describe('test_listen', () => {
@@ -43,6 +53,25 @@ describe('test_listen', () => {
     s.bind(0, LOOPBACK[4])
     s.listen()
     expect(s.accept()).toBeNull()
+  })
+
+  it('SO_ACCEPTCONN reads false until listen and true after; setting it is WSAENOPROTOOPT, either way', () => {
+    const s = tcp()
+    s.bind(0, LOOPBACK[4])
+    expect(s.getSockOpt(SOL_SOCKET, SO_ACCEPTCONN)).toBe(false)
+    for (const value of [true, false]) expectWinsockError(() => s.setSockOpt(SOL_SOCKET, SO_ACCEPTCONN as never, value), 'ENOPROTOOPT', WSAENOPROTOOPT, 'setsockopt')
+    s.listen(0)
+    s.listen()
+    expect(s.getSockOpt(SOL_SOCKET, SO_ACCEPTCONN)).toBe(true)
+    for (const value of [true, false]) expectWinsockError(() => s.setSockOpt(SOL_SOCKET, SO_ACCEPTCONN as never, value), 'ENOPROTOOPT', WSAENOPROTOOPT, 'setsockopt')
+    expect(s.getSockOpt(SOL_SOCKET, SO_ACCEPTCONN)).toBe(true)
+  })
+
+  it('listen again on a listening socket succeeds (a new backlog), and it goes on accepting', async () => {
+    const s = listener(4, 0)
+    s.listen()
+    tcp().connect(s.localPort, LOOPBACK[4])
+    expect(await eventually(() => s.accept(), 'accept')).not.toBeNull()
   })
 })
 
@@ -54,6 +83,19 @@ describe('test_getsockname', () => {
     s.bind(0, LOOPBACK[4])
     expect(s.address()).toMatchObject({ address: LOOPBACK[4], family: 4 })
     expect(s.localPort).toBeGreaterThan(0)
+  })
+
+  it('a socket bound to the wildcard address and port 0 names the wildcard and the port chosen', () => {
+    const s = tcp()
+    s.bind(0)
+    expect(s.address()).toEqual({ address: '0.0.0.0', port: expect.any(Number), family: 4 })
+    expect(s.localPort).toBeGreaterThan(0)
+  })
+
+  it('connect binds an unbound socket: it then has a name', async () => {
+    const { client } = await pair()
+    expect(client.address()).toMatchObject({ address: LOOPBACK[4], family: 4 })
+    expect(client.localPort).toBeGreaterThan(0)
   })
 })
 
@@ -67,19 +109,36 @@ describe('test_connect', () => {
 })
 
 describe('test_connecting_socket: while the connect is under way', () => {
-  it('recv and send fail with WSAENOTCONN, not WSAEWOULDBLOCK', () => {
-    const { s } = connecting()
-    expectWinsockError(() => s.recv(new Uint8Array(8)), 'ENOTCONN', WSAENOTCONN, 'recv')
-    expectWinsockError(() => s.send(bytes('x')), 'ENOTCONN', WSAENOTCONN, 'send')
+  it('recv and send fail with WSAENOTCONN, not WSAEWOULDBLOCK (connect and ConnectEx)', async () => {
+    for await (const { how, s } of everyConnectingSocket()) {
+      expectWinsockError(() => s.recv(new Uint8Array(8)), 'ENOTCONN', WSAENOTCONN, 'recv', how)
+      expectWinsockError(() => s.send(bytes('x')), 'ENOTCONN', WSAENOTCONN, 'send', how)
+    }
   })
 
-  it('getpeername names the address being connected to, after connect and after ConnectEx', async () => {
+  it('getsockname names the bound socket, with its port (connect and ConnectEx)', async () => {
+    for await (const { how, s } of everyConnectingSocket()) {
+      expect(s.address(), how).toMatchObject({ family: 4, port: expect.any(Number) })
+      expect(s.localPort, how).toBeGreaterThan(0)
+    }
+  })
+
+  it('getpeername names the address being connected to after connect, but is WSAENOTCONN during a ConnectEx', async () => {
     const { server, s } = connecting()
     expect(s.remote()).toEqual({ address: LOOPBACK[4], port: server.localPort, family: 4 })
     for (const when of ['at once', 'in the kernel'] as const) {
       const viaConnectEx = await connectingEx(when)
-      expect(viaConnectEx.s.remote(), when).toEqual({ address: LOOPBACK[4], port: viaConnectEx.server.localPort, family: 4 })
+      expectWinsockError(() => viaConnectEx.s.remote(), 'ENOTCONN', WSAENOTCONN, 'getpeername', when)
     }
+  })
+
+  it('once the ConnectEx completes, getpeername names the peer', async () => {
+    const server = listener()
+    const s = tcp()
+    const ov = new Overlapped()
+    connectEx(s, server.localPort, LOOPBACK[4], ov)
+    await untilDone(ov, 'ConnectEx')
+    expect(s.remote()).toEqual({ address: LOOPBACK[4], port: server.localPort, family: 4 })
   })
 })
 
@@ -89,8 +148,20 @@ describe('test_connect: a second connect', () => {
     expectWinsockError(() => s.connect(server.localPort, LOOPBACK[4]), 'EALREADY', WSAEALREADY, 'connect')
     for (const when of ['at once', 'in the kernel'] as const) {
       const viaConnectEx = await connectingEx(when)
-      expectWinsockError(() => viaConnectEx.s.connect(viaConnectEx.server.localPort, LOOPBACK[4]), 'EINVAL', WSAEINVAL, 'connect')
+      expectWinsockError(() => viaConnectEx.s.connect(viaConnectEx.server.localPort, LOOPBACK[4]), 'EINVAL', WSAEINVAL, 'connect', when)
     }
+  })
+
+  it('connect on a connection a ConnectEx made is WSAEINVAL; on one connect() made, or an accepted one, WSAEISCONN', async () => {
+    const server = listener()
+    const viaConnectEx = tcp()
+    const ov = new Overlapped()
+    connectEx(viaConnectEx, server.localPort, LOOPBACK[4], ov)
+    await untilDone(ov, 'ConnectEx')
+    expectWinsockError(() => viaConnectEx.connect(server.localPort, LOOPBACK[4]), 'EINVAL', WSAEINVAL, 'connect')
+    const { server: other, client, peer } = await pair()
+    expectWinsockError(() => client.connect(other.localPort, LOOPBACK[4]), 'EISCONN', WSAEISCONN, 'connect', 'connect()')
+    expectWinsockError(() => peer.connect(other.localPort, LOOPBACK[4]), 'EISCONN', WSAEISCONN, 'connect', 'accepted')
   })
 })
 

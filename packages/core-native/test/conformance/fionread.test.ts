@@ -1,16 +1,20 @@
-// ioctlsocket(FIONREAD), from Wine's dlls/ws2_32/tests/sock.c (test_fionread_siocatmark,
-// test_ioctlsocket), in our words: the bytes queued for recv, 0 on a socket that has none,
-// including a listening one (Linux's ioctl fails there with EINVAL; Windows answers 0).
+// ioctlsocket(FIONREAD), from Wine 10.17's dlls/ws2_32/tests/sock.c (test_fionread_siocatmark,
+// test_unsupported_ioctls, test_fionbio), in our words: the bytes queued for recv, 0 on a socket
+// that has none (new, bound, or listening: Linux's ioctl fails on a listener with EINVAL), and
+// WSAEOPNOTSUPP for a command Windows does not support.
 import { describe, expect, it } from 'vitest'
 import { FIONREAD } from '../../lib/index.js'
 import { expectTypeError, expectWsmError } from '../helpers/errors.js'
-import { bytes, eventually, listener, pair, recvExactly, tcp, useSocketCleanup } from '../helpers/sockets.js'
+import { LOOPBACK, bytes, eventually, listener, pair, recvExactly, tcp, useSocketCleanup } from '../helpers/sockets.js'
 
 useSocketCleanup()
 
 describe('test_fionread_siocatmark: FIONREAD', () => {
-  it('is 0 on a new socket and on a listening one', () => {
-    expect(tcp().ioctlSocket(FIONREAD)).toBe(0)
+  it('is 0 on a new socket, a bound one and a listening one', () => {
+    const s = tcp()
+    expect(s.ioctlSocket(FIONREAD)).toBe(0)
+    s.bind(0, LOOPBACK[4])
+    expect(s.ioctlSocket(FIONREAD)).toBe(0)
     expect(listener().ioctlSocket(FIONREAD)).toBe(0)
   })
 
@@ -34,10 +38,22 @@ describe('test_fionread_siocatmark: FIONREAD', () => {
   })
 })
 
-describe('test_ioctlsocket: bad input', () => {
-  it('a command other than FIONREAD is EINVAL (WSAEINVAL); a non-number a TypeError', () => {
+describe('test_unsupported_ioctls and test_fionbio: other commands', () => {
+  it.each([
+    ['0xdeadbeef', 0xdeadbeef],
+    ['FIOASYNC', 0x8004667d],
+    ['0x667e', 0x667e],
+    ['SIO_FLUSH', 0x28000004],
+  ])('%s is not supported (WSAEOPNOTSUPP)', (_, command) => {
+    expect(expectWsmError(() => tcp().ioctlSocket(command), 'ENOTSUP').wsaCode).toBe(10045)
+  })
+
+  it('FIONBIO is EINVAL (WSAEINVAL, as leaving non-blocking mode under WSAEventSelect): the socket is always non-blocking', () => {
+    expect(expectWsmError(() => tcp().ioctlSocket(0x8004667e /* FIONBIO */), 'EINVAL').wsaCode).toBe(10022)
+  })
+
+  it('a command that is not a number is a TypeError', () => {
     const s = tcp()
-    expect(expectWsmError(() => s.ioctlSocket(0x8004667e /* FIONBIO */), 'EINVAL').wsaCode).toBe(10022)
     expectTypeError(() => s.ioctlSocket('FIONREAD' as never))
     expectTypeError(() => s.ioctlSocket(undefined as never))
   })

@@ -1,11 +1,13 @@
-// setsockopt/getsockopt refusals, from Wine's dlls/ws2_32/tests/sock.c (test_set_getsockopt: an
-// unknown level is WSAEINVAL; test_extendedSocketOptions: an unknown option WSAENOPROTOOPT), plus
-// our boundary rules: a value of the wrong type is a TypeError with a code, out of range EINVAL, and
-// a refused call changes nothing.
+// setsockopt/getsockopt refusals, from Wine 10.17's dlls/ws2_32/tests/sock.c (test_set_getsockopt
+// and test_extendedSocketOptions: an unknown level is WSAEINVAL; test_sockopt_validity, test_listen
+// and test_WSASocket: an unknown option, or one that cannot be set, WSAENOPROTOOPT), plus our
+// boundary rules: a value of the wrong type is a TypeError with a code, out of range EINVAL, and a
+// refused call changes nothing.
 import { describe, expect, it } from 'vitest'
 import {
   IPPROTO_TCP,
   SOL_SOCKET,
+  SO_ACCEPTCONN,
   SO_KEEPALIVE,
   SO_LINGER,
   SO_RCVBUF,
@@ -20,7 +22,7 @@ useSocketCleanup()
 const SO_TYPE = 0x1008 // a Winsock option this API does not offer
 
 describe('test_set_getsockopt: levels and names', () => {
-  it.each([0xffffffff, 0x8000, 0, -1, 1.5])('level %d is EINVAL (WSAEINVAL) for both calls', (level) => {
+  it.each([0xffffffff, 0x8000, 0x1234ffff, 0x8000ffff, 0x800, 0, -1, 1.5])('level %d is EINVAL (WSAEINVAL) for both calls', (level) => {
     const s = tcp()
     expect(expectWsmError(() => s.setSockOpt(level, SO_RCVBUF, 4096), 'EINVAL').wsaCode).toBe(10022)
     expectWsmError(() => s.getSockOpt(level, SO_RCVBUF), 'EINVAL')
@@ -29,6 +31,7 @@ describe('test_set_getsockopt: levels and names', () => {
   it.each([
     ['SOL_SOCKET', SOL_SOCKET, SO_TYPE],
     ['SOL_SOCKET', SOL_SOCKET, 0xffffffff],
+    ['SOL_SOCKET', SOL_SOCKET, -1],
     ['IPPROTO_TCP', IPPROTO_TCP, SO_KEEPALIVE], // a SOL_SOCKET option at the wrong level
   ] as const)('an unknown option at %s is ENOPROTOOPT (WSAENOPROTOOPT)', (_, level, name) => {
     const s = tcp()
@@ -48,6 +51,7 @@ describe('test_set_getsockopt: levels and names', () => {
     s.close()
     expectWsmError(() => s.setSockOpt(IPPROTO_TCP, TCP_NODELAY, true), 'EBADF')
     expectWsmError(() => s.getSockOpt(SOL_SOCKET, SO_LINGER), 'EBADF')
+    expectWsmError(() => s.getSockOpt(SOL_SOCKET, SO_ACCEPTCONN), 'EBADF')
   })
 })
 

@@ -1,10 +1,12 @@
-// setsockopt/getsockopt round trips as Windows answers them, from Wine's dlls/ws2_32/tests/sock.c
-// (test_set_getsockopt, test_so_reuseaddr), in our words: each option set reads back as set, BOOLs
-// as booleans, sizes as the size given (not Linux's doubled figure), LINGER as a structure.
+// setsockopt/getsockopt round trips as Windows answers them, from Wine 10.17's
+// dlls/ws2_32/tests/sock.c (test_set_getsockopt, test_accept_inheritance, test_reuseaddr), in our
+// words: each option set reads back as set, BOOLs as booleans, sizes as the size given (not
+// Linux's doubled figure), LINGER as a structure; an accepted connection reports its listener's.
 import { describe, expect, it } from 'vitest'
 import {
   IPPROTO_TCP,
   SOL_SOCKET,
+  FIONREAD,
   SO_EXCLUSIVEADDRUSE,
   SO_KEEPALIVE,
   SO_LINGER,
@@ -31,17 +33,38 @@ describe('test_set_getsockopt: sizes', () => {
     expect(s.getSockOpt(SOL_SOCKET, name)).toBe(0)
   })
 
-  it('an accepted connection reports the sizes set on its listener (it inherits them)', async () => {
+  it('a recv takes every queued byte in one call even with SO_RCVBUF 1024 (and the sender\'s SO_SNDBUF 0)', async () => {
+    const { client, peer } = await pair()
+    client.setSockOpt(SOL_SOCKET, SO_SNDBUF, 0)
+    peer.setSockOpt(SOL_SOCKET, SO_RCVBUF, 1024)
+    expect(client.send(new Uint8Array(4096))).toBe(4096)
+    await eventually(() => peer.ioctlSocket(FIONREAD) === 4096, 'the 4096 bytes queued')
+    expect(peer.recv(new Uint8Array(4096))).toBe(4096)
+  })
+})
+
+describe('test_accept_inheritance', () => {
+  it('an accepted connection reports the options set on its listener (it inherits them)', async () => {
     const server = tcp()
-    server.setSockOpt(SOL_SOCKET, SO_RCVBUF, 8192)
-    server.setSockOpt(SOL_SOCKET, SO_SNDBUF, 16384)
+    server.setSockOpt(SOL_SOCKET, SO_REUSEADDR, true)
+    server.setSockOpt(SOL_SOCKET, SO_KEEPALIVE, true)
+    server.setSockOpt(IPPROTO_TCP, TCP_NODELAY, true)
+    server.setSockOpt(SOL_SOCKET, SO_RCVBUF, 0x123)
+    server.setSockOpt(SOL_SOCKET, SO_SNDBUF, 0x123)
+    server.setSockOpt(SOL_SOCKET, SO_LINGER, { onoff: true, linger: 555 })
     server.bind(0, LOOPBACK[4])
     server.listen()
     const client = tcp()
     client.connect(server.localPort, LOOPBACK[4])
     const peer = track(await eventually(() => server.accept(), 'accept'))
-    expect(peer.getSockOpt(SOL_SOCKET, SO_RCVBUF)).toBe(8192)
-    expect(peer.getSockOpt(SOL_SOCKET, SO_SNDBUF)).toBe(16384)
+    expect({
+      reuseAddr: peer.getSockOpt(SOL_SOCKET, SO_REUSEADDR),
+      keepAlive: peer.getSockOpt(SOL_SOCKET, SO_KEEPALIVE),
+      noDelay: peer.getSockOpt(IPPROTO_TCP, TCP_NODELAY),
+      rcvBuf: peer.getSockOpt(SOL_SOCKET, SO_RCVBUF),
+      sndBuf: peer.getSockOpt(SOL_SOCKET, SO_SNDBUF),
+      linger: peer.getSockOpt(SOL_SOCKET, SO_LINGER),
+    }).toEqual({ reuseAddr: true, keepAlive: true, noDelay: true, rcvBuf: 0x123, sndBuf: 0x123, linger: { onoff: true, linger: 555 } })
   })
 })
 

@@ -38,7 +38,8 @@ export async function expectRejectsWsm(promise: Promise<unknown>, code: string):
   return checkWsmError(await rejected(promise), code)
 }
 
-function checkWsmError(e: unknown, code: string): WsmError {
+/** Asserts that `e` (a thrown value) is a WsmError with `code`, an errno and a syscall; returns it. */
+export function checkWsmError(e: unknown, code: string): WsmError {
   expect(e, `expected a WsmError with code ${code}, got ${describeError(e)}`).toBeInstanceOf(WsmError)
   expect(e).toMatchObject({ code })
   const err = e as WsmError
