@@ -189,7 +189,10 @@ export class Socket {
     return ioctlSocket(this.#handle, command)
   }
 
-  /** `getsockopt(SOL_SOCKET, SO_ERROR)`: the pending error (reading clears it), or null. */
+  /**
+   * `getsockopt(SOL_SOCKET, SO_ERROR)`: the pending error (reading clears it), or null. A failed
+   * connect's error is reported until a connection succeeds, as on Windows.
+   */
   getError(): WsmError | null {
     if (!hasHandle(this)) throw invalidThis('Socket')
     const errno = this.#handle.getError()

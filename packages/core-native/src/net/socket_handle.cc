@@ -154,6 +154,7 @@ SocketState SocketHandle::RefreshState() {
   if (poll(&p, 1, 0) != 1) return state_;
   if (!(p.revents & (POLLERR | POLLHUP))) {
     state_ = SocketState::kConnected;  // POLLOUT alone: the handshake completed
+    connectError_ = 0;
     return state_;
   }
   // POLLERR/POLLHUP: the connect failed, or it succeeded and the connection was then reset or
@@ -169,7 +170,15 @@ SocketState SocketHandle::RefreshState() {
   }
   deferredError_ = err;
   state_ = (err == 0 || err == ECONNRESET) ? SocketState::kConnected : SocketState::kConnectFailed;
+  connectError_ = state_ == SocketState::kConnectFailed ? err : 0;
   return state_;
+}
+
+void SocketHandle::ForgetFailedConnect() {
+  sockaddr unspec{};
+  unspec.sa_family = AF_UNSPEC;
+  ::connect(fd_, &unspec, sizeof(unspec));  // tcp_disconnect on a closed socket: cannot fail
+  deferredError_ = 0;
 }
 
 bool SocketHandle::HasPeer() const {
@@ -292,6 +301,9 @@ Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
     ThrowSystemError(Env(), state_ == SocketState::kConnecting ? EALREADY : EISCONN, "connect");
   }
   deferredError_ = 0;  // a new attempt: the kernel clears SO_ERROR too (tcp_connect_init)
+  // After a failed connect Windows starts a new attempt (Wine's test_select); Linux would answer
+  // this call ECONNABORTED and only the next one would connect.
+  if (state_ == SocketState::kConnectFailed) ForgetFailedConnect();
   int rc;
   do {
     rc = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), len);
@@ -299,6 +311,7 @@ Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
   if (rc == 0 || errno == EINPROGRESS) RememberPeer(addr);
   if (rc == 0) {
     state_ = SocketState::kConnected;
+    connectError_ = 0;
     NetworkEventsAfterConnect(this);
     return Napi::Boolean::New(Env(), true);
   }
@@ -479,9 +492,14 @@ Napi::Value SocketHandle::SetKeepAlive(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// SO_ERROR: the pending error (a positive errno, 0 for none). Reading it clears it, as in the kernel.
+// SO_ERROR: the pending error (a positive errno, 0 for none). Reading it clears it, as in the
+// kernel, except a failed connect's, which Windows reports until a connection succeeds.
 Napi::Value SocketHandle::GetError(const Napi::CallbackInfo& info) {
   CheckOpen("getsockopt");
+  SocketState st = RefreshState();
+  if (connectError_ != 0 && (st == SocketState::kConnectFailed || st == SocketState::kConnecting)) {
+    return Napi::Number::New(info.Env(), connectError_);
+  }
   int err = TakeDeferredError();
   if (err == 0) err = TakeSocketError();
   return Napi::Number::New(info.Env(), err);

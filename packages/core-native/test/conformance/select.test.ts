@@ -65,3 +65,42 @@ describe('test_select: a socket closed while select waits', () => {
     expect([read.size, except.size]).toEqual([2, 2])
   })
 })
+
+describe('test_select: a refused connect', () => {
+  const WSAECONNREFUSED = 10061
+
+  /** select over all three sets with `s` in each; the sets it came back in. */
+  async function selectAll(s: ReturnType<typeof tcp>): Promise<string[]> {
+    const sets = { read: new FdSet([s]), write: new FdSet([s]), except: new FdSet([s]) }
+    expect(await within(select(sets, 5000), 'select')).toBe(1)
+    return Object.entries(sets).flatMap(([name, set]) => (set.has(s) ? [name] : []))
+  }
+
+  it('SO_ERROR keeps WSAECONNREFUSED, read after read, and select keeps the socket in the except set', async () => {
+    const s = tcp()
+    s.connect(closedPort(), LOOPBACK[4])
+    expect(await selectAll(s)).toEqual(['except'])
+    for (let i = 0; i < 2; i++) {
+      expect(s.getError()).toMatchObject({ code: 'ECONNREFUSED', wsaCode: WSAECONNREFUSED })
+    }
+    expect(await selectAll(s)).toEqual(['except'])
+  })
+
+  it('a new connect() starts a new attempt (WSAEWOULDBLOCK, not WSAECONNABORTED); SO_ERROR keeps the old error until one succeeds', async () => {
+    const s = tcp()
+    s.connect(closedPort(), LOOPBACK[4])
+    expect(await selectAll(s)).toEqual(['except'])
+    s.connect(closedPort(), LOOPBACK[4]) // refused again
+    expect(s.getError()).toMatchObject({ code: 'ECONNREFUSED' })
+    expect(await selectAll(s)).toEqual(['except'])
+
+    const server = listener()
+    s.connect(server.localPort, LOOPBACK[4])
+    expect(await selectAll(s)).toEqual(['write'])
+    expect(s.getError()).toBeNull()
+    expect(s.remotePort).toBe(server.localPort)
+    const accepted = server.accept()
+    expect(accepted?.remotePort).toBe(s.localPort)
+    accepted?.close()
+  })
+})
