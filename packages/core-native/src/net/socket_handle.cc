@@ -13,6 +13,7 @@
 #include "core/args.h"
 #include "core/errors.h"
 #include "core/type_tags.h"
+#include "net/bound_addresses.h"
 #include "net/sockaddr.h"
 #include "net/socket_table.h"
 
@@ -127,7 +128,14 @@ SocketHandle::~SocketHandle() {
   // Collected without close(): release the descriptor rather than leak it. (Operations in flight
   // hold a reference to this object, so none can be pending here.)
   socket_table::Remove(id_);
+  ReleaseAddress();
   if (fd_ >= 0) ::close(fd_);
+}
+
+void SocketHandle::ReleaseAddress() {
+  if (!holdsAddress_) return;
+  holdsAddress_ = false;
+  bound_addresses::Release(this);
 }
 
 bool SocketHandle::AdoptAccepted(int fd) {
@@ -235,7 +243,15 @@ Napi::Value SocketHandle::Bind(const Napi::CallbackInfo& info) {
   int one = 1;
   if (!options_.exclusiveAddrUse) setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   if (family_ == AF_INET6) setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-  if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0) ThrowSystemError(Env(), errno, "bind");
+  // Windows' rule between the sockets that bind the same address (net/bound_addresses.h); Linux's
+  // SO_REUSEADDR, always set, would let a second one in.
+  bound_addresses::Sharing sharing;
+  sharing.reuseAddr = options_.reuseAddr;
+  int reusePort = 0;
+  socklen_t optLen = sizeof(reusePort);
+  sharing.reusePort = getsockopt(fd_, SOL_SOCKET, SO_REUSEPORT, &reusePort, &optLen) == 0 && reusePort != 0;
+  if (int err = bound_addresses::Bind(this, fd_, addr, len, sharing)) ThrowSystemError(Env(), err, "bind");
+  holdsAddress_ = true;
   state_ = SocketState::kBound;
   return Env().Undefined();
 }
@@ -430,6 +446,7 @@ Napi::Value SocketHandle::Shutdown(const Napi::CallbackInfo& info) {
 
 Napi::Value SocketHandle::Close(const Napi::CallbackInfo& info) {
   NetworkEventsBeforeClose(this);  // nothing is recorded or posted for a closed socket
+  ReleaseAddress();
   CloseDescriptor(info.Env());
   state_ = SocketState::kClosed;
   return info.Env().Undefined();

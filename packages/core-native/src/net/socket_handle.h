@@ -152,6 +152,10 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   ResetRecord reset_;
   StoredOptions options_;
 
+  // bind() recorded this socket's address (net/bound_addresses.h); closing or collecting it forgets it.
+  bool holdsAddress_ = false;
+  void ReleaseAddress();
+
   int family_ = 0;  // AF_INET or AF_INET6
   uint32_t id_ = 0;  // its number in socket_table, the `id` JavaScript names it by
   SocketState state_ = SocketState::kCreated;
