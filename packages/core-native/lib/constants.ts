@@ -25,6 +25,7 @@ export const IPPROTO_TCP = 6
 export const SO_REUSEADDR = 0x0004
 export const SO_KEEPALIVE = 0x0008
 export const SO_LINGER = 0x0080
+export const SO_OOBINLINE = 0x0100
 export const SO_SNDBUF = 0x1001
 export const SO_RCVBUF = 0x1002
 /** `~SO_REUSEADDR`, as winsock2.h defines it. */
@@ -35,3 +36,9 @@ export const TCP_NODELAY = 0x0001
 
 /** ioctlsocket commands. `_IOR('f', 127, u_long)`. */
 export const FIONREAD = 0x4004667f
+/** `_IOR('s', 7, u_long)`: whether no urgent data waits to be read out of band. */
+export const SIOCATMARK = 0x40047307
+
+/** recv / send flags. */
+export const MSG_OOB = 0x1
+export const MSG_PEEK = 0x2

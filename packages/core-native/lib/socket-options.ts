@@ -13,7 +13,9 @@ import {
   SO_LINGER,
   SO_RCVBUF,
   SO_REUSEADDR,
+  SO_OOBINLINE,
   SO_SNDBUF,
+  SIOCATMARK,
   TCP_NODELAY,
 } from './constants.js'
 import { invalidArgument, invalidType, systemError } from './errors.js'
@@ -26,7 +28,12 @@ export interface Linger {
 
 /** The options whose value is a size in bytes (a number); the other options but SO_LINGER are BOOLs (booleans). */
 export type SizeOption = typeof SO_RCVBUF | typeof SO_SNDBUF
-export type BoolOption = typeof SO_KEEPALIVE | typeof SO_EXCLUSIVEADDRUSE | typeof SO_REUSEADDR | typeof TCP_NODELAY
+export type BoolOption =
+  | typeof SO_KEEPALIVE
+  | typeof SO_EXCLUSIVEADDRUSE
+  | typeof SO_REUSEADDR
+  | typeof SO_OOBINLINE
+  | typeof TCP_NODELAY
 export type SocketOptionValue = boolean | number | Linger
 
 type Kind = 'bool' | 'size' | 'linger'
@@ -44,6 +51,7 @@ const LEVELS: ReadonlyMap<number, ReadonlyMap<number, OptionInfo>> = new Map([
       [SO_KEEPALIVE, { kind: 'bool', native: 2 }],
       [SO_EXCLUSIVEADDRUSE, { kind: 'bool', native: 4 }],
       [SO_REUSEADDR, { kind: 'bool', native: 5 }],
+      [SO_OOBINLINE, { kind: 'bool', native: 6 }],
       [SO_LINGER, { kind: 'linger', native: -1 }],
     ]),
   ],
@@ -97,9 +105,10 @@ export function getSocketOption(handle: NativeSocketHandle, level: unknown, name
   return option.kind === 'bool' ? value === 1 : value
 }
 
-/** `ioctlsocket(command)`: FIONREAD only (FIONBIO is always on). */
-export function ioctlSocket(handle: NativeSocketHandle, command: unknown): number {
+/** `ioctlsocket(command)`: FIONREAD (a byte count) or SIOCATMARK (a BOOL); FIONBIO is always on. */
+export function ioctlSocket(handle: NativeSocketHandle, command: unknown): number | boolean {
   if (typeof command !== 'number') throw invalidType('command', 'a number', command)
-  if (command !== FIONREAD) throw invalidArgument('ioctlsocket', `The "command" argument must be FIONREAD, got ${command}`)
-  return handle.bytesReadable()
+  if (command === FIONREAD) return handle.bytesReadable()
+  if (command === SIOCATMARK) return handle.atMark()
+  throw invalidArgument('ioctlsocket', `The "command" argument must be FIONREAD or SIOCATMARK, got ${command}`)
 }

@@ -1,5 +1,5 @@
 import { native, NativeSocketState, type NativeAddress, type NativeSocketHandle } from './binding.js'
-import type { IPPROTO_TCP, SOL_SOCKET, SO_LINGER } from './constants.js'
+import type { FIONREAD, IPPROTO_TCP, SIOCATMARK, SOL_SOCKET, SO_LINGER } from './constants.js'
 import { illegalConstructor, invalidThis, invalidType, systemError, type WsmError } from './errors.js'
 import {
   getSocketOption,
@@ -10,6 +10,7 @@ import {
   type SizeOption,
   type SocketOptionValue,
 } from './socket-options.js'
+import { messageFlags } from './message-flags.js'
 
 export type ShutdownHow = 'send' | 'receive' | 'both'
 
@@ -96,16 +97,21 @@ export class Socket {
     this.#changed('state')
   }
 
-  /** `recv()`: bytes received into `buffer`; 0 means the peer closed in order. */
-  recv(buffer: Uint8Array): number {
+  /**
+   * `recv()`: bytes received into `buffer`; 0 means the peer closed in order. `flags`: MSG_OOB
+   * reads the urgent byte, MSG_PEEK leaves the bytes queued (see the README's "Urgent data").
+   */
+  recv(buffer: Uint8Array, flags?: number): number {
     if (!hasHandle(this)) throw invalidThis('Socket')
-    return this.#handle.recv(buffer)
+    if (flags === undefined) return this.#handle.recv(buffer)
+    return this.#handle.recv(buffer, messageFlags(flags, 'recv'))
   }
 
-  /** `send()`: bytes accepted by the kernel, possibly fewer than given. */
-  send(buffer: Uint8Array): number {
+  /** `send()`: bytes accepted by the kernel, possibly fewer than given. `flags` MSG_OOB: the last byte is urgent. */
+  send(buffer: Uint8Array, flags?: number): number {
     if (!hasHandle(this)) throw invalidThis('Socket')
-    return this.#handle.send(buffer)
+    if (flags === undefined) return this.#handle.send(buffer)
+    return this.#handle.send(buffer, messageFlags(flags, 'send'))
   }
 
   /** `shutdown(SD_SEND | SD_RECEIVE | SD_BOTH)`. */
@@ -183,8 +189,14 @@ export class Socket {
     return getSocketOption(this.#handle, level, name)
   }
 
-  /** `ioctlsocket(FIONREAD)`: the bytes a `recv` would return now (0 on a listening socket, as on Windows). */
-  ioctlSocket(command: number): number {
+  /**
+   * `ioctlsocket(FIONREAD)`: the bytes a `recv` would return now (0 on a listening socket, as on
+   * Windows); `ioctlsocket(SIOCATMARK)`: true unless urgent data waits to be read with MSG_OOB.
+   */
+  ioctlSocket(command: typeof FIONREAD): number
+  ioctlSocket(command: typeof SIOCATMARK): boolean
+  ioctlSocket(command: number): number | boolean
+  ioctlSocket(command: number): number | boolean {
     if (!hasHandle(this)) throw invalidThis('Socket')
     return ioctlSocket(this.#handle, command)
   }

@@ -25,6 +25,11 @@ constexpr int kMaxPort = 65535;
 
 int FamilyFromNumber(int64_t family) { return family == 6 ? AF_INET6 : AF_INET; }
 
+// Winsock's recv flags (MSG_OOB, MSG_PEEK) as Linux's; anything else was refused in lib/socket.ts.
+int KernelRecvFlags(int64_t flags) {
+  return ((flags & kMsgOob) ? MSG_OOB : 0) | ((flags & kMsgPeek) ? MSG_PEEK : 0);
+}
+
 // accept4 and socket with these flags: every descriptor is non-blocking (Winsock's FIONBIO on)
 // and never leaks into child processes.
 constexpr int kSocketFlags = SOCK_NONBLOCK | SOCK_CLOEXEC;
@@ -54,6 +59,7 @@ Napi::Function SocketHandle::Define(Napi::Env env) {
           InstanceMethod<&SocketHandle::SetLinger>("setLinger"),
           InstanceMethod<&SocketHandle::GetLinger>("getLinger"),
           InstanceMethod<&SocketHandle::BytesReadable>("bytesReadable"),
+          InstanceMethod<&SocketHandle::AtMark>("atMark"),
       });
   Data(env).socketHandleCtor = Napi::Persistent(ctor);
   // Not InstanceAccessor: V8 checks the receiver of methods (a TypeError, "Illegal invocation"),
@@ -340,6 +346,7 @@ Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
 Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
   CheckOpen("recv");
   ByteSpan buf = BufferArg(info, 0, "buffer");
+  int flags = KernelRecvFlags(OptionalIntegerArg(info, 1, "flags", "recv", 0, kMsgOob | kMsgPeek, 0));
   // An empty buffer goes to the kernel like any other: 0 when data is waiting (as Windows gives
   // it), EWOULDBLOCK when none is. Guarded by test/conformance/connect-bind-listen.test.ts
   // "test_empty_recv".
@@ -351,7 +358,7 @@ Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
   }
   ssize_t n;
   do {
-    n = ::recv(fd_, buf.data, buf.length, 0);
+    n = ::recv(fd_, buf.data, buf.length, flags);
   } while (n < 0 && errno == EINTR);
   int recvErrno = n < 0 ? errno : 0;  // before the hook, which may make calls of its own
   // Any recv, even a failed one, re-enables FD_READ and FD_OOB (WSAAsyncSelect/WSAEventSelect).
@@ -372,6 +379,8 @@ Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
 Napi::Value SocketHandle::Send(const Napi::CallbackInfo& info) {
   CheckOpen("send");
   ByteSpan buf = BufferArg(info, 0, "buffer");
+  // MSG_OOB: the last byte goes as TCP urgent data (the urgent pointer after it).
+  int oob = OptionalIntegerArg(info, 1, "flags", "send", 0, kMsgOob, 0) != 0 ? MSG_OOB : 0;
   // A pending error fails a send before anything is sent, as in the kernel (see RefreshState).
   if (deferredError_ != 0) ThrowSystemError(Env(), TakeDeferredError(), "send");
   if (int refused = RefusalOf(true)) ThrowSystemError(Env(), refused, "send");
@@ -380,7 +389,7 @@ Napi::Value SocketHandle::Send(const Napi::CallbackInfo& info) {
   ssize_t n;
   do {
     // MSG_NOSIGNAL: a peer that went away is an EPIPE error, never a SIGPIPE that kills Node.
-    n = ::send(fd_, buf.data, buf.length, MSG_NOSIGNAL);
+    n = ::send(fd_, buf.data, buf.length, MSG_NOSIGNAL | oob);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     int err = errno;

@@ -67,6 +67,10 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   // socket was closed meanwhile.
   bool AdoptAccepted(int fd);
 
+  // SO_OOBINLINE is on: urgent data is read in the stream (select leaves it out of the except set).
+  bool OobInline() const { return options_.oobInline; }
+  // Urgent data has come and not been read out of band (the kernel's POLLPRI).
+  bool UrgentDataWaiting() const;
   int PeekDeferredError() const { return deferredError_; }
   // An error a model took from SO_ERROR (TakeSocketError), kept for the next recv or send.
   void DeferError(int err) { deferredError_ = err; }
@@ -109,6 +113,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   Napi::Value SetLinger(const Napi::CallbackInfo& info);
   Napi::Value GetLinger(const Napi::CallbackInfo& info);
   Napi::Value BytesReadable(const Napi::CallbackInfo& info);
+  Napi::Value AtMark(const Napi::CallbackInfo& info);  // ioctlsocket(SIOCATMARK)
   // Sets the options set on this socket on descriptor `fd` (AcceptEx's connection replaces the
   // descriptor they were set on). Best effort: the connection is not refused over an option.
   void ApplyStoredOptions(int fd) const;
