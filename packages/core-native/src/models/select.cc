@@ -21,7 +21,7 @@ namespace {
 // A socket never connected nor listening is in no set, whatever poll(2) says of it.
 // With SO_OOBINLINE urgent data is read in the stream: it shows in the read set, not the except
 // set (Wine's test_select), although Linux still polls it as POLLPRI.
-uint8_t WinsockReadiness(SocketState state, uint32_t ready, uint8_t wanted, bool oobInline) {
+uint8_t WinsockReadiness(const SocketHandle& h, SocketState state, uint32_t ready, uint8_t wanted) {
   uint8_t r = 0;
   switch (state) {
     case SocketState::kListening:
@@ -33,7 +33,7 @@ uint8_t WinsockReadiness(SocketState state, uint32_t ready, uint8_t wanted, bool
     case SocketState::kConnected:
       if (ready & (kReadable | kReadHangup | kHangup | kError)) r |= kSelectRead;
       if (ready & (kWritable | kHangup | kError)) r |= kSelectWrite;
-      if ((ready & kPriority) && !oobInline) r |= kSelectExcept;
+      if ((ready & kPriority) && !h.OobInline()) r |= kSelectExcept;
       break;
     default:
       break;
@@ -42,7 +42,7 @@ uint8_t WinsockReadiness(SocketState state, uint32_t ready, uint8_t wanted, bool
 }
 
 // What to ask the kernel for so that WinsockReadiness can become non-zero.
-uint32_t InterestFor(SocketState state, uint8_t wanted, bool oobInline) {
+uint32_t InterestFor(const SocketHandle& h, SocketState state, uint8_t wanted) {
   switch (state) {
     case SocketState::kListening:
       return (wanted & kSelectRead) ? uint32_t{kReadable} : 0u;
@@ -53,7 +53,7 @@ uint32_t InterestFor(SocketState state, uint8_t wanted, bool oobInline) {
       uint32_t i = 0;
       if (wanted & kSelectRead) i |= kReadable | kReadHangup;
       if (wanted & kSelectWrite) i |= kWritable;
-      if ((wanted & kSelectExcept) && !oobInline) i |= kPriority;
+      if ((wanted & kSelectExcept) && !h.OobInline()) i |= kPriority;
       return i;
     }
     default:
@@ -92,12 +92,12 @@ std::vector<uint8_t> PollSelection(Napi::Env env, const Selection& sel) {
   std::vector<SocketState> states(sel.handles.size());
   for (size_t i = 0; i < sel.handles.size(); i++) {
     states[i] = sel.handles[i]->RefreshState();
-    entries.push_back(PollEntry{sel.handles[i]->fd(), InterestFor(states[i], sel.wanted[i], sel.handles[i]->OobInline()), 0});
+    entries.push_back(PollEntry{sel.handles[i]->fd(), InterestFor(*sel.handles[i], states[i], sel.wanted[i]), 0});
   }
   if (int err = PollNow(entries)) ThrowSystemError(env, err, "select");
   std::vector<uint8_t> out(sel.handles.size());
   for (size_t i = 0; i < sel.handles.size(); i++) {
-    out[i] = WinsockReadiness(states[i], entries[i].ready, sel.wanted[i], sel.handles[i]->OobInline());
+    out[i] = WinsockReadiness(*sel.handles[i], states[i], entries[i].ready, sel.wanted[i]);
   }
   return out;
 }
@@ -140,9 +140,10 @@ class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
     napi_add_env_cleanup_hook(env, &SelectWaiter::OnEnvCleanup, this);
     hooked_ = true;
     for (size_t i = 0; i < sel_.handles.size(); i++) {
-      uint32_t interest = InterestFor(sel_.handles[i]->RefreshState(), sel_.wanted[i], sel_.handles[i]->OobInline());
+      SocketHandle* h = sel_.handles[i];
+      uint32_t interest = InterestFor(*h, h->RefreshState(), sel_.wanted[i]);
       if (interest == 0) continue;
-      if (int e = set_->Add(sel_.handles[i]->fd(), interest, i)) {
+      if (int e = set_->Add(h->fd(), interest, i)) {
         Stop();
         ThrowSystemError(env, e, "epoll_ctl");
       }
@@ -172,7 +173,7 @@ class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
       size_t i = static_cast<size_t>(ev.tag);
       SocketHandle* h = sel_.handles[i];
       if (h->fd() < 0) continue;  // closed under us; lib/select.ts settles that case
-      if (WinsockReadiness(h->RefreshState(), ev.ready, sel_.wanted[i], h->OobInline())) {
+      if (WinsockReadiness(*h, h->RefreshState(), ev.ready, sel_.wanted[i])) {
         anyReady = true;
       } else if (ev.ready & (kError | kHangup)) {
         // Level-triggered and never to be ready for the sets it is in (a reset socket in the
@@ -181,7 +182,7 @@ class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
       } else {
         // The state moved on (connect finished), so ask again with the interest it needs now.
         set_->Remove(h->fd());
-        if (uint32_t interest = InterestFor(h->RefreshState(), sel_.wanted[i], h->OobInline())) set_->Add(h->fd(), interest, i);
+        if (uint32_t interest = InterestFor(*h, h->RefreshState(), sel_.wanted[i])) set_->Add(h->fd(), interest, i);
       }
     }
     if (!anyReady) return;

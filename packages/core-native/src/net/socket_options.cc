@@ -174,7 +174,9 @@ void SocketHandle::ApplyStoredOptions(int fd) const {
   if (options_.sndBuf >= 0) SetInt(fd, KernelOptionOf(SocketOption::kSndBuf), options_.sndBuf);
   linger l = KernelLinger(options_);
   setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-  if (options_.oobInline) SetInt(fd, KernelOptionOf(SocketOption::kOobInline), 1);
+  // Set either way: the connection would otherwise inherit the listener's (test_accept_inheritance
+  // is about accept(); an AcceptEx socket keeps what was set on it, as its sizes and linger do).
+  SetInt(fd, KernelOptionOf(SocketOption::kOobInline), options_.oobInline ? 1 : 0);
 }
 
 }  // namespace wsm
