@@ -522,10 +522,8 @@ Napi::Value SocketHandle::SetKeepAlive(const Napi::CallbackInfo& info) {
 // kernel, except a failed connect's, which Windows reports until a connection succeeds.
 Napi::Value SocketHandle::GetError(const Napi::CallbackInfo& info) {
   CheckOpen("getsockopt");
-  SocketState st = RefreshState();
-  if (connectError_ != 0 && (st == SocketState::kConnectFailed || st == SocketState::kConnecting)) {
-    return Napi::Number::New(info.Env(), connectError_);
-  }
+  RefreshState();  // a connect that succeeded since clears connectError_
+  if (connectError_ != 0) return Napi::Number::New(info.Env(), connectError_);
   int err = TakeDeferredError();
   if (err == 0) err = TakeSocketError();
   return Napi::Number::New(info.Env(), err);

@@ -151,8 +151,9 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   // (Linux's SO_ERROR is cleared by the first read), a new connect() leaves it, and only a
   // connection that succeeds clears it. Guarded by test/conformance/select.test.ts "refused".
   int connectError_ = 0;
-  // A failed connect leaves Linux's socket half-way (connect() answers ECONNABORTED once, listen()
-  // EINVAL): AF_UNSPEC dissolves the association so that it can connect again, as on Windows.
+  // A failed connect leaves Linux's socket half-way (connect() answers ECONNABORTED once): AF_UNSPEC
+  // dissolves the association so that it can connect again, as on Windows. (listen() stays EINVAL
+  // all the same: test/conformance/select.test.ts "listen after a failed connect".)
   void ForgetFailedConnect();
   ResetRecord reset_;
   StoredOptions options_;

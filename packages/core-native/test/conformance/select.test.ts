@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { FdSet, WsmError, select } from '../../lib/index.js'
 import { LOOPBACK, closedPort, listener, pair, tcp, useSocketCleanup } from '../helpers/sockets.js'
 import { isSettled, within } from '../helpers/time.js'
+import { WSAEINVAL, expectWinsockError } from './winsock-errors.js'
 
 useSocketCleanup()
 
@@ -102,5 +103,16 @@ describe('test_select: a refused connect', () => {
     const accepted = server.accept()
     expect(accepted?.remotePort).toBe(s.localPort)
     accepted?.close()
+  })
+
+  it('listen after a failed connect: Windows listens (Wine: todo, "Linux seems to forbid this"); Linux refuses with EINVAL, even after AF_UNSPEC, and so do we', async () => {
+    const s = tcp()
+    s.bind(0, LOOPBACK[4])
+    s.connect(closedPort(), LOOPBACK[4])
+    expect(await selectAll(s)).toEqual(['except'])
+    expectWinsockError(() => s.listen(1), 'EINVAL', WSAEINVAL, 'listen')
+    // Nothing changed: still failed, its error kept.
+    expect(await selectAll(s)).toEqual(['except'])
+    expect(s.getError()).toMatchObject({ code: 'ECONNREFUSED' })
   })
 })
