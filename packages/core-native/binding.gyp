@@ -19,6 +19,7 @@
         "src/net/reset_record.cc",
         "src/net/sockaddr.cc",
         "src/net/socket_table.cc",
+        "src/net/bound_addresses.cc",
         "src/models/select.cc",
         "src/models/overlapped_io.cc",
         "src/models/network_events.cc",

@@ -92,10 +92,12 @@ export function startSelectServer(options: SelectServerOptions = {}): EchoServer
       try {
         await select({ read, write })
       } catch (err) {
-        // close() closes the sockets under the pending select, which then rejects with ENOTSOCK.
+        // close() closes the sockets under the pending select: one only in the write set makes it
+        // reject with ENOTSOCK (one in the read set comes back there, as on Windows: see below).
         if (stopping && err instanceof WsmError && err.code === 'ENOTSOCK') return
         throw err
       }
+      if (stopping) return // the sockets the select returned are closed
       if (read.has(listener)) acceptPending()
       for (const client of [...clients.values()]) {
         const readable = read.has(client.socket)

@@ -28,8 +28,9 @@ export interface NativeSocketHandle {
   listen(backlog?: number): void
   accept(): NativeSocketHandle | null
   connect(port: number, host?: string): boolean
-  recv(buffer: Uint8Array): number
-  send(buffer: Uint8Array): number
+  /** `flags`: Winsock's MSG_OOB | MSG_PEEK (recv), MSG_OOB (send), checked in lib/socket.ts. */
+  recv(buffer: Uint8Array, flags?: number): number
+  send(buffer: Uint8Array, flags?: number): number
   sendTo(buffer: Uint8Array, port: number, host?: string): number
   recvFrom(buffer: Uint8Array): NativeAddress & { bytes: number }
   shutdown(how: string): void
@@ -46,6 +47,7 @@ export interface NativeSocketHandle {
   setLinger(onoff: boolean, seconds: number): void
   getLinger(): [number, number]
   bytesReadable(): number
+  atMark(): boolean
   readonly state: NativeSocketState
   readonly family: 4 | 6
   /** A UDP (SOCK_DGRAM) socket. */

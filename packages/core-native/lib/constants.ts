@@ -27,6 +27,7 @@ export const SO_ACCEPTCONN = 0x0002
 export const SO_REUSEADDR = 0x0004
 export const SO_KEEPALIVE = 0x0008
 export const SO_LINGER = 0x0080
+export const SO_OOBINLINE = 0x0100
 export const SO_SNDBUF = 0x1001
 export const SO_RCVBUF = 0x1002
 /** `~SO_REUSEADDR`, as winsock2.h defines it. */
@@ -49,3 +50,10 @@ export const POLLWRBAND = 0x0020
 export const POLLERR = 0x0001
 export const POLLHUP = 0x0002
 export const POLLNVAL = 0x0004
+
+/** `_IOR('s', 7, u_long)`: whether no urgent data waits to be read out of band. */
+export const SIOCATMARK = 0x40047307
+
+/** recv / send flags. */
+export const MSG_OOB = 0x1
+export const MSG_PEEK = 0x2

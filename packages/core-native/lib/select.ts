@@ -41,7 +41,8 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1
  * - except: a non-blocking connect that failed; out-of-band data
  *
  * Like Winsock, it is an error (EINVAL) to select on no socket at all, and a closed socket in a
- * set is ENOTSOCK, also when it is closed while the select waits. The wait happens on Node's event
+ * set is ENOTSOCK. A socket closed while the select waits ends the wait: in the read set, it is
+ * resolved there (count 1); in the other sets only, ENOTSOCK with the sets emptied. The wait happens on Node's event
  * loop (an epoll set watched by libuv), never on the JavaScript thread, and keeps the process alive
  * unless `options.ref` is false.
  */
@@ -66,10 +67,25 @@ export async function select(sets: SelectSets, timeoutMs?: number, options: Sele
   const masks = Uint8Array.from(wanted.values())
   const handles = sockets.map(handleOf)
 
-  const ready = await waitReady(sockets, handles, masks, timeout, ref, SELECT_RULES, () => {
-    throw systemError(88, 'select', 'a socket in the sets was closed during the wait')
-  })
+  const ready = await waitReady(sockets, handles, masks, timeout, ref, SELECT_RULES, (closed) => closedDuringSelect(closed, sets, sockets, masks))
   return rewriteSets(sets, sockets, ready)
+}
+
+/**
+ * What a select gets when a socket in its sets is closed during the wait. Windows ends the wait at
+ * the close (Wine's test_select, "Close the socket currently being selected"): a socket in the read
+ * set comes back in it, alone (a recv would not block: it fails); one only in the write or except
+ * set fails the select with WSAENOTSOCK, the sets emptied. Guarded by test/conformance/select.test.ts.
+ */
+function closedDuringSelect(closed: Socket, sets: SelectSets, sockets: Socket[], masks: Uint8Array): Uint8Array {
+  const ready = new Uint8Array(masks.length)
+  const i = sockets.indexOf(closed)
+  if ((masks[i] ?? 0) & READ) {
+    ready[i] = READ
+    return ready
+  }
+  rewriteSets(sets, sockets, ready)
+  throw systemError(88, 'select', 'a socket in the sets was closed during the wait')
 }
 
 /** Whose readiness rules a wait applies (src/models/select.h, ReadinessRules). */

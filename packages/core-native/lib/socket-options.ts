@@ -14,7 +14,9 @@ import {
   SO_LINGER,
   SO_RCVBUF,
   SO_REUSEADDR,
+  SO_OOBINLINE,
   SO_SNDBUF,
+  SIOCATMARK,
   TCP_NODELAY,
 } from './constants.js'
 import { invalidArgument, invalidType, systemError } from './errors.js'
@@ -27,7 +29,12 @@ export interface Linger {
 
 /** The options whose value is a size in bytes (a number); the other options but SO_LINGER are BOOLs (booleans). */
 export type SizeOption = typeof SO_RCVBUF | typeof SO_SNDBUF
-export type BoolOption = typeof SO_KEEPALIVE | typeof SO_EXCLUSIVEADDRUSE | typeof SO_REUSEADDR | typeof TCP_NODELAY
+export type BoolOption =
+  | typeof SO_KEEPALIVE
+  | typeof SO_EXCLUSIVEADDRUSE
+  | typeof SO_REUSEADDR
+  | typeof SO_OOBINLINE
+  | typeof TCP_NODELAY
 /** The options getsockopt reads and setsockopt refuses (WSAENOPROTOOPT): SO_ACCEPTCONN. */
 export type ReadOnlyBoolOption = typeof SO_ACCEPTCONN
 export type SocketOptionValue = boolean | number | Linger
@@ -48,6 +55,7 @@ const LEVELS: ReadonlyMap<number, ReadonlyMap<number, OptionInfo>> = new Map([
       [SO_KEEPALIVE, { kind: 'bool', native: 2 }],
       [SO_EXCLUSIVEADDRUSE, { kind: 'bool', native: 4 }],
       [SO_REUSEADDR, { kind: 'bool', native: 5 }],
+      [SO_OOBINLINE, { kind: 'bool', native: 6 }],
       [SO_LINGER, { kind: 'linger', native: -1 }],
       [SO_ACCEPTCONN, { kind: 'listening', native: -1 }],
     ]),
@@ -116,14 +124,16 @@ const FIONBIO = 0x8004667e
 const EOPNOTSUPP = osConstants.errno.EOPNOTSUPP
 
 /**
- * `ioctlsocket(command)`: FIONREAD only. A command Windows does not support is WSAEOPNOTSUPP (Wine's
- * test_unsupported_ioctls); FIONBIO, which Windows supports, is WSAEINVAL here, the answer Windows
- * gives to leaving non-blocking mode while WSAEventSelect holds the socket (test_fionbio): the
- * sockets are always non-blocking. Guarded by test/conformance/fionread.test.ts.
+ * `ioctlsocket(command)`: FIONREAD (a byte count) or SIOCATMARK (a BOOL). A command Windows does not
+ * support is WSAEOPNOTSUPP (Wine's test_unsupported_ioctls); FIONBIO, which Windows supports, is
+ * WSAEINVAL here, the answer Windows gives to leaving non-blocking mode while WSAEventSelect holds
+ * the socket (test_fionbio): the sockets are always non-blocking. Guarded by
+ * test/conformance/fionread.test.ts and urgent-data.test.ts.
  */
-export function ioctlSocket(handle: NativeSocketHandle, command: unknown): number {
+export function ioctlSocket(handle: NativeSocketHandle, command: unknown): number | boolean {
   if (typeof command !== 'number') throw invalidType('command', 'a number', command)
+  if (command === FIONREAD) return handle.bytesReadable()
+  if (command === SIOCATMARK) return handle.atMark()
   if (command === FIONBIO) throw invalidArgument('ioctlsocket', 'FIONBIO: the socket is always non-blocking')
-  if (command !== FIONREAD) throw systemError(EOPNOTSUPP, 'ioctlsocket', `command ${command} is not supported (only FIONREAD)`)
-  return handle.bytesReadable()
+  throw systemError(EOPNOTSUPP, 'ioctlsocket', `command ${command} is not supported (only FIONREAD and SIOCATMARK)`)
 }

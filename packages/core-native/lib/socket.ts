@@ -1,5 +1,5 @@
 import { native, NativeSocketState, type NativeAddress, type NativeSocketHandle } from './binding.js'
-import type { IPPROTO_TCP, SOL_SOCKET, SO_LINGER } from './constants.js'
+import type { FIONREAD, IPPROTO_TCP, SIOCATMARK, SOL_SOCKET, SO_LINGER } from './constants.js'
 
 // socket()'s type argument, as the native constructor takes it.
 const SOCK_DGRAM = 2
@@ -14,6 +14,7 @@ import {
   type SizeOption,
   type SocketOptionValue,
 } from './socket-options.js'
+import { messageFlags } from './message-flags.js'
 
 export type ShutdownHow = 'send' | 'receive' | 'both'
 
@@ -116,17 +117,23 @@ export class Socket {
 
   /**
    * `recv()`: bytes received into `buffer`; 0 means the peer closed in order. On a UDP socket, one
-   * datagram (0 for an empty one), as `recvFrom` receives it.
+   * datagram (0 for an empty one), as `recvFrom` receives it. `flags`: MSG_OOB reads the urgent
+   * byte, MSG_PEEK leaves the bytes queued (see the README's "Urgent data").
    */
-  recv(buffer: Uint8Array): number {
+  recv(buffer: Uint8Array, flags?: number): number {
     if (!hasHandle(this)) throw invalidThis('Socket')
-    return this.#handle.recv(buffer)
+    if (flags === undefined) return this.#handle.recv(buffer)
+    return this.#handle.recv(buffer, messageFlags(flags, 'recv'))
   }
 
-  /** `send()`: bytes accepted by the kernel, possibly fewer than given. On a UDP socket, one datagram to the connected peer. */
-  send(buffer: Uint8Array): number {
+  /**
+   * `send()`: bytes accepted by the kernel, possibly fewer than given. On a UDP socket, one datagram
+   * to the connected peer. `flags` MSG_OOB: the last byte is urgent.
+   */
+  send(buffer: Uint8Array, flags?: number): number {
     if (!hasHandle(this)) throw invalidThis('Socket')
-    return this.#handle.send(buffer)
+    if (flags === undefined) return this.#handle.send(buffer)
+    return this.#handle.send(buffer, messageFlags(flags, 'send'))
   }
 
   /**
@@ -227,14 +234,21 @@ export class Socket {
 
   /**
    * `ioctlsocket(FIONREAD)`: the bytes a `recv` would return now (0 on a listening socket, as on
-   * Windows). Another command is ENOTSUP (WSAEOPNOTSUPP), FIONBIO EINVAL: always non-blocking.
+   * Windows); `ioctlsocket(SIOCATMARK)`: true unless urgent data waits to be read with MSG_OOB.
+   * Another command is ENOTSUP (WSAEOPNOTSUPP), FIONBIO EINVAL: always non-blocking.
    */
-  ioctlSocket(command: number): number {
+  ioctlSocket(command: typeof FIONREAD): number
+  ioctlSocket(command: typeof SIOCATMARK): boolean
+  ioctlSocket(command: number): number | boolean
+  ioctlSocket(command: number): number | boolean {
     if (!hasHandle(this)) throw invalidThis('Socket')
     return ioctlSocket(this.#handle, command)
   }
 
-  /** `getsockopt(SOL_SOCKET, SO_ERROR)`: the pending error (reading clears it), or null. */
+  /**
+   * `getsockopt(SOL_SOCKET, SO_ERROR)`: the pending error (reading clears it), or null. A failed
+   * connect's error is reported until a connection succeeds, as on Windows.
+   */
   getError(): WsmError | null {
     if (!hasHandle(this)) throw invalidThis('Socket')
     const errno = this.#handle.getError()

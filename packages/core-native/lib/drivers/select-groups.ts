@@ -186,7 +186,8 @@ async function turn(group: Group): Promise<void> {
   group.waiting = false
   group.woken = false
   if (failure !== undefined) {
-    // ENOTSOCK: a member closed under the wait (it left first): the next turn selects without it.
+    // ENOTSOCK: a member closed under the wait (it left first) in the write or except set only: the
+    // next turn selects without it. (In the read set it ends the wait there, and is skipped below.)
     if (failure.code !== 'ENOTSOCK') await delay(RETRY_MS, keepAlive)
     return
   }

@@ -21,7 +21,9 @@ namespace {
 //  - write:  a connect that completed; room to send (or an error a send would report)
 //  - except: a connect that failed; out-of-band data
 // A socket never connected nor listening is in no set, whatever poll(2) says of it.
-uint8_t WinsockReadiness(SocketState state, uint32_t ready, uint8_t wanted) {
+// With SO_OOBINLINE urgent data is read in the stream: it shows in the read set, not the except
+// set (Wine's test_select), although Linux still polls it as POLLPRI.
+uint8_t WinsockReadiness(const SocketHandle& h, SocketState state, uint32_t ready, uint8_t wanted) {
   uint8_t r = 0;
   switch (state) {
     case SocketState::kListening:
@@ -33,7 +35,7 @@ uint8_t WinsockReadiness(SocketState state, uint32_t ready, uint8_t wanted) {
     case SocketState::kConnected:
       if (ready & (kReadable | kReadHangup | kHangup | kError)) r |= kSelectRead;
       if (ready & (kWritable | kHangup | kError)) r |= kSelectWrite;
-      if (ready & kPriority) r |= kSelectExcept;
+      if ((ready & kPriority) && !h.OobInline()) r |= kSelectExcept;
       break;
     default:
       break;
@@ -79,11 +81,11 @@ uint8_t WsaPollReadiness(SocketHandle* h, SocketState state, uint32_t ready, uin
 }
 
 uint8_t Readiness(ReadinessRules rules, SocketHandle* h, SocketState state, uint32_t ready, uint8_t wanted) {
-  return rules == ReadinessRules::kWsaPoll ? WsaPollReadiness(h, state, ready, wanted) : WinsockReadiness(state, ready, wanted);
+  return rules == ReadinessRules::kWsaPoll ? WsaPollReadiness(h, state, ready, wanted) : WinsockReadiness(*h, state, ready, wanted);
 }
 
 // What to ask the kernel for so that WinsockReadiness (or WsaPollReadiness) can become non-zero.
-uint32_t InterestFor(SocketState state, uint8_t wanted, ReadinessRules rules = ReadinessRules::kSelect) {
+uint32_t InterestFor(const SocketHandle& h, SocketState state, uint8_t wanted, ReadinessRules rules = ReadinessRules::kSelect) {
   if (rules == ReadinessRules::kWsaPoll && state == SocketState::kConnected) {
     // The peer's close is POLLHUP whatever is asked.
     uint32_t i = kReadHangup;
@@ -102,7 +104,7 @@ uint32_t InterestFor(SocketState state, uint8_t wanted, ReadinessRules rules = R
       uint32_t i = 0;
       if (wanted & kSelectRead) i |= kReadable | kReadHangup;
       if (wanted & kSelectWrite) i |= kWritable;
-      if (wanted & kSelectExcept) i |= kPriority;
+      if ((wanted & kSelectExcept) && !h.OobInline()) i |= kPriority;
       return i;
     }
     default:
@@ -145,7 +147,7 @@ std::vector<uint8_t> PollSelection(Napi::Env env, const Selection& sel) {
   std::vector<SocketState> states(sel.handles.size());
   for (size_t i = 0; i < sel.handles.size(); i++) {
     states[i] = sel.handles[i]->ReadinessState();
-    entries.push_back(PollEntry{sel.handles[i]->fd(), InterestFor(states[i], sel.wanted[i], sel.rules), 0});
+    entries.push_back(PollEntry{sel.handles[i]->fd(), InterestFor(*sel.handles[i], states[i], sel.wanted[i], sel.rules), 0});
   }
   if (int err = PollNow(entries)) ThrowSystemError(env, err, "select");
   std::vector<uint8_t> out(sel.handles.size());
@@ -194,9 +196,10 @@ class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
     napi_add_env_cleanup_hook(env, &SelectWaiter::OnEnvCleanup, this);
     hooked_ = true;
     for (size_t i = 0; i < sel_.handles.size(); i++) {
-      uint32_t interest = InterestFor(sel_.handles[i]->ReadinessState(), sel_.wanted[i], sel_.rules);
+      SocketHandle* h = sel_.handles[i];
+      uint32_t interest = InterestFor(*h, h->ReadinessState(), sel_.wanted[i], sel_.rules);
       if (interest == 0) continue;
-      if (int e = set_->Add(sel_.handles[i]->fd(), interest, i)) {
+      if (int e = set_->Add(h->fd(), interest, i)) {
         Stop();
         ThrowSystemError(env, e, "epoll_ctl");
       }
@@ -235,7 +238,7 @@ class SelectWaiter : public Napi::ObjectWrap<SelectWaiter> {
       } else {
         // The state moved on (connect finished), so ask again with the interest it needs now.
         set_->Remove(h->fd());
-        if (uint32_t interest = InterestFor(h->ReadinessState(), sel_.wanted[i], sel_.rules)) set_->Add(h->fd(), interest, i);
+        if (uint32_t interest = InterestFor(*h, h->ReadinessState(), sel_.wanted[i], sel_.rules)) set_->Add(h->fd(), interest, i);
       }
     }
     if (!anyReady) return;

@@ -65,7 +65,7 @@ void SocketHandle::DatagramPeerArg(const Napi::CallbackInfo& info, size_t portIn
   if (port == 0 || IsWildcard(*addr)) ThrowSystemError(Env(), EADDRNOTAVAIL, syscall, "no datagram can be sent to a wildcard address or port 0");
 }
 
-size_t SocketHandle::ReceiveDatagram(ByteSpan buf, sockaddr_storage* from, const char* syscall) {
+size_t SocketHandle::ReceiveDatagram(ByteSpan buf, sockaddr_storage* from, const char* syscall, int flags) {
   if (int refused = DatagramRefusal(false, false)) {
     NetworkEventsAfterRecv(this);  // a failed recv is a recv too
     ThrowSystemError(Env(), refused, syscall);
@@ -78,7 +78,7 @@ size_t SocketHandle::ReceiveDatagram(ByteSpan buf, sockaddr_storage* from, const
   msg.msg_iovlen = 1;
   ssize_t n;
   do {
-    n = ::recvmsg(fd_, &msg, MSG_DONTWAIT);
+    n = ::recvmsg(fd_, &msg, MSG_DONTWAIT | flags);  // flags: MSG_PEEK from recv
   } while (n < 0 && errno == EINTR);
   int err = n < 0 ? errno : 0;  // before the hook, which may make calls of its own
   NetworkEventsAfterRecv(this);  // re-enables FD_READ, as any recv does
@@ -113,7 +113,7 @@ Napi::Value SocketHandle::SendTo(const Napi::CallbackInfo& info) {
   if (!IsDatagram()) {
     IntegerArg(info, 1, "port", "sendto", 0, kMaxPort);
     OptionalStringArg(info, 2, "host", "localhost");
-    return Send(info);
+    return SendBytes(buf, 0);
   }
   sockaddr_storage addr;
   socklen_t len;
@@ -132,7 +132,7 @@ Napi::Value SocketHandle::RecvFrom(const Napi::CallbackInfo& info) {
   } else {
     // On a connection-oriented socket recvfrom is a recv (Microsoft's recvfrom documentation);
     // the address reported is the peer's, while the kernel still names it.
-    bytes = Recv(info);
+    bytes = RecvBytes(buf, 0);
     socklen_t len = sizeof(from);
     if (getpeername(fd_, reinterpret_cast<sockaddr*>(&from), &len) != 0) {
       from = sockaddr_storage{};

@@ -13,6 +13,7 @@
 #include "core/args.h"
 #include "core/errors.h"
 #include "core/type_tags.h"
+#include "net/bound_addresses.h"
 #include "net/sockaddr.h"
 #include "net/socket_table.h"
 
@@ -23,6 +24,11 @@ namespace {
 constexpr int kMaxPort = 65535;
 
 int FamilyFromNumber(int64_t family) { return family == 6 ? AF_INET6 : AF_INET; }
+
+// Winsock's recv flags (MSG_OOB, MSG_PEEK) as Linux's; anything else was refused in lib/socket.ts.
+int KernelRecvFlags(int64_t flags) {
+  return ((flags & kMsgOob) ? MSG_OOB : 0) | ((flags & kMsgPeek) ? MSG_PEEK : 0);
+}
 
 // accept4 and socket with these flags: every descriptor is non-blocking (Winsock's FIONBIO on)
 // and never leaks into child processes.
@@ -55,6 +61,7 @@ Napi::Function SocketHandle::Define(Napi::Env env) {
           InstanceMethod<&SocketHandle::SetLinger>("setLinger"),
           InstanceMethod<&SocketHandle::GetLinger>("getLinger"),
           InstanceMethod<&SocketHandle::BytesReadable>("bytesReadable"),
+          InstanceMethod<&SocketHandle::AtMark>("atMark"),
       });
   Data(env).socketHandleCtor = Napi::Persistent(ctor);
   // Not InstanceAccessor: V8 checks the receiver of methods (a TypeError, "Illegal invocation"),
@@ -133,7 +140,14 @@ SocketHandle::~SocketHandle() {
   // Collected without close(): release the descriptor rather than leak it. (Operations in flight
   // hold a reference to this object, so none can be pending here.)
   socket_table::Remove(id_);
+  ReleaseAddress();
   if (fd_ >= 0) ::close(fd_);
+}
+
+void SocketHandle::ReleaseAddress() {
+  if (!holdsAddress_) return;
+  holdsAddress_ = false;
+  bound_addresses::Release(this);
 }
 
 bool SocketHandle::AdoptAccepted(int fd) {
@@ -160,6 +174,7 @@ SocketState SocketHandle::RefreshState() {
   if (poll(&p, 1, 0) != 1) return state_;
   if (!(p.revents & (POLLERR | POLLHUP))) {
     state_ = SocketState::kConnected;  // POLLOUT alone: the handshake completed
+    connectError_ = 0;
     return state_;
   }
   // POLLERR/POLLHUP: the connect failed, or it succeeded and the connection was then reset or
@@ -175,7 +190,15 @@ SocketState SocketHandle::RefreshState() {
   }
   deferredError_ = err;
   state_ = (err == 0 || err == ECONNRESET) ? SocketState::kConnected : SocketState::kConnectFailed;
+  connectError_ = state_ == SocketState::kConnectFailed ? err : 0;
   return state_;
+}
+
+void SocketHandle::ForgetFailedConnect() {
+  sockaddr unspec{};
+  unspec.sa_family = AF_UNSPEC;
+  ::connect(fd_, &unspec, sizeof(unspec));  // tcp_disconnect on a closed socket: cannot fail
+  deferredError_ = 0;
 }
 
 bool SocketHandle::HasPeer() const {
@@ -234,7 +257,15 @@ Napi::Value SocketHandle::Bind(const Napi::CallbackInfo& info) {
   int one = 1;
   if (!options_.exclusiveAddrUse && !IsDatagram()) setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   if (family_ == AF_INET6) setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-  if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0) ThrowSystemError(Env(), errno, "bind");
+  // Windows' rule between the sockets that bind the same address (net/bound_addresses.h); Linux's
+  // SO_REUSEADDR, always set, would let a second one in.
+  bound_addresses::Sharing sharing;
+  sharing.reuseAddr = options_.reuseAddr;
+  int reusePort = 0;
+  socklen_t optLen = sizeof(reusePort);
+  sharing.reusePort = getsockopt(fd_, SOL_SOCKET, SO_REUSEPORT, &reusePort, &optLen) == 0 && reusePort != 0;
+  if (int err = bound_addresses::Bind(this, fd_, addr, len, sharing)) ThrowSystemError(Env(), err, "bind");
+  holdsAddress_ = true;
   state_ = SocketState::kBound;
   return Env().Undefined();
 }
@@ -311,6 +342,9 @@ Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
     ThrowSystemError(Env(), state_ == SocketState::kConnecting ? EALREADY : EISCONN, "connect");
   }
   deferredError_ = 0;  // a new attempt: the kernel clears SO_ERROR too (tcp_connect_init)
+  // After a failed connect Windows starts a new attempt (Wine's test_select); Linux would answer
+  // this call ECONNABORTED and only the next one would connect.
+  if (state_ == SocketState::kConnectFailed) ForgetFailedConnect();
   int rc;
   do {
     rc = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), len);
@@ -321,6 +355,7 @@ Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
   }
   if (rc == 0) {
     state_ = SocketState::kConnected;
+    connectError_ = 0;
     NetworkEventsAfterConnect(this);
     return Napi::Boolean::New(Env(), true);
   }
@@ -333,7 +368,15 @@ Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
 Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
   CheckOpen("recv");
   ByteSpan buf = BufferArg(info, 0, "buffer");
-  if (IsDatagram()) return Napi::Number::New(Env(), static_cast<double>(ReceiveDatagram(buf, nullptr, "recv")));
+  return RecvBytes(buf, KernelRecvFlags(OptionalIntegerArg(info, 1, "flags", "recv", 0, kMsgOob | kMsgPeek, 0)));
+}
+
+Napi::Value SocketHandle::RecvBytes(ByteSpan buf, int flags) {
+  if (IsDatagram()) {
+    // Microsoft's recv: MSG_OOB on a socket that is not stream-style is WSAEOPNOTSUPP.
+    if (flags & MSG_OOB) ThrowSystemError(Env(), EOPNOTSUPP, "recv", "MSG_OOB on a datagram socket");
+    return Napi::Number::New(Env(), static_cast<double>(ReceiveDatagram(buf, nullptr, "recv", flags)));
+  }
   // An empty buffer goes to the kernel like any other: 0 when data is waiting (as Windows gives
   // it), EWOULDBLOCK when none is. Guarded by test/conformance/connect-bind-listen.test.ts
   // "test_empty_recv".
@@ -345,7 +388,7 @@ Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
   }
   ssize_t n;
   do {
-    n = ::recv(fd_, buf.data, buf.length, 0);
+    n = ::recv(fd_, buf.data, buf.length, flags);
   } while (n < 0 && errno == EINTR);
   int recvErrno = n < 0 ? errno : 0;  // before the hook, which may make calls of its own
   // Any recv, even a failed one, re-enables FD_READ and FD_OOB (WSAAsyncSelect/WSAEventSelect).
@@ -366,7 +409,15 @@ Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
 Napi::Value SocketHandle::Send(const Napi::CallbackInfo& info) {
   CheckOpen("send");
   ByteSpan buf = BufferArg(info, 0, "buffer");
-  if (IsDatagram()) return Napi::Number::New(Env(), static_cast<double>(SendDatagram(buf, nullptr, 0, "send")));
+  // MSG_OOB: the last byte goes as TCP urgent data (the urgent pointer after it).
+  return SendBytes(buf, OptionalIntegerArg(info, 1, "flags", "send", 0, kMsgOob, 0) != 0 ? MSG_OOB : 0);
+}
+
+Napi::Value SocketHandle::SendBytes(ByteSpan buf, int oob) {
+  if (IsDatagram()) {
+    if (oob) ThrowSystemError(Env(), EOPNOTSUPP, "send", "MSG_OOB on a datagram socket");
+    return Napi::Number::New(Env(), static_cast<double>(SendDatagram(buf, nullptr, 0, "send")));
+  }
   // A pending error fails a send before anything is sent, as in the kernel (see RefreshState).
   if (deferredError_ != 0) ThrowSystemError(Env(), TakeDeferredError(), "send");
   if (int refused = RefusalOf(true)) ThrowSystemError(Env(), refused, "send");
@@ -375,7 +426,7 @@ Napi::Value SocketHandle::Send(const Napi::CallbackInfo& info) {
   ssize_t n;
   do {
     // MSG_NOSIGNAL: a peer that went away is an EPIPE error, never a SIGPIPE that kills Node.
-    n = ::send(fd_, buf.data, buf.length, MSG_NOSIGNAL);
+    n = ::send(fd_, buf.data, buf.length, MSG_NOSIGNAL | oob);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     int err = errno;
@@ -449,6 +500,7 @@ Napi::Value SocketHandle::Shutdown(const Napi::CallbackInfo& info) {
 
 Napi::Value SocketHandle::Close(const Napi::CallbackInfo& info) {
   NetworkEventsBeforeClose(this);  // nothing is recorded or posted for a closed socket
+  ReleaseAddress();
   CloseDescriptor(info.Env());
   state_ = SocketState::kClosed;
   return info.Env().Undefined();
@@ -511,9 +563,12 @@ Napi::Value SocketHandle::SetKeepAlive(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// SO_ERROR: the pending error (a positive errno, 0 for none). Reading it clears it, as in the kernel.
+// SO_ERROR: the pending error (a positive errno, 0 for none). Reading it clears it, as in the
+// kernel, except a failed connect's, which Windows reports until a connection succeeds.
 Napi::Value SocketHandle::GetError(const Napi::CallbackInfo& info) {
   CheckOpen("getsockopt");
+  RefreshState();  // a connect that succeeded since clears connectError_
+  if (connectError_ != 0) return Napi::Number::New(info.Env(), connectError_);
   int err = TakeDeferredError();
   if (err == 0) err = TakeSocketError();
   return Napi::Number::New(info.Env(), err);

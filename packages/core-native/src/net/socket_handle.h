@@ -23,7 +23,7 @@ enum class SocketState : int {
   kListening = 2,      // listen() done
   kConnecting = 3,     // non-blocking connect() in progress
   kConnected = 4,      // connect() completed, or accepted
-  kConnectFailed = 5,  // connect() failed; the error waits in SO_ERROR
+  kConnectFailed = 5,  // connect() failed; getError reports why (connectError_) until a connect succeeds
   kClosed = 6,
 };
 
@@ -84,12 +84,18 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   // The completion of an overlapped connect: 0 or -errno.
   void ConnectFinished(int result) {
     connectExPending_ = false;
-    if (state_ == SocketState::kConnecting) state_ = result == 0 ? SocketState::kConnected : SocketState::kConnectFailed;
+    if (state_ != SocketState::kConnecting) return;
+    state_ = result == 0 ? SocketState::kConnected : SocketState::kConnectFailed;
+    connectError_ = result < 0 ? -result : 0;
   }
   // AcceptEx: this socket becomes the accepted connection `fd`. False (and `fd` closed) if this
   // socket was closed meanwhile.
   bool AdoptAccepted(int fd);
 
+  // SO_OOBINLINE is on: urgent data is read in the stream (select leaves it out of the except set).
+  bool OobInline() const { return options_.oobInline; }
+  // Urgent data has come and not been read out of band (the kernel's POLLPRI).
+  bool UrgentDataWaiting() const;
   int PeekDeferredError() const { return deferredError_; }
   // An error a model took from SO_ERROR (TakeSocketError), kept for the next recv or send.
   void DeferError(int err) { deferredError_ = err; }
@@ -125,13 +131,17 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   Napi::Value Connect(const Napi::CallbackInfo& info);
   Napi::Value Recv(const Napi::CallbackInfo& info);
   Napi::Value Send(const Napi::CallbackInfo& info);
+  // recv/send after their arguments are read (also sendto/recvfrom on a TCP socket, which are
+  // recv/send): `flags` the kernel's MSG_OOB | MSG_PEEK, `oob` MSG_OOB or 0.
+  Napi::Value RecvBytes(ByteSpan buf, int flags);
+  Napi::Value SendBytes(ByteSpan buf, int oob);
   Napi::Value Shutdown(const Napi::CallbackInfo& info);
   // sendto/recvfrom, and what recv/send do on a datagram socket: datagram.cc.
   Napi::Value SendTo(const Napi::CallbackInfo& info);
   Napi::Value RecvFrom(const Napi::CallbackInfo& info);
   // One datagram into `buf` (the sender's address into `from` if not null): its length, under
   // Windows' rules (WSAEMSGSIZE when it did not fit, WSAEINVAL before bind). Throws on failure.
-  size_t ReceiveDatagram(ByteSpan buf, sockaddr_storage* from, const char* syscall);
+  size_t ReceiveDatagram(ByteSpan buf, sockaddr_storage* from, const char* syscall, int flags = 0);
   // One datagram of `buf` to `to` (the connected peer when null): the bytes sent. Throws on failure.
   size_t SendDatagram(ByteSpan buf, const sockaddr_storage* to, socklen_t toLen, const char* syscall);
   Napi::Value Close(const Napi::CallbackInfo& info);
@@ -147,6 +157,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   Napi::Value SetLinger(const Napi::CallbackInfo& info);
   Napi::Value GetLinger(const Napi::CallbackInfo& info);
   Napi::Value BytesReadable(const Napi::CallbackInfo& info);
+  Napi::Value AtMark(const Napi::CallbackInfo& info);  // ioctlsocket(SIOCATMARK)
   // Sets the options set on this socket on descriptor `fd` (AcceptEx's connection replaces the
   // descriptor they were set on). Best effort: the connection is not refused over an option.
   void ApplyStoredOptions(int fd) const;
@@ -181,8 +192,20 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   void RememberPeer(const sockaddr_storage& peer);
   std::unique_ptr<sockaddr_storage> knownPeer_;
   int deferredError_ = 0;
+  // Why the last connect failed, as SO_ERROR keeps reporting it on Windows: every getError reads it
+  // (Linux's SO_ERROR is cleared by the first read), a new connect() leaves it, and only a
+  // connection that succeeds clears it. Guarded by test/conformance/select.test.ts "refused".
+  int connectError_ = 0;
+  // A failed connect leaves Linux's socket half-way (connect() answers ECONNABORTED once): AF_UNSPEC
+  // dissolves the association so that it can connect again, as on Windows. (listen() stays EINVAL
+  // all the same: test/conformance/select.test.ts "listen after a failed connect".)
+  void ForgetFailedConnect();
   ResetRecord reset_;
   StoredOptions options_;
+
+  // bind() recorded this socket's address (net/bound_addresses.h); closing or collecting it forgets it.
+  bool holdsAddress_ = false;
+  void ReleaseAddress();
 
   int family_ = 0;  // AF_INET or AF_INET6
   int type_ = SOCK_STREAM;  // or SOCK_DGRAM

@@ -3,6 +3,7 @@
 // Guarded by test/conformance/socket-options.test.ts and test/conformance/fionread.test.ts.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -31,6 +32,7 @@ KernelOption KernelOptionOf(SocketOption option) {
     case SocketOption::kSndBuf: return {SOL_SOCKET, SO_SNDBUF};
     case SocketOption::kKeepAlive: return {SOL_SOCKET, SO_KEEPALIVE};
     case SocketOption::kNoDelay: return {IPPROTO_TCP, TCP_NODELAY};
+    case SocketOption::kOobInline: return {SOL_SOCKET, SO_OOBINLINE};
     case SocketOption::kExclusiveAddrUse:
     case SocketOption::kReuseAddr: return {0, 0};
   }
@@ -81,6 +83,7 @@ Napi::Value SocketHandle::SetOption(const Napi::CallbackInfo& info) {
   if (int err = SetInt(fd_, KernelOptionOf(option), static_cast<int>(value))) ThrowSystemError(env, err, "setsockopt");
   if (option == SocketOption::kRcvBuf) options_.rcvBuf = static_cast<int32_t>(value);
   if (option == SocketOption::kSndBuf) options_.sndBuf = static_cast<int32_t>(value);
+  if (option == SocketOption::kOobInline) options_.oobInline = value != 0;
   return env.Undefined();
 }
 
@@ -105,7 +108,7 @@ Napi::Value SocketHandle::GetOption(const Napi::CallbackInfo& info) {
   KernelOption kernel = KernelOptionOf(option);
   socklen_t len = sizeof(value);
   if (getsockopt(fd_, kernel.level, kernel.name, &value, &len) != 0) ThrowSystemError(env, errno, "getsockopt");
-  bool isBool = option == SocketOption::kKeepAlive || option == SocketOption::kNoDelay;
+  bool isBool = option == SocketOption::kKeepAlive || option == SocketOption::kNoDelay || option == SocketOption::kOobInline;
   return Napi::Number::New(env, isBool ? (value != 0 ? 1 : 0) : value);
 }
 
@@ -135,7 +138,9 @@ Napi::Value SocketHandle::GetLinger(const Napi::CallbackInfo& info) {
 }
 
 // ioctlsocket(FIONREAD): the bytes a recv would return now. A listening socket has none (Windows
-// answers 0 where Linux fails with EINVAL, tcp(7)).
+// answers 0 where Linux fails with EINVAL, tcp(7)). With urgent data Linux counts the bytes up to
+// the urgent mark (those the next recv returns), Windows every normal byte: the README's "Urgent
+// data" table, pinned by test/conformance/urgent-data.test.ts.
 Napi::Value SocketHandle::BytesReadable(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen("ioctlsocket");
@@ -145,11 +150,33 @@ Napi::Value SocketHandle::BytesReadable(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, count);
 }
 
+bool SocketHandle::UrgentDataWaiting() const {
+  pollfd p{fd_, POLLPRI, 0};
+  return poll(&p, 1, 0) == 1 && (p.revents & POLLPRI);
+}
+
+// ioctlsocket(SIOCATMARK): Windows' answer is TRUE unless urgent data waits to be read out of
+// band (Wine's test_fionread_siocatmark); with SO_OOBINLINE, also TRUE when the urgent byte is the
+// next one in the stream. Linux's SIOCATMARK alone means "the next byte is at the urgent mark",
+// which is FALSE on a socket that never saw urgent data.
+Napi::Value SocketHandle::AtMark(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen("ioctlsocket");
+  if (!UrgentDataWaiting()) return Napi::Boolean::New(env, true);
+  if (!options_.oobInline) return Napi::Boolean::New(env, false);
+  int mark = 0;
+  if (ioctl(fd_, SIOCATMARK, &mark) != 0) ThrowSystemError(env, errno, "ioctlsocket");
+  return Napi::Boolean::New(env, mark != 0);
+}
+
 void SocketHandle::ApplyStoredOptions(int fd) const {
   if (options_.rcvBuf >= 0) SetInt(fd, KernelOptionOf(SocketOption::kRcvBuf), options_.rcvBuf);
   if (options_.sndBuf >= 0) SetInt(fd, KernelOptionOf(SocketOption::kSndBuf), options_.sndBuf);
   linger l = KernelLinger(options_);
   setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+  // Set either way: the connection would otherwise inherit the listener's (test_accept_inheritance
+  // is about accept(); an AcceptEx socket keeps what was set on it, as its sizes and linger do).
+  SetInt(fd, KernelOptionOf(SocketOption::kOobInline), options_.oobInline ? 1 : 0);
 }
 
 }  // namespace wsm

@@ -14,8 +14,13 @@ enum class SocketOption : int {
   kNoDelay = 3,           // TCP_NODELAY
   kExclusiveAddrUse = 4,  // SO_EXCLUSIVEADDRUSE
   kReuseAddr = 5,         // SO_REUSEADDR
+  kOobInline = 6,         // SO_OOBINLINE
 };
-constexpr int kLastSocketOption = 5;
+constexpr int kLastSocketOption = 6;
+
+// recv/send flags, by Winsock's values (winsock2.h), which lib/socket.ts passes through.
+constexpr int kMsgOob = 0x1;
+constexpr int kMsgPeek = 0x2;
 
 // What Windows reports back that Linux does not keep as it was set: getsockopt(SO_RCVBUF) after
 // setsockopt(SO_RCVBUF, n) is n on Windows (Linux doubles it, and clamps it); SO_LINGER keeps
@@ -28,6 +33,9 @@ struct StoredOptions {
   bool lingerOn = false;
   bool exclusiveAddrUse = false;
   bool reuseAddr = false;
+  // SO_OOBINLINE, also given to the kernel: kept here because select, FIONREAD and SIOCATMARK
+  // answer differently with it (urgent data in the stream, not beside it).
+  bool oobInline = false;
 };
 
 }  // namespace wsm

@@ -6,7 +6,7 @@
 // the connection calls (listen, accept, AcceptEx, ConnectEx) are WSAEOPNOTSUPP (code ENOTSUP, Linux's
 // name for the same number).
 import { describe, expect, it } from 'vitest'
-import { Overlapped, Socket, acceptEx, connectEx } from '../../lib/index.js'
+import { MSG_OOB, MSG_PEEK, Overlapped, Socket, acceptEx, connectEx } from '../../lib/index.js'
 import { boundUdp, nextDatagram, udp } from '../helpers/datagrams.js'
 import { expectTypeError, expectWsmError } from '../helpers/errors.js'
 import { FAMILIES, LOOPBACK, bytes, eventually, listener, pair, text, useSocketCleanup } from '../helpers/sockets.js'
@@ -209,6 +209,21 @@ describe('test_shutdown: a UDP socket needs no connection to be shut down', () =
     const r = boundUdp()
     r.shutdown('receive')
     expectWinsockError(() => r.recvFrom(new Uint8Array(8)), 'ESHUTDOWN', WSAESHUTDOWN, 'recvfrom')
+  })
+})
+
+describe('recv and send flags on a UDP socket (Microsoft\'s recv/send pages)', () => {
+  it('MSG_PEEK leaves the datagram queued; MSG_OOB is WSAEOPNOTSUPP, a socket that is not stream-style', async () => {
+    const receiver = boundUdp()
+    const sender = udp()
+    sender.connect(receiver.localPort, LOOPBACK[4])
+    expect(sender.send(bytes('peeked'))).toBe(6)
+    const buf = new Uint8Array(16)
+    expect(await eventually(() => receiver.recv(buf, MSG_PEEK), 'the datagram')).toBe(6)
+    expect(receiver.recv(buf)).toBe(6)
+    expect(text(buf, 6)).toBe('peeked')
+    expectWinsockError(() => receiver.recv(buf, MSG_OOB), 'ENOTSUP', WSAEOPNOTSUPP, 'recv')
+    expectWinsockError(() => sender.send(bytes('x'), MSG_OOB), 'ENOTSUP', WSAEOPNOTSUPP, 'send')
   })
 })
 
