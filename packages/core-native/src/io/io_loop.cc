@@ -365,9 +365,12 @@ int32_t IoLoop::Finish(IoOp* op) {
       result = op->handle->StreamResult(req, result);
       break;
     case IoKind::kAccept:
+      op->acceptSocket->acceptOpId_ = 0;
       if (result >= 0) {
+        // An accept socket closed meanwhile (its close asked for the cancellation, which came too
+        // late) closes the connection: WSA_OPERATION_ABORTED, as on Windows.
         int fd = result;
-        result = op->acceptSocket->AdoptAccepted(fd) ? 0 : -ENOTSOCK;
+        result = op->acceptSocket->AdoptAccepted(fd) ? 0 : -ECANCELED;
       }
       NetworkEventsAfterAcceptEx(static_cast<SocketHandle*>(op->handle));
       break;

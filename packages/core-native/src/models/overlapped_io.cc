@@ -134,8 +134,7 @@ Napi::Value IoRecv(const Napi::CallbackInfo& info) {
   SocketHandle* s = OpenSocketIdArg(info, 0, "socket", "WSARecv");
   BufferList list;
   ReadBuffers(info, 1, "WSARecv", list);
-  // As WSARecv/WSASend fail at the call, with nothing pending, in a direction shut down.
-  if (int refused = s->RefusalOf(false)) ThrowSystemError(info.Env(), refused, "WSARecv");
+  if (int refused = s->OverlappedRefusal(false)) ThrowSystemError(info.Env(), refused, "WSARecv");
   auto op = NewOp(info.Env(), IoKind::kRecv, s);
   op->req.length = list.total;  // 0: the zero-byte receive
   for (size_t i = 0; i < list.count; i++) op->targets.push_back(Napi::Persistent(list.View(i)));
@@ -148,7 +147,7 @@ Napi::Value IoSend(const Napi::CallbackInfo& info) {
   SocketHandle* s = OpenSocketIdArg(info, 0, "socket", "WSASend");
   BufferList list;
   ReadBuffers(info, 1, "WSASend", list);
-  if (int refused = s->RefusalOf(true)) ThrowSystemError(info.Env(), refused, "WSASend");
+  if (int refused = s->OverlappedRefusal(true)) ThrowSystemError(info.Env(), refused, "WSASend");
   auto op = NewOp(info.Env(), IoKind::kSend, s);
   uint8_t* dst = op->inlineData;
   if (list.total > IoOp::kInlineBytes) {
@@ -172,13 +171,16 @@ Napi::Value IoAccept(const Napi::CallbackInfo& info) {
   SocketHandle* accepted = OpenSocketArg(info, 1, "acceptSocket", "AcceptEx");
   if (listener->RefreshState() != SocketState::kListening) ThrowInvalidArgument(env, "AcceptEx", "the listener is not listening");
   if (accepted == listener) ThrowInvalidArgument(env, "AcceptEx", "the accept socket must not be the listener");
+  if (accepted->acceptOpId_ != 0) ThrowSystemError(env, EINVAL, "AcceptEx", "an AcceptEx is already accepting into the socket");
   SocketState st = accepted->RefreshState();
   if (st != SocketState::kCreated) ThrowInvalidArgument(env, "AcceptEx", "the accept socket must be new: neither bound nor connected");
   if (accepted->Family() != listener->Family()) ThrowInvalidArgument(env, "AcceptEx", "the accept socket's family differs from the listener's");
   auto op = NewOp(info.Env(), IoKind::kAccept, listener);
   op->acceptSocket = accepted;
   op->acceptSocketRef = Napi::Persistent(info[1].As<Napi::Object>());
-  return Napi::Number::New(env, IoLoop::Get(env)->Start(std::move(op)));
+  uint32_t id = IoLoop::Get(env)->Start(std::move(op));
+  accepted->acceptOpId_ = id;
+  return Napi::Number::New(env, id);
 }
 
 // ioConnect(socket, port, host?) -> id   (ConnectEx)
@@ -191,6 +193,7 @@ Napi::Value IoConnect(const Napi::CallbackInfo& info) {
   if (st == SocketState::kConnecting) ThrowSystemError(env, EALREADY, "ConnectEx");
   if (st == SocketState::kConnected) ThrowSystemError(env, EISCONN, "ConnectEx");
   if (st == SocketState::kListening) ThrowInvalidArgument(env, "ConnectEx", "the socket is listening");
+  if (s->acceptOpId_ != 0) ThrowSystemError(env, EINVAL, "ConnectEx", "an AcceptEx is accepting into the socket");
   auto op = NewOp(info.Env(), IoKind::kConnect, s);
   if (host.empty() || !MakeSockaddr(s->Family(), host, port, &op->req.addr, &op->req.addrLen)) {
     ThrowInvalidArgument(env, "ConnectEx", "\"" + host + "\" is not an IPv" + (s->Family() == AF_INET ? "4" : "6") + " address");
