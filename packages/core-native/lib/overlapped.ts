@@ -61,6 +61,9 @@ export class Overlapped {
 
   static {
     beginOperation = (ov, id, handle, syscall, routine, port, key) => {
+      // The I/O manager resets hEvent when an operation starts, so a wait on it means this one.
+      const event = ov.#event
+      if (event !== null && !event.closed) event.reset()
       ov.#pending = true
       ov.#id = id
       ov.#handle = handle
@@ -76,26 +79,37 @@ export class Overlapped {
       const error = result < 0 ? systemError(-result, ov.#syscall) : null
       const bytes = result < 0 ? 0 : result
       const routine = ov.#routine
-      const port = ov.#port
+      let port = ov.#port
+      let key = ov.#key
+      if (routine === undefined && port === undefined) {
+        // A handle associated with a port after the operation started completes there too
+        // (test/conformance/overlapped-ports.test.ts "test_completion_port").
+        const late = associationOf(ov.#handle!)
+        if (late !== undefined) ({ port, key } = late)
+      }
       ov.#pending = false
       ov.#bytes = bytes
       ov.#flags = flags
       ov.#error = error
       ov.#routine = undefined
       ov.#port = undefined
+      // Windows signals hEvent only when no completion routine is given (test_WSARecv).
       const event = ov.#event
-      if (event !== null && !event.closed) event.set()
+      if (event !== null && routine === undefined && !event.closed) event.set()
       const waiters = ov.#waiters
       if (waiters !== null) {
         ov.#waiters = null
         for (const wake of waiters) wake()
       }
       if (routine !== undefined) queueApc(() => routine(errorNumber(error), bytes, ov, flags))
-      else if (port !== undefined) enqueueCompletion(port, ov.#key, bytes, ov, error)
+      else if (port !== undefined) enqueueCompletion(port, key, bytes, ov, error)
     }
     operationId = (ov) => ov.#id
     operationHandle = (ov) => ov.#handle
-    operationPort = (ov) => (ov.#pending ? ov.#port : undefined)
+    operationPort = (ov) => {
+      if (!ov.#pending || ov.#routine !== undefined) return undefined
+      return ov.#port ?? associationOf(ov.#handle!)?.port
+    }
     // The brand check of every getter and of the calls that take an Overlapped (ERR_INVALID_THIS or
     // ERR_INVALID_ARG_TYPE otherwise): one private-field lookup, cheaper than the instanceof it
     // replaced on the WSARecv/WSASend path. Guarded by test/receivers.test.ts.
@@ -163,6 +177,19 @@ export function checkRoutine(routine: unknown): CompletionRoutine | undefined {
   return routine as CompletionRoutine | undefined
 }
 
+/**
+ * checkRoutine for a socket call: a completion routine on a socket associated with a completion
+ * port is WSAEINVAL at the call, as Windows refuses it (test/conformance/overlapped-ports.test.ts
+ * "test_WSARecv").
+ */
+function checkSocketRoutine(routine: unknown, s: Socket, syscall: string): CompletionRoutine | undefined {
+  const r = checkRoutine(routine)
+  if (r !== undefined && associationOf(s) !== undefined) {
+    throw systemError(22, syscall, 'a completion routine on a socket associated with a completion port')
+  }
+  return r
+}
+
 setCompleter(completeOperation)
 
 /**
@@ -206,7 +233,7 @@ export function recvOverlapped(s: Socket, buffers: Uint8Array | Uint8Array[], ov
   const list = readBuffers(buffers)
   const handle = socketHandle(s, 'socket')
   checkOverlapped(ov, 'WSARecv')
-  const r = checkRoutine(routine)
+  const r = checkSocketRoutine(routine, s, 'WSARecv')
   ensureIo()
   started(s, ov, 'WSARecv', r, native.ioRecv(handle.id, list))
 }
@@ -219,7 +246,7 @@ export function sendOverlapped(s: Socket, buffers: Uint8Array | Uint8Array[], ov
   const list = readBuffers(buffers)
   const handle = socketHandle(s, 'socket')
   checkOverlapped(ov, 'WSASend')
-  const r = checkRoutine(routine)
+  const r = checkSocketRoutine(routine, s, 'WSASend')
   ensureIo()
   started(s, ov, 'WSASend', r, native.ioSend(handle.id, list))
 }
@@ -233,7 +260,7 @@ export function acceptEx(listener: Socket, acceptSocket: Socket, ov: Overlapped,
   const handle = socketHandle(listener, 'listener')
   const acceptHandle = socketHandle(acceptSocket, 'acceptSocket')
   checkOverlapped(ov, 'AcceptEx')
-  const r = checkRoutine(routine)
+  const r = checkSocketRoutine(routine, listener, 'AcceptEx')
   ensureIo()
   started(listener, ov, 'AcceptEx', r, native.ioAccept(handle, acceptHandle))
 }
@@ -242,7 +269,7 @@ export function acceptEx(listener: Socket, acceptSocket: Socket, ov: Overlapped,
 export function connectEx(s: Socket, port: number, host: string | undefined, ov: Overlapped, routine?: CompletionRoutine): void {
   const handle = socketHandle(s, 'socket')
   checkOverlapped(ov, 'ConnectEx')
-  const r = checkRoutine(routine)
+  const r = checkSocketRoutine(routine, s, 'ConnectEx')
   ensureIo()
   started(s, ov, 'ConnectEx', r, native.ioConnect(handle, port, host))
 }

@@ -1,5 +1,5 @@
 // Overlapped calls and completion ports as Windows answers them, from Wine's
-// dlls/ws2_32/tests/sock.c (test_completion_port, test_AcceptEx), in our words. On
+// dlls/ws2_32/tests/sock.c (test_completion_port, test_WSARecv, test_AcceptEx), in our words. On
 // Linux an operation the kernel would fail at once still goes to the engine and fails later; Windows
 // fails WSARecv, WSASend and AcceptEx at the call (SOCKET_ERROR with the code), with nothing
 // queued and no completion packet.
@@ -18,9 +18,11 @@ import {
   recvOverlapped,
   select,
   sendOverlapped,
+  sleepEx,
+  type CompletionRoutine,
   type Socket,
 } from '../../lib/index.js'
-import { untilDone } from '../helpers/overlapped.js'
+import { nextPacket, untilDone } from '../helpers/overlapped.js'
 import { LOOPBACK, bytes, eventually, listener, pair, tcp, text, useSocketCleanup } from '../helpers/sockets.js'
 import { WAIT_MS, within } from '../helpers/time.js'
 import { WSAEINVAL, WSAENOTCONN, expectWinsockError } from './winsock-errors.js'
@@ -102,6 +104,24 @@ describe('test_completion_port: calls Windows fails at once', () => {
     expect(ov.pending).toBe(false)
     await expectNoPacket(p)
   })
+
+  it('a port associated with the listener after AcceptEx was posted gets its abort packet when the listener closes', async () => {
+    const src = listener()
+    const dest = tcp()
+    const ov = new Overlapped()
+    acceptEx(src, dest, ov)
+    const p = port()
+    p.associate(src, 125)
+    src.close()
+    const packet = await nextPacket(p, 1000)
+    expect({ key: packet.key, bytes: packet.bytes, error: packet.error, same: packet.overlapped === ov }).toEqual({
+      key: 125,
+      bytes: 0,
+      error: WSA_OPERATION_ABORTED,
+      same: true,
+    })
+    await expectNoPacket(p)
+  })
 })
 
 describe('test_AcceptEx: the accept socket of a pending AcceptEx', () => {
@@ -151,5 +171,51 @@ describe('test_AcceptEx: the accept socket of a pending AcceptEx', () => {
     expect(cancelIoEx(server, ov)).toBe(true)
     await untilDone(ov)
     expect(ov.error?.code).toBe('ECANCELED')
+  })
+})
+
+describe('test_WSARecv: the event and the completion routine', () => {
+  it('with a completion routine the event is left alone; the routine reports the bytes', async () => {
+    const { client, peer } = await pair()
+    const event = new WsaEvent()
+    const ov = new Overlapped({ event })
+    const calls: Array<[number, number]> = []
+    const routine: CompletionRoutine = (error, n) => calls.push([error, n])
+    recvOverlapped(peer, new Uint8Array(64), ov, routine)
+    client.send(bytes('test message'))
+    expect(await within(sleepEx(WAIT_MS, true), 'sleepEx')).toBe(192)
+    expect(calls).toEqual([[0, 12]])
+    expect(event.signaled).toBe(false)
+  })
+
+  it('the event is reset when a new operation starts', async () => {
+    const { client, peer } = await pair()
+    const event = new WsaEvent()
+    const ov = new Overlapped({ event })
+    recvOverlapped(peer, new Uint8Array(64), ov)
+    client.send(bytes('one'))
+    await untilDone(ov)
+    expect(event.signaled).toBe(true)
+    recvOverlapped(peer, new Uint8Array(64), ov)
+    expect(event.signaled).toBe(false)
+    client.send(bytes('two'))
+    await untilDone(ov)
+    expect(event.signaled).toBe(true)
+  })
+
+  it('a completion routine on a socket associated with a port is WSAEINVAL; nothing starts, the routine never runs', async () => {
+    const { client, peer } = await pair()
+    const p = port()
+    p.associate(peer, 1)
+    const ov = new Overlapped()
+    let called = 0
+    const routine: CompletionRoutine = () => called++
+    expectWinsockError(() => recvOverlapped(peer, new Uint8Array(64), ov, routine), 'EINVAL', WSAEINVAL, 'WSARecv')
+    expectWinsockError(() => sendOverlapped(peer, bytes('x'), ov, routine), 'EINVAL', WSAEINVAL, 'WSASend')
+    expect(ov.pending).toBe(false)
+    client.send(bytes('x'))
+    expect(await sleepEx(50, true)).toBe(0)
+    expect(called).toBe(0)
+    await expectNoPacket(p, 50)
   })
 })
