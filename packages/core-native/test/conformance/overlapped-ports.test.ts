@@ -3,10 +3,10 @@
 // Linux an operation the kernel would fail at once still goes to the engine and fails later; Windows
 // fails WSARecv, WSASend and AcceptEx at the call (SOCKET_ERROR with the code), with nothing
 // queued and no completion packet.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
-  CompletionPort,
   FIONREAD,
+  type CompletionPort,
   FdSet,
   Overlapped,
   SOL_SOCKET,
@@ -22,25 +22,15 @@ import {
   type CompletionRoutine,
   type Socket,
 } from '../../lib/index.js'
-import { nextPacket, untilDone } from '../helpers/overlapped.js'
+import { WSA_OPERATION_ABORTED, nextPacket, untilDone, usePorts } from '../helpers/overlapped.js'
+import { WSAECONNRESET } from '../helpers/reset-peer.js'
 import { LOOPBACK, bytes, eventually, listener, pair, tcp, text, useSocketCleanup } from '../helpers/sockets.js'
 import { WAIT_MS, within } from '../helpers/time.js'
 import { WSAEINVAL, WSAENOTCONN, expectWinsockError } from './winsock-errors.js'
 
-const WSAECONNRESET = 10054
-const WSA_OPERATION_ABORTED = 995
-
 useSocketCleanup()
 
-const ports: CompletionPort[] = []
-afterEach(() => {
-  for (const p of ports.splice(0)) p.close()
-})
-function port(): CompletionPort {
-  const p = new CompletionPort()
-  ports.push(p)
-  return p
-}
+const port = usePorts()
 
 /** No packet reaches `p` within `ms` (GetQueuedCompletionStatus times out). */
 async function expectNoPacket(p: CompletionPort, ms = 200): Promise<void> {
