@@ -79,8 +79,8 @@ export interface NativeBinding {
   ioBackend(): 'io_uring' | 'epoll'
   ioRecv(socketId: number, buffers: Uint8Array | Uint8Array[]): number
   ioSend(socketId: number, buffers: Uint8Array | Uint8Array[]): number
-  ioAccept(listener: NativeSocketHandle, acceptSocket: NativeSocketHandle): number
-  ioConnect(socket: NativeSocketHandle, port: number, host?: string): number
+  ioAccept(listener: NativeSocketHandle, acceptSocket: NativeSocketHandle, buffer?: Uint8Array): number
+  ioConnect(socket: NativeSocketHandle, port: number, host?: string, buffer?: Uint8Array): number
   ioRead(file: NativeFileHandle, buffer: Uint8Array, offset: bigint | number): number
   ioWrite(file: NativeFileHandle, buffer: Uint8Array, offset: bigint | number): number
   ioCancel(id: number): boolean

@@ -21,9 +21,12 @@ export {
   sendOverlapped,
   acceptEx,
   connectEx,
+  getAcceptExSockaddrs,
   getOverlappedResult,
   cancelIoEx,
+  type AcceptExSockaddrs,
   type CompletionRoutine,
+  type ConnectionDataOptions,
   type OverlappedResult,
 } from './overlapped.js'
 export { CompletionPort, type CompletionPacket, type CompletionWaitOptions } from './completion-port.js'

@@ -9,7 +9,7 @@ import { invalidArgument, invalidThis, invalidType, isCallable, systemError, Wsm
 import type { CompletionPort } from './completion-port.js'
 import { nativeFileHandle } from './file-handle.js'
 import { ensureIo, setCompleter, track } from './io-dispatch.js'
-import { isSocket, nativeHandleOf, type Socket } from './socket.js'
+import { isSocket, nativeHandleOf, type Socket, type SocketAddress } from './socket.js'
 import { isWsaEvent, type WsaEvent } from './wsa-event.js'
 
 export type CompletionRoutine = (error: number, bytes: number, overlapped: Overlapped, flags: number) => void
@@ -251,27 +251,77 @@ export function sendOverlapped(s: Socket, buffers: Uint8Array | Uint8Array[], ov
   started(s, ov, 'WSASend', r, native.ioSend(handle.id, list))
 }
 
+/** The data buffer of AcceptEx (lpOutputBuffer's data part) or ConnectEx (lpSendBuffer). */
+export interface ConnectionDataOptions {
+  buffer?: Uint8Array
+}
+
+function dataBuffer(options: unknown): Uint8Array | undefined {
+  if (options === undefined) return undefined
+  if (typeof options !== 'object' || options === null) throw invalidType('options', 'an object', options)
+  const { buffer } = options as ConnectionDataOptions
+  if (buffer !== undefined && !(buffer instanceof Uint8Array)) throw invalidType('options.buffer', 'a Uint8Array', buffer)
+  return buffer
+}
+
 /**
  * AcceptEx. `acceptSocket`, made with Socket.tcp() and not yet bound, becomes the accepted
  * connection when the operation completes (the same object: identity is kept). The completion
- * is reported on the listener (its port, its routine).
+ * is reported on the listener (its port, its routine). With a non-empty `options.buffer`, it
+ * completes only once the connection's first data has been received into the buffer, and reports
+ * their length (0 if the peer closed without sending), as AcceptEx with dwReceiveDataLength.
  */
-export function acceptEx(listener: Socket, acceptSocket: Socket, ov: Overlapped, routine?: CompletionRoutine): void {
+export function acceptEx(
+  listener: Socket,
+  acceptSocket: Socket,
+  ov: Overlapped,
+  routine?: CompletionRoutine,
+  options?: ConnectionDataOptions,
+): void {
   const handle = socketHandle(listener, 'listener')
   const acceptHandle = socketHandle(acceptSocket, 'acceptSocket')
   checkOverlapped(ov, 'AcceptEx')
   const r = checkSocketRoutine(routine, listener, 'AcceptEx')
+  const buffer = dataBuffer(options)
   ensureIo()
-  started(listener, ov, 'AcceptEx', r, native.ioAccept(handle, acceptHandle))
+  started(listener, ov, 'AcceptEx', r, native.ioAccept(handle, acceptHandle, buffer))
 }
 
-/** ConnectEx. The socket need not be bound first (Windows requires it; here it is done for you). */
-export function connectEx(s: Socket, port: number, host: string | undefined, ov: Overlapped, routine?: CompletionRoutine): void {
+/**
+ * ConnectEx. The socket need not be bound first (Windows requires it; here it is done for you).
+ * A non-empty `options.buffer` (lpSendBuffer) is copied at the call and sent once connected; the
+ * completion then reports the bytes sent.
+ */
+export function connectEx(
+  s: Socket,
+  port: number,
+  host: string | undefined,
+  ov: Overlapped,
+  routine?: CompletionRoutine,
+  options?: ConnectionDataOptions,
+): void {
   const handle = socketHandle(s, 'socket')
   checkOverlapped(ov, 'ConnectEx')
   const r = checkSocketRoutine(routine, s, 'ConnectEx')
+  const buffer = dataBuffer(options)
   ensureIo()
-  started(s, ov, 'ConnectEx', r, native.ioConnect(handle, port, host))
+  started(s, ov, 'ConnectEx', r, native.ioConnect(handle, port, host, buffer))
+}
+
+/** The addresses GetAcceptExSockaddrs reads out of AcceptEx's buffer: both ends of the connection. */
+export interface AcceptExSockaddrs {
+  local: SocketAddress
+  remote: SocketAddress
+}
+
+/**
+ * GetAcceptExSockaddrs. The local and remote addresses of a connection `acceptEx` accepted into
+ * `acceptSocket` (Windows reads them from AcceptEx's buffer; here they are asked of the socket).
+ * EINVAL before the socket has a connection.
+ */
+export function getAcceptExSockaddrs(acceptSocket: Socket): AcceptExSockaddrs {
+  if (!isSocket(acceptSocket)) throw invalidType('acceptSocket', 'a Socket', acceptSocket)
+  return { local: acceptSocket.address(), remote: acceptSocket.remote() }
 }
 
 /**
