@@ -404,9 +404,9 @@ int32_t IoLoop::Finish(IoOp* op) {
         // late) closes the connection: WSA_OPERATION_ABORTED, as on Windows.
         int fd = result;
         result = op->acceptSocket->AdoptAccepted(fd) ? 0 : -ECANCELED;
-        if (result == 0 && ContinueWithData(op)) return 0;
       }
       NetworkEventsAfterAcceptEx(static_cast<SocketHandle*>(op->handle));
+      if (result == 0 && ContinueWithData(op)) return 0;
       break;
     case IoKind::kConnect:
       static_cast<SocketHandle*>(op->handle)->ConnectFinished(result);
@@ -431,6 +431,7 @@ int32_t IoLoop::FinishFirstData(IoOp* op) {
   }
   accepted->recvLeftData_ = req.moreData || result <= 0;
   engine_->ReleaseRecv(&req);
+  NetworkEventsAfterRecv(accepted);  // a completed receive, as in Finish
   // A peer that closed without sending completes the AcceptEx with 0 bytes (Wine's test_AcceptEx).
   if (result == 0) return 0;
   return accepted->StreamResult(req, result);
