@@ -7,6 +7,7 @@ import {
   Socket,
   WAIT_IO_COMPLETION,
   WsaEvent,
+  WsmError,
   acceptEx,
   getOverlappedResult,
   recvOverlapped,
@@ -42,22 +43,30 @@ export function startCompletionRoutineServer(
       stats.closed++
       log(`${name} closed (${why})`)
     }
+    // WSARecv/WSASend on a reset connection fail at the call (SOCKET_ERROR): drop it.
+    const post = (io: () => void) => {
+      try {
+        io()
+      } catch (err) {
+        drop(err instanceof WsmError ? err.code : String(err))
+      }
+    }
     const onSent = (error: number) => {
       stats.routinesRun++
       if (error) return drop(`send error ${error}`)
-      recvOverlapped(socket, buffer, recvOv, onReceived)
+      post(() => recvOverlapped(socket, buffer, recvOv, onReceived))
     }
     const onReceived = (error: number, bytes: number) => {
       stats.routinesRun++
       if (error) return drop(`receive error ${error}`)
       if (bytes === 0) return drop('peer closed')
       stats.bytesEchoed += bytes
-      sendOverlapped(socket, buffer.subarray(0, bytes), sendOv, onSent)
+      post(() => sendOverlapped(socket, buffer.subarray(0, bytes), sendOv, onSent))
     }
     open.add(socket)
     stats.accepted++
     log(`accepted ${name}`)
-    recvOverlapped(socket, buffer, recvOv, onReceived)
+    post(() => recvOverlapped(socket, buffer, recvOv, onReceived))
   }
 
   async function loop(): Promise<void> {

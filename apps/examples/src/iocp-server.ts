@@ -56,9 +56,26 @@ export function startIocpServer(options: IocpServerOptions = {}): EchoServer {
     log(`${conn.name} closed (${why})`)
   }
 
-  function send(conn: Connection, data: Buffer): void {
-    sendOverlapped(conn.socket, data, conn.send)
+  // Posts an operation of `conn`; one that fails at the call (WSARecv/WSASend on a reset
+  // connection return SOCKET_ERROR) drops the connection. False then.
+  function post(conn: Connection, key: number, io: () => void): boolean {
+    try {
+      io()
+      return true
+    } catch (err) {
+      drop(conn, key, err instanceof WsmError ? err.code : String(err))
+      return false
+    }
+  }
+
+  function send(conn: Connection, key: number, data: Buffer): boolean {
+    if (!post(conn, key, () => sendOverlapped(conn.socket, data, conn.send))) return false
     stats.bytesEchoed += data.length
+    return true
+  }
+
+  function receive(conn: Connection, key: number): void {
+    post(conn, key, () => recvOverlapped(conn.socket, conn.buffer, conn.recv))
   }
 
   function onAccepted(packet: CompletionPacket): void {
@@ -88,7 +105,7 @@ export function startIocpServer(options: IocpServerOptions = {}): EchoServer {
     connections.set(key, conn)
     stats.accepted++
     log(`accepted ${conn.name}`)
-    recvOverlapped(socket, conn.buffer, conn.recv)
+    receive(conn, key)
   }
 
   function onConnectionPacket(packet: CompletionPacket): void {
@@ -110,13 +127,11 @@ export function startIocpServer(options: IocpServerOptions = {}): EchoServer {
         conn.stash = Buffer.from(data)
         return
       }
-      send(conn, data)
-      recvOverlapped(conn.socket, conn.buffer, conn.recv)
+      if (send(conn, packet.key, data)) receive(conn, packet.key)
     } else if (packet.overlapped === conn.send && conn.stash) {
       const data = conn.stash
       conn.stash = null
-      send(conn, data)
-      recvOverlapped(conn.socket, conn.buffer, conn.recv)
+      if (send(conn, packet.key, data)) receive(conn, packet.key)
     }
   }
 

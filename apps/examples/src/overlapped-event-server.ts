@@ -91,7 +91,11 @@ export function startOverlappedEventServer(
     stats.groups = groups.peak
     stats.accepted++
     log(`accepted ${conn.name} (group ${group + 1})`)
-    recvOverlapped(socket, conn.buffer, conn.ov)
+    try {
+      recvOverlapped(socket, conn.buffer, conn.ov)
+    } catch (err) {
+      drop(conn, err instanceof WsmError ? err.code : String(err)) // reset already: fails at the call
+    }
   }
 
   async function acceptLoop(): Promise<void> {

@@ -91,8 +91,8 @@ export interface NativeBinding {
   /** `sender` gets the datagram's address, port and family at completion. */
   ioRecvFrom(socketId: number, buffers: Uint8Array | Uint8Array[], sender: NativeAddress): number
   ioSendTo(socketId: number, buffers: Uint8Array | Uint8Array[], port: number, host?: string): number
-  ioAccept(listener: NativeSocketHandle, acceptSocket: NativeSocketHandle): number
-  ioConnect(socket: NativeSocketHandle, port: number, host?: string): number
+  ioAccept(listener: NativeSocketHandle, acceptSocket: NativeSocketHandle, buffer?: Uint8Array): number
+  ioConnect(socket: NativeSocketHandle, port: number, host?: string, buffer?: Uint8Array): number
   ioRead(file: NativeFileHandle, buffer: Uint8Array, offset: bigint | number): number
   ioWrite(file: NativeFileHandle, buffer: Uint8Array, offset: bigint | number): number
   ioCancel(id: number): boolean

@@ -24,9 +24,12 @@ export {
   sendToOverlapped,
   acceptEx,
   connectEx,
+  getAcceptExSockaddrs,
   getOverlappedResult,
   cancelIoEx,
+  type AcceptExSockaddrs,
   type CompletionRoutine,
+  type ConnectionDataOptions,
   type OverlappedResult,
 } from './overlapped.js'
 export { CompletionPort, type CompletionPacket, type CompletionWaitOptions } from './completion-port.js'

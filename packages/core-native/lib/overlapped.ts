@@ -64,6 +64,9 @@ export class Overlapped {
 
   static {
     beginOperation = (ov, id, handle, syscall, routine, port, key) => {
+      // The I/O manager resets hEvent when an operation starts, so a wait on it means this one.
+      const event = ov.#event
+      if (event !== null && !event.closed) event.reset()
       ov.#pending = true
       ov.#id = id
       ov.#handle = handle
@@ -84,26 +87,37 @@ export class Overlapped {
       const bytes = result < 0 ? 0 : result
       if (result < 0) ov.#from = null
       const routine = ov.#routine
-      const port = ov.#port
+      let port = ov.#port
+      let key = ov.#key
+      if (routine === undefined && port === undefined) {
+        // A handle associated with a port after the operation started completes there too
+        // (test/conformance/overlapped-ports.test.ts "test_completion_port").
+        const late = associationOf(ov.#handle!)
+        if (late !== undefined) ({ port, key } = late)
+      }
       ov.#pending = false
       ov.#bytes = bytes
       ov.#flags = 0
       ov.#error = error
       ov.#routine = undefined
       ov.#port = undefined
+      // Windows signals hEvent only when no completion routine is given (test_WSARecv).
       const event = ov.#event
-      if (event !== null && !event.closed) event.set()
+      if (event !== null && routine === undefined && !event.closed) event.set()
       const waiters = ov.#waiters
       if (waiters !== null) {
         ov.#waiters = null
         for (const wake of waiters) wake()
       }
       if (routine !== undefined) queueApc(() => routine(errorNumber(error), bytes, ov, 0))
-      else if (port !== undefined) enqueueCompletion(port, ov.#key, bytes, ov, error)
+      else if (port !== undefined) enqueueCompletion(port, key, bytes, ov, error)
     }
     operationId = (ov) => ov.#id
     operationHandle = (ov) => ov.#handle
-    operationPort = (ov) => (ov.#pending ? ov.#port : undefined)
+    operationPort = (ov) => {
+      if (!ov.#pending || ov.#routine !== undefined) return undefined
+      return ov.#port ?? associationOf(ov.#handle!)?.port
+    }
     // The brand check of every getter and of the calls that take an Overlapped (ERR_INVALID_THIS or
     // ERR_INVALID_ARG_TYPE otherwise): one private-field lookup, cheaper than the instanceof it
     // replaced on the WSARecv/WSASend path. Guarded by test/receivers.test.ts.
@@ -187,6 +201,19 @@ export function checkRoutine(routine: unknown): CompletionRoutine | undefined {
   return routine as CompletionRoutine | undefined
 }
 
+/**
+ * checkRoutine for a socket call: a completion routine on a socket associated with a completion
+ * port is WSAEINVAL at the call, as Windows refuses it (test/conformance/overlapped-ports.test.ts
+ * "test_WSARecv").
+ */
+function checkSocketRoutine(routine: unknown, s: Socket, syscall: string): CompletionRoutine | undefined {
+  const r = checkRoutine(routine)
+  if (r !== undefined && associationOf(s) !== undefined) {
+    throw systemError(22, syscall, 'a completion routine on a socket associated with a completion port')
+  }
+  return r
+}
+
 setCompleter(completeOperation)
 
 /**
@@ -230,7 +257,7 @@ export function recvOverlapped(s: Socket, buffers: Uint8Array | Uint8Array[], ov
   const list = readBuffers(buffers)
   const handle = socketHandle(s, 'socket')
   checkOverlapped(ov, 'WSARecv')
-  const r = checkRoutine(routine)
+  const r = checkSocketRoutine(routine, s, 'WSARecv')
   ensureIo()
   started(s, ov, 'WSARecv', r, native.ioRecv(handle.id, list))
 }
@@ -243,9 +270,22 @@ export function sendOverlapped(s: Socket, buffers: Uint8Array | Uint8Array[], ov
   const list = readBuffers(buffers)
   const handle = socketHandle(s, 'socket')
   checkOverlapped(ov, 'WSASend')
-  const r = checkRoutine(routine)
+  const r = checkSocketRoutine(routine, s, 'WSASend')
   ensureIo()
   started(s, ov, 'WSASend', r, native.ioSend(handle.id, list))
+}
+
+/** The data buffer of AcceptEx (lpOutputBuffer's data part) or ConnectEx (lpSendBuffer). */
+export interface ConnectionDataOptions {
+  buffer?: Uint8Array
+}
+
+function dataBuffer(options: unknown): Uint8Array | undefined {
+  if (options === undefined) return undefined
+  if (typeof options !== 'object' || options === null) throw invalidType('options', 'an object', options)
+  const { buffer } = options as ConnectionDataOptions
+  if (buffer !== undefined && !(buffer instanceof Uint8Array)) throw invalidType('options.buffer', 'a Uint8Array', buffer)
+  return buffer
 }
 
 /**
@@ -288,24 +328,61 @@ export function sendToOverlapped(
 /**
  * AcceptEx. `acceptSocket`, made with Socket.tcp() and not yet bound, becomes the accepted
  * connection when the operation completes (the same object: identity is kept). The completion
- * is reported on the listener (its port, its routine).
+ * is reported on the listener (its port, its routine). With a non-empty `options.buffer`, it
+ * completes only once the connection's first data has been received into the buffer, and reports
+ * their length (0 if the peer closed without sending), as AcceptEx with dwReceiveDataLength.
  */
-export function acceptEx(listener: Socket, acceptSocket: Socket, ov: Overlapped, routine?: CompletionRoutine): void {
+export function acceptEx(
+  listener: Socket,
+  acceptSocket: Socket,
+  ov: Overlapped,
+  routine?: CompletionRoutine,
+  options?: ConnectionDataOptions,
+): void {
   const handle = socketHandle(listener, 'listener')
   const acceptHandle = socketHandle(acceptSocket, 'acceptSocket')
   checkOverlapped(ov, 'AcceptEx')
-  const r = checkRoutine(routine)
+  const r = checkSocketRoutine(routine, listener, 'AcceptEx')
+  const buffer = dataBuffer(options)
   ensureIo()
-  started(listener, ov, 'AcceptEx', r, native.ioAccept(handle, acceptHandle))
+  started(listener, ov, 'AcceptEx', r, native.ioAccept(handle, acceptHandle, buffer))
 }
 
-/** ConnectEx. The socket need not be bound first (Windows requires it; here it is done for you). */
-export function connectEx(s: Socket, port: number, host: string | undefined, ov: Overlapped, routine?: CompletionRoutine): void {
+/**
+ * ConnectEx. The socket need not be bound first (Windows requires it; here it is done for you).
+ * A non-empty `options.buffer` (lpSendBuffer) is copied at the call and sent once connected; the
+ * completion then reports the bytes sent.
+ */
+export function connectEx(
+  s: Socket,
+  port: number,
+  host: string | undefined,
+  ov: Overlapped,
+  routine?: CompletionRoutine,
+  options?: ConnectionDataOptions,
+): void {
   const handle = socketHandle(s, 'socket')
   checkOverlapped(ov, 'ConnectEx')
-  const r = checkRoutine(routine)
+  const r = checkSocketRoutine(routine, s, 'ConnectEx')
+  const buffer = dataBuffer(options)
   ensureIo()
-  started(s, ov, 'ConnectEx', r, native.ioConnect(handle, port, host))
+  started(s, ov, 'ConnectEx', r, native.ioConnect(handle, port, host, buffer))
+}
+
+/** The addresses GetAcceptExSockaddrs reads out of AcceptEx's buffer: both ends of the connection. */
+export interface AcceptExSockaddrs {
+  local: SocketAddress
+  remote: SocketAddress
+}
+
+/**
+ * GetAcceptExSockaddrs. The local and remote addresses of a connection `acceptEx` accepted into
+ * `acceptSocket` (Windows reads them from AcceptEx's buffer; here they are asked of the socket).
+ * EINVAL before the socket has a connection.
+ */
+export function getAcceptExSockaddrs(acceptSocket: Socket): AcceptExSockaddrs {
+  if (!isSocket(acceptSocket)) throw invalidType('acceptSocket', 'a Socket', acceptSocket)
+  return { local: acceptSocket.address(), remote: acceptSocket.remote() }
 }
 
 /**

@@ -188,7 +188,10 @@ export abstract class OverlappedConnection implements ConnectionIo {
     try {
       this.postRecv(this.#hotBuffer ?? NO_BUFFER, this.#recv)
     } catch (err) {
-      this.#fail(err)
+      // A receive on a reset connection fails at the call, as WSARecv does; it is reported as a
+      // completion would be, after the caller (the connection being made, whose 'error' listener
+      // is not attached yet) has returned.
+      process.nextTick(() => this.#fail(err))
     }
   }
 

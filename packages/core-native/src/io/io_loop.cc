@@ -328,9 +328,42 @@ void IoLoop::ReleaseIdleHandles() {
   idleHandles_.clear();
 }
 
+bool IoLoop::ContinueWithData(IoOp* op) {
+  IoRequest& req = op->req;
+  // Cancelled, though it connected first: it completes as it is, without its data.
+  if (req.cancelRequested) return false;
+  bool accept = req.kind == IoKind::kAccept;
+  if (accept && !op->targets.empty()) {
+    // AcceptEx's first-data receive, on the accepted socket (Finish reports it as the AcceptEx).
+    // The accept socket stays "being accepted into" until it completes.
+    SocketHandle* accepted = op->acceptSocket;
+    accepted->acceptOpId_ = op->id;
+    req.kind = IoKind::kRecv;
+    req.fd = accepted->fd();
+    req.owner = accepted->serial();
+    req.expectEmpty = true;
+  } else if (req.kind == IoKind::kConnect && req.length > 0) {
+    // ConnectEx's send buffer, in the socket's order of sends.
+    req.kind = IoKind::kSend;
+  } else {
+    return false;
+  }
+  req.result = 0;
+  req.progress = 0;
+  req.received = nullptr;
+  req.moreData = req.errorPending = false;
+  op->harvested = false;
+  // The first-data receive is the accepted socket's, outside the listener's queues; the send
+  // takes its turn among the socket's sends.
+  if (accept) engine_->Submit(&req);
+  else Submit(op);
+  return true;
+}
+
 int32_t IoLoop::Finish(IoOp* op) {
   IoRequest& req = op->req;
   int32_t result = req.result;
+  if (req.kind == IoKind::kRecv && op->acceptSocket) return FinishFirstData(op);
   switch (req.kind) {
     case IoKind::kRecv:
     case IoKind::kRecvFrom:
@@ -370,19 +403,43 @@ int32_t IoLoop::Finish(IoOp* op) {
       result = op->handle->StreamResult(req, result);
       break;
     case IoKind::kAccept:
+      op->acceptSocket->acceptOpId_ = 0;
       if (result >= 0) {
+        // An accept socket closed meanwhile (its close asked for the cancellation, which came too
+        // late) closes the connection: WSA_OPERATION_ABORTED, as on Windows.
         int fd = result;
-        result = op->acceptSocket->AdoptAccepted(fd) ? 0 : -ENOTSOCK;
+        result = op->acceptSocket->AdoptAccepted(fd) ? 0 : -ECANCELED;
       }
       NetworkEventsAfterAcceptEx(static_cast<SocketHandle*>(op->handle));
+      if (result == 0 && ContinueWithData(op)) return 0;
       break;
     case IoKind::kConnect:
       static_cast<SocketHandle*>(op->handle)->ConnectFinished(result);
+      if (result == 0 && ContinueWithData(op)) return 0;
       break;
     default:
       break;
   }
   return result;
+}
+
+int32_t IoLoop::FinishFirstData(IoOp* op) {
+  IoRequest& req = op->req;
+  SocketHandle* accepted = op->acceptSocket;
+  if (accepted->acceptOpId_ == op->id) accepted->acceptOpId_ = 0;
+  int32_t result = req.result;
+  if (result > 0) {
+    size_t length = 0;
+    uint8_t* dst = TargetBytes(env_, op->targets[0], &length);
+    if (!dst) result = -EFAULT;  // detached while the kernel worked: WSAEFAULT
+    else std::memcpy(dst, req.received, static_cast<size_t>(result) < length ? static_cast<size_t>(result) : length);
+  }
+  accepted->recvLeftData_ = req.moreData || result <= 0;
+  engine_->ReleaseRecv(&req);
+  NetworkEventsAfterRecv(accepted);  // a completed receive, as in Finish
+  // A peer that closed without sending completes the AcceptEx with 0 bytes (Wine's test_AcceptEx).
+  if (result == 0) return 0;
+  return accepted->StreamResult(req, result);
 }
 
 void IoLoop::Deliver() {
@@ -399,7 +456,7 @@ void IoLoop::Deliver() {
       op->harvested = true;
       // Before any is finished: a reset met by one operation of a socket is known when the others
       // that completed with it are reported (IoHandle::StreamResult).
-      if (req->result < 0 && (req->kind == IoKind::kRecv || req->kind == IoKind::kSend)) {
+      if (req->result < 0 && (req->kind == IoKind::kRecv || req->kind == IoKind::kSend) && !op->acceptSocket) {
         op->handle->ObserveStreamResult(*req, req->result);
       }
     }
@@ -419,9 +476,11 @@ void IoLoop::Deliver() {
           Release(op);
           continue;
         }
+        int32_t result = Finish(op);
+        if (!op->harvested) continue;  // AcceptEx/ConnectEx went on to their data (ContinueWithData)
         int32_t* rec = recordData_ + count * kRecordInts;
         rec[0] = static_cast<int32_t>(op->id);
-        rec[1] = Finish(op);
+        rec[1] = result;
         rec[2] = op->req.truncated ? kRecordTruncated : 0;
         SubmitNextQueued(op);
         Release(op);

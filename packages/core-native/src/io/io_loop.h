@@ -83,6 +83,11 @@ class IoLoop {
   // Completes `op` on the JavaScript thread (copies received bytes out, adopts accepted sockets);
   // returns the result to report.
   int32_t Finish(IoOp* op);
+  // AcceptEx with a receive buffer, ConnectEx with a send buffer: once connected, `op` goes on as
+  // the receive or send of its data, and completes after it. True if it did.
+  bool ContinueWithData(IoOp* op);
+  // The completion of AcceptEx's first-data receive, on the accepted socket.
+  int32_t FinishFirstData(IoOp* op);
   void Release(IoOp* op);
   // Ends the keep-alive of the handles whose last operation completed in this batch and that got
   // no new one meanwhile.

@@ -173,14 +173,26 @@ Napi::Value StartDatagramSend(const Napi::CallbackInfo& info, SocketHandle* s, c
   return Napi::Number::New(env, IoLoop::Get(env)->Start(std::move(op)));
 }
 
+// The memory `op` sends `length` bytes from, its own (inline when small): the bytes of WSASend and
+// ConnectEx are copied there at the call, so the kernel never reads JavaScript memory.
+uint8_t* SendMemory(Napi::Env env, IoOp* op, size_t length) {
+  uint8_t* dst = op->inlineData;
+  if (length > IoOp::kInlineBytes) {
+    op->owned = Allocate(env, length, 1);
+    dst = op->owned.get();
+  }
+  op->req.data = dst;
+  op->req.length = length;
+  return dst;
+}
+
 // ioRecv(socketId, buffers) -> id   (WSARecv)
 Napi::Value IoRecv(const Napi::CallbackInfo& info) {
   SocketHandle* s = OpenSocketIdArg(info, 0, "socket", "WSARecv");
   BufferList list;
   ReadBuffers(info, 1, "WSARecv", list);
   if (s->IsDatagram()) return StartDatagramRecv(info, s, list, info.Env().Undefined(), "WSARecv");
-  // As WSARecv/WSASend fail at the call, with nothing pending, in a direction shut down.
-  if (int refused = s->RefusalOf(false)) ThrowSystemError(info.Env(), refused, "WSARecv");
+  if (int refused = s->OverlappedRefusal(false)) ThrowSystemError(info.Env(), refused, "WSARecv");
   auto op = NewOp(info.Env(), IoKind::kRecv, s);
   op->req.length = list.total;  // 0: the zero-byte receive
   for (size_t i = 0; i < list.count; i++) op->targets.push_back(Napi::Persistent(list.View(i)));
@@ -194,16 +206,9 @@ Napi::Value IoSend(const Napi::CallbackInfo& info) {
   BufferList list;
   ReadBuffers(info, 1, "WSASend", list);
   if (s->IsDatagram()) return StartDatagramSend(info, s, list, nullptr, 0, "WSASend");
-  if (int refused = s->RefusalOf(true)) ThrowSystemError(info.Env(), refused, "WSASend");
+  if (int refused = s->OverlappedRefusal(true)) ThrowSystemError(info.Env(), refused, "WSASend");
   auto op = NewOp(info.Env(), IoKind::kSend, s);
-  uint8_t* dst = op->inlineData;
-  if (list.total > IoOp::kInlineBytes) {
-    op->owned = Allocate(info.Env(), list.total, 1);
-    dst = op->owned.get();
-  }
-  op->req.data = dst;
-  CopyOut(list, dst);
-  op->req.length = list.total;
+  CopyOut(list, SendMemory(info.Env(), op.get(), list.total));
   return Napi::Number::New(info.Env(), IoLoop::Get(info.Env())->Start(std::move(op)));
 }
 
@@ -233,7 +238,18 @@ Napi::Value IoSendTo(const Napi::CallbackInfo& info) {
   return StartDatagramSend(info, s, list, &to, toLen, "WSASendTo");
 }
 
-// ioAccept(listener, acceptSocket) -> id   (AcceptEx)
+// A buffer argument that may be absent (undefined): its bytes, and false when absent.
+bool OptionalBufferArg(const Napi::CallbackInfo& info, size_t index, const char* syscall, ByteSpan* span) {
+  if (index >= info.Length() || info[index].IsUndefined()) return false;
+  BufferList list;
+  AddBuffer(info.Env(), info[index], syscall, list);
+  *span = list.Span(0);
+  return true;
+}
+
+// ioAccept(listener, acceptSocket, buffer?) -> id   (AcceptEx). With a non-empty buffer, AcceptEx's
+// first-data receive: the accepted socket's first bytes are received into it before the
+// completion, whose result is their count (IoLoop::Finish).
 Napi::Value IoAccept(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SocketHandle* listener = OpenSocketArg(info, 0, "listener", "AcceptEx");
@@ -242,16 +258,26 @@ Napi::Value IoAccept(const Napi::CallbackInfo& info) {
   if (listener->IsDatagram() || accepted->IsDatagram()) ThrowSystemError(env, EOPNOTSUPP, "AcceptEx", "a UDP socket takes no connection");
   if (listener->RefreshState() != SocketState::kListening) ThrowInvalidArgument(env, "AcceptEx", "the listener is not listening");
   if (accepted == listener) ThrowInvalidArgument(env, "AcceptEx", "the accept socket must not be the listener");
+  if (accepted->acceptOpId_ != 0) ThrowSystemError(env, EINVAL, "AcceptEx", "an AcceptEx is already accepting into the socket");
   SocketState st = accepted->RefreshState();
   if (st != SocketState::kCreated) ThrowInvalidArgument(env, "AcceptEx", "the accept socket must be new: neither bound nor connected");
   if (accepted->Family() != listener->Family()) ThrowInvalidArgument(env, "AcceptEx", "the accept socket's family differs from the listener's");
+  ByteSpan first{};
+  bool withData = OptionalBufferArg(info, 2, "AcceptEx", &first) && first.length > 0;
   auto op = NewOp(info.Env(), IoKind::kAccept, listener);
   op->acceptSocket = accepted;
   op->acceptSocketRef = Napi::Persistent(info[1].As<Napi::Object>());
-  return Napi::Number::New(env, IoLoop::Get(env)->Start(std::move(op)));
+  if (withData) {
+    op->targets.push_back(Napi::Persistent(info[2]));
+    op->req.length = first.length;
+  }
+  uint32_t id = IoLoop::Get(env)->Start(std::move(op));
+  accepted->acceptOpId_ = id;
+  return Napi::Number::New(env, id);
 }
 
-// ioConnect(socket, port, host?) -> id   (ConnectEx)
+// ioConnect(socket, port, host?, buffer?) -> id   (ConnectEx). A non-empty buffer is ConnectEx's
+// lpSendBuffer: copied now, sent once connected; the completion's result is the bytes sent.
 Napi::Value IoConnect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SocketHandle* s = OpenSocketArg(info, 0, "socket", "ConnectEx");
@@ -260,10 +286,16 @@ Napi::Value IoConnect(const Napi::CallbackInfo& info) {
   int port = static_cast<int>(IntegerArg(info, 1, "port", "ConnectEx", 1, 65535));
   std::string host = OptionalStringArg(info, 2, "host", "localhost");
   SocketState st = s->RefreshState();
-  if (st == SocketState::kConnecting) ThrowSystemError(env, EALREADY, "ConnectEx");
+  // Under way, by connect() or ConnectEx: WSAEINVAL on Windows, where Linux says EALREADY (Wine's
+  // test_connecting_socket; test/conformance/connect-bind-listen.test.ts "a ConnectEx while").
+  if (st == SocketState::kConnecting) ThrowSystemError(env, EINVAL, "ConnectEx", "a connect is under way on the socket");
   if (st == SocketState::kConnected) ThrowSystemError(env, EISCONN, "ConnectEx");
   if (st == SocketState::kListening) ThrowInvalidArgument(env, "ConnectEx", "the socket is listening");
+  if (s->acceptOpId_ != 0) ThrowSystemError(env, EINVAL, "ConnectEx", "an AcceptEx is accepting into the socket");
+  ByteSpan first{};
+  bool withData = OptionalBufferArg(info, 3, "ConnectEx", &first) && first.length > 0;
   auto op = NewOp(info.Env(), IoKind::kConnect, s);
+  if (withData) std::memcpy(SendMemory(env, op.get(), first.length), first.data, first.length);
   if (host.empty() || !MakeSockaddr(s->Family(), host, port, &op->req.addr, &op->req.addrLen)) {
     ThrowInvalidArgument(env, "ConnectEx", "\"" + host + "\" is not an IPv" + (s->Family() == AF_INET ? "4" : "6") + " address");
   }

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "core/errors.h"
 #include "core/type_tags.h"
 #include "net/bound_addresses.h"
+#include "io/io_loop.h"
 #include "net/sockaddr.h"
 #include "net/socket_table.h"
 
@@ -227,6 +229,30 @@ void SocketHandle::RememberPeer(const sockaddr_storage& peer) {
   *knownPeer_ = peer;
 }
 
+int SocketHandle::OverlappedRefusal(bool send) {
+  if (int refused = RefusalOf(send)) return refused;
+  if (int refused = NotConnectedError()) return refused;
+  if (AbortError() == 0) {
+    // A reset nothing has met yet: the kernel holds it as the socket's error, or shows the
+    // connection closed both ways.
+    pollfd p{fd_, 0, 0};
+    if (poll(&p, 1, 0) == 1) {
+      if (p.revents & POLLERR) {
+        if (int err = TakeSocketError(); err != 0 && AbortError() == 0) return err;
+      }
+      if (p.revents & POLLHUP) NoteHangup();
+    }
+  }
+  int err = AbortError();
+  if (err == 0) return 0;
+  if (!send) {
+    // Bytes that came before the reset are still received first (ResetRecord::RefusalOf).
+    int queued = 0;
+    if (ioctl(fd_, FIONREAD, &queued) == 0 && queued > 0) return 0;
+  }
+  return err;
+}
+
 int SocketHandle::NotConnectedError() {
   SocketState st = RefreshState();
   bool connection = st == SocketState::kConnected || st == SocketState::kConnectFailed || st == SocketState::kClosed;
@@ -334,6 +360,7 @@ Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
   // A listening socket cannot connect: WSAEINVAL on Windows, where Linux says EISCONN. Guarded
   // by test/conformance/connect-bind-listen.test.ts "test_connect".
   if (state_ == SocketState::kListening) ThrowSystemError(Env(), EINVAL, "connect", "the socket is listening");
+  if (acceptOpId_ != 0) ThrowSystemError(Env(), EINVAL, "connect", "an AcceptEx is accepting into the socket");
   if (connectExConnection_ && (state_ == SocketState::kConnecting || state_ == SocketState::kConnected)) {
     ThrowSystemError(Env(), EINVAL, "connect", "the socket is connecting or connected by ConnectEx");
   }
@@ -500,6 +527,11 @@ Napi::Value SocketHandle::Shutdown(const Napi::CallbackInfo& info) {
 
 Napi::Value SocketHandle::Close(const Napi::CallbackInfo& info) {
   NetworkEventsBeforeClose(this);  // nothing is recorded or posted for a closed socket
+  // The AcceptEx accepting into this socket ends with WSA_OPERATION_ABORTED instead of taking
+  // the next connection into a closed socket (which lost it).
+  if (acceptOpId_ != 0) {
+    if (IoLoop* loop = IoLoop::IfCreated(info.Env())) loop->Cancel(acceptOpId_);
+  }
   ReleaseAddress();
   CloseDescriptor(info.Env());
   state_ = SocketState::kClosed;

@@ -114,6 +114,15 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle>, public IoHandle {
   // This side shut down its receiving direction: the kernel then shows the end of the stream
   // whatever the peer did, so FD_CLOSE asks the TCP state (models/network_events.cc).
   bool ReceiveShutDown() const { return reset_.receiveShutdown(); }
+  // What an overlapped receive (`send` false) or send fails with at the call, as WSARecv/WSASend
+  // do (SOCKET_ERROR, nothing queued, no completion), 0 to start it: a direction shut down
+  // (RefusalOf), no connection (ENOTCONN), or a reset the kernel holds, met once no received byte
+  // is left to read. Costs one poll(2). Guarded by test/conformance/overlapped-ports.test.ts.
+  int OverlappedRefusal(bool send);
+  // AcceptEx: this socket is the accept socket of the pending AcceptEx `opId` (0: none). A second
+  // AcceptEx into it, connect and ConnectEx on it are WSAEINVAL; closing it cancels that AcceptEx,
+  // which then takes no connection (test/conformance/overlapped-ports.test.ts).
+  uint32_t acceptOpId_ = 0;
   void ObserveStreamResult(const IoRequest& req, int32_t result) override;
   int32_t StreamResult(const IoRequest& req, int32_t result) override;
   // WSAAsyncSelect / WSAEventSelect state; null until first selected (src/models/network_events.cc).

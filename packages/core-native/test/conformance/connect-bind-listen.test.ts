@@ -152,6 +152,19 @@ describe('test_connect: a second connect', () => {
     }
   })
 
+  it('a ConnectEx while a connect or a ConnectEx is under way is WSAEINVAL (test_connecting_socket), nothing started', async () => {
+    const { server, s } = connecting()
+    const ov = new Overlapped()
+    expectWinsockError(() => connectEx(s, server.localPort, LOOPBACK[4], ov), 'EINVAL', WSAEINVAL, 'ConnectEx', 'connect()')
+    expect(ov.pending).toBe(false)
+    for (const when of ['at once', 'in the kernel'] as const) {
+      const viaConnectEx = await connectingEx(when)
+      const again = new Overlapped()
+      expectWinsockError(() => connectEx(viaConnectEx.s, viaConnectEx.server.localPort, LOOPBACK[4], again), 'EINVAL', WSAEINVAL, 'ConnectEx', when)
+      expect(again.pending).toBe(false)
+    }
+  })
+
   it('connect on a connection a ConnectEx made is WSAEINVAL; on one connect() made, or an accepted one, WSAEISCONN', async () => {
     const server = listener()
     const viaConnectEx = tcp()

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { expect } from 'vitest'
+import { afterEach, expect } from 'vitest'
 import { CompletionPort, Overlapped, WsmError, getOverlappedResult, pendingOperations, type CompletionPacket } from '../../lib/index.js'
 import { WAIT_MS, within } from './time.js'
 
@@ -110,3 +110,16 @@ export const WSA_OPERATION_ABORTED = 995
 export const WSA_IO_INCOMPLETE = 996
 export const WSAEFAULT = 10014
 export const WSAECONNREFUSED = 10061
+
+/** A maker of completion ports, each closed after the test that made it (registered per file). */
+export function usePorts(): () => CompletionPort {
+  const made: CompletionPort[] = []
+  afterEach(() => {
+    for (const p of made.splice(0)) p.close()
+  })
+  return () => {
+    const p = new CompletionPort()
+    made.push(p)
+    return p
+  }
+}
