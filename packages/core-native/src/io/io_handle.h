@@ -32,6 +32,8 @@ class IoHandle {
   virtual void ObserveStreamResult(const IoRequest& /*req*/, int32_t /*result*/) {}
   virtual int32_t StreamResult(const IoRequest& /*req*/, int32_t result) { return result; }
   size_t pendingCount_ = 0;
+  // The IoLoop delivery (IoLoop::deliveries_) that last reported a completion of this handle.
+  uint64_t lastDelivery_ = 0;
   // Do this handle's operations in flight keep the event loop alive? (uv_ref/uv_unref of a handle,
   // as net.Socket#unref: an unref'd connection waiting for data lets the process exit.) IoLoop
   // counts the operations of ref'd handles only; changed through IoLoop::SetHandleRef.

@@ -445,6 +445,7 @@ int32_t IoLoop::FinishFirstData(IoOp* op) {
 void IoLoop::Deliver() {
   if (delivering_ || shuttingDown_ || dispatch_.IsEmpty() || !recordData_) return;
   delivering_ = true;
+  deliveries_++;
   Napi::HandleScope scope(env_);
   for (int round = 0; round < kMaxRoundsPerDelivery; round++) {
     harvested_.clear();
@@ -454,6 +455,7 @@ void IoLoop::Deliver() {
     for (IoRequest* req : harvested_) {
       IoOp* op = reinterpret_cast<IoOp*>(req->userToken);
       op->harvested = true;
+      op->handle->lastDelivery_ = deliveries_;
       // Before any is finished: a reset met by one operation of a socket is known when the others
       // that completed with it are reported (IoHandle::StreamResult).
       if (req->result < 0 && (req->kind == IoKind::kRecv || req->kind == IoKind::kSend) && !op->acceptSocket) {

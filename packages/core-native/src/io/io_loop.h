@@ -33,6 +33,11 @@ class IoLoop {
   static IoLoop* Get(Napi::Env env);
   // The loop if this environment has one yet, else nullptr (then no engine knows any descriptor).
   static IoLoop* IfCreated(Napi::Env env);
+  // Whether completions of `handle` are being delivered to JavaScript right now: the calls its
+  // completion handlers make run while this is true. The engine has just heard from the socket
+  // then, so SocketHandle::OverlappedRefusal skips the poll(2) that looks for a reset nothing has
+  // met (a reset that came in that instant completes the operation with it instead).
+  bool DeliveringTo(const IoHandle* handle) const { return delivering_ && handle->lastDelivery_ == deliveries_; }
   // True once an environment's teardown gave up waiting for the kernel to give back its requests
   // (IoEngine::Quiesce): memory an operation may have lent the kernel (a copier's buffers) must
   // then never be freed. Process-wide; almost always false.
@@ -106,6 +111,7 @@ class IoLoop {
   bool idling_ = false;
   bool pollRefd_ = false;
   bool delivering_ = false;
+  uint64_t deliveries_ = 0;  // Deliver calls so far (IoHandle::lastDelivery_)
   bool shuttingDown_ = false;
   int handlesOpen_ = 0;
 
